@@ -1,0 +1,253 @@
+import type postgres from 'postgres';
+import type { Sql } from '../db/index.js';
+import type { AtlasCaseStudy, AtlasData, AtlasTechnique } from './atlas.js';
+import { normalizeReportUrl } from './urls.js';
+
+export interface AtlasImportSummary {
+  techniques: { total: number; inserted: number; updated: number };
+  incidents: { total: number; inserted: number; updated: number };
+  reports: { total: number; inserted: number };
+  /** Incident-technique and incident-report links added by this run. */
+  links: { techniques: number; reports: number };
+  /** References left out, with the reason (a URL that is not http(s), say). */
+  skippedReferences: string[];
+}
+
+// The transaction handle: these steps only ever run inside importAtlas's one transaction.
+type Transaction = postgres.TransactionSql<Record<string, never>>;
+
+interface TechniqueRow {
+  id: string;
+  name: string;
+  kind: string;
+  parent_id: string | null;
+  tactic_ids: string[];
+}
+
+interface IncidentRow {
+  slug: string;
+  title: string;
+  summary: string;
+  status: string;
+  severity: string;
+  occurred_start: string;
+  occurred_precision: string;
+}
+
+interface ReportRow {
+  url: string;
+  url_key: string;
+  publisher: string;
+  title: string;
+  language: string;
+  published_precision: string;
+}
+
+// Bulk inserts bind one parameter per cell; PostgreSQL allows 65535 per statement.
+const CHUNK_ROWS = 1000;
+
+function chunks<T>(rows: T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < rows.length; start += CHUNK_ROWS) result.push(rows.slice(start, start + CHUNK_ROWS));
+  return result;
+}
+
+function clip(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+}
+
+/** The slug an ATLAS case study is imported under: AML.CS0012 -> atlas-aml-cs0012. */
+export function atlasIncidentSlug(caseStudyId: string): string {
+  return `atlas-${caseStudyId.toLowerCase().replace(/\./g, '-')}`;
+}
+
+// A neutral line of our own: MITRE's case-study summaries are their prose and are not copied.
+function incidentSummary(study: AtlasCaseStudy): string {
+  const kind = study.type === 'exercise' ? 'a research or red-team exercise' : study.type === 'incident' ? 'an incident' : 'a case study';
+  const parts = [`Imported from MITRE ATLAS case study ${study.id}, ${kind}.`];
+  if (study.target) parts.push(`Target: ${study.target}.`);
+  if (study.actor) parts.push(`Actor: ${study.actor}.`);
+  return clip(parts.join(' '), 2000);
+}
+
+function incidentRow(study: AtlasCaseStudy): IncidentRow {
+  return {
+    slug: atlasIncidentSlug(study.id),
+    title: clip(study.name, 300),
+    summary: incidentSummary(study),
+    // An exercise demonstrated an attack rather than suffering one: it stays "reported", not "confirmed".
+    status: study.type === 'incident' ? 'confirmed' : 'reported',
+    severity: 'medium',
+    occurred_start: study.date,
+    occurred_precision: study.precision,
+  };
+}
+
+async function upsertTechniques(sql: Transaction, techniques: AtlasTechnique[]): Promise<AtlasImportSummary['techniques']> {
+  const rows: TechniqueRow[] = techniques.map((t) => ({
+    id: t.id,
+    name: t.name,
+    kind: t.kind,
+    parent_id: t.parentId,
+    tactic_ids: t.tacticIds,
+  }));
+  let inserted = 0;
+  let updated = 0;
+  // Parents precede children in `techniques`, and chunks run in order, so every parent exists in time.
+  for (const chunk of chunks(rows)) {
+    // xmax = 0 marks a row this statement inserted rather than updated; unchanged rows are not returned.
+    const result: Array<{ inserted: boolean }> = await sql`
+      insert into techniques ${sql(chunk, 'id', 'name', 'kind', 'parent_id', 'tactic_ids')}
+      on conflict (id) do update set
+        name = excluded.name,
+        kind = excluded.kind,
+        parent_id = excluded.parent_id,
+        tactic_ids = excluded.tactic_ids
+      where (techniques.name, techniques.kind, techniques.parent_id, techniques.tactic_ids)
+        is distinct from (excluded.name, excluded.kind, excluded.parent_id, excluded.tactic_ids)
+      returning (xmax = 0) as inserted
+    `;
+    for (const row of result) {
+      if (row.inserted) inserted++;
+      else updated++;
+    }
+  }
+  return { total: rows.length, inserted, updated };
+}
+
+async function upsertIncidents(sql: Transaction, rows: IncidentRow[]): Promise<AtlasImportSummary['incidents']> {
+  let inserted = 0;
+  let updated = 0;
+  for (const chunk of chunks(rows)) {
+    // Status and severity are set on creation only: an editor may have curated them since. A changed row
+    // gets a new version, so an editor holding the old one is told it changed under them.
+    const result: Array<{ inserted: boolean }> = await sql`
+      insert into incidents ${sql(chunk, 'slug', 'title', 'summary', 'status', 'severity', 'occurred_start', 'occurred_precision')}
+      on conflict (slug) do update set
+        title = excluded.title,
+        summary = excluded.summary,
+        occurred_start = excluded.occurred_start,
+        occurred_end = null,
+        occurred_precision = excluded.occurred_precision,
+        version = incidents.version + 1,
+        updated_at = now()
+      where (incidents.title, incidents.summary, incidents.occurred_start, incidents.occurred_end, incidents.occurred_precision)
+        is distinct from (excluded.title, excluded.summary, excluded.occurred_start, null::date, excluded.occurred_precision)
+      returning (xmax = 0) as inserted
+    `;
+    for (const row of result) {
+      if (row.inserted) inserted++;
+      else updated++;
+    }
+  }
+  return { total: rows.length, inserted, updated };
+}
+
+function reportRows(studies: AtlasCaseStudy[], skipped: string[]): { rows: ReportRow[]; links: Array<[string, string]> } {
+  const byKey = new Map<string, ReportRow>();
+  const links: Array<[string, string]> = [];
+  const linked = new Set<string>();
+  for (const study of studies) {
+    for (const reference of study.references) {
+      let urlKey: string;
+      try {
+        urlKey = normalizeReportUrl(reference.url);
+      } catch (error) {
+        skipped.push(`${study.id}: ${(error as Error).message}`);
+        continue;
+      }
+      const url = reference.url.trim();
+      if (url.length > 2000 || urlKey.length > 2000) {
+        skipped.push(`${study.id}: URL longer than 2000 characters`);
+        continue;
+      }
+      // The same article is often cited by several case studies: one report, several links.
+      if (!byKey.has(urlKey)) {
+        const host = new URL(urlKey).hostname.replace(/^www\./, '');
+        byKey.set(urlKey, {
+          url,
+          url_key: urlKey,
+          publisher: clip(host, 200),
+          title: clip(reference.title ?? url, 500),
+          language: 'en',
+          published_precision: 'unknown',
+        });
+      }
+      const link = `${atlasIncidentSlug(study.id)} ${urlKey}`;
+      if (!linked.has(link)) {
+        linked.add(link);
+        links.push([atlasIncidentSlug(study.id), urlKey]);
+      }
+    }
+  }
+  return { rows: [...byKey.values()], links };
+}
+
+// Everything in one transaction: a file that fails half-way leaves the database as it was.
+/** Upserts ATLAS techniques and case studies (as incidents with techniques and reports); re-running updates, never duplicates. */
+export async function importAtlas(sql: Sql, atlas: AtlasData): Promise<AtlasImportSummary> {
+  return sql.begin(async (tx) => {
+    const techniques = await upsertTechniques(tx, atlas.techniques);
+    const incidents = await upsertIncidents(tx, atlas.caseStudies.map(incidentRow));
+
+    const incidentIds = new Map<string, string>();
+    for (const chunk of chunks(atlas.caseStudies.map((study) => atlasIncidentSlug(study.id)))) {
+      const found = await tx<{ id: string; slug: string }[]>`select id, slug from incidents where slug in ${tx(chunk)}`;
+      for (const row of found) incidentIds.set(row.slug, row.id);
+    }
+
+    // Procedure steps may name techniques the taxonomy no longer has; those steps are left out.
+    const known = new Set((await tx<{ id: string }[]>`select id from techniques`).map((row) => row.id));
+    const techniqueLinks = atlas.caseStudies.flatMap((study) =>
+      study.techniqueIds
+        .filter((id) => known.has(id))
+        .map((technique_id) => ({ incident_id: incidentIds.get(atlasIncidentSlug(study.id))!, technique_id })),
+    );
+    let linkedTechniques = 0;
+    for (const chunk of chunks(techniqueLinks)) {
+      // Links are only added: a technique an editor linked by hand stays.
+      const result = await tx`
+        insert into incident_techniques ${tx(chunk, 'incident_id', 'technique_id')}
+        on conflict do nothing
+      `;
+      linkedTechniques += result.count;
+    }
+
+    const skippedReferences: string[] = [];
+    const { rows, links } = reportRows(atlas.caseStudies, skippedReferences);
+    let insertedReports = 0;
+    for (const chunk of chunks(rows)) {
+      // A report already on record keeps its curated title and date: the URL is the same article.
+      const result = await tx`
+        insert into reports ${tx(chunk, 'url', 'url_key', 'publisher', 'title', 'language', 'published_precision')}
+        on conflict (url_key) do nothing
+      `;
+      insertedReports += result.count;
+    }
+    const reportIds = new Map<string, string>();
+    for (const chunk of chunks(rows.map((row) => row.url_key))) {
+      const found = await tx<{ id: string; url_key: string }[]>`select id, url_key from reports where url_key in ${tx(chunk)}`;
+      for (const row of found) reportIds.set(row.url_key, row.id);
+    }
+    const reportLinks = links.map(([slug, urlKey]) => ({
+      incident_id: incidentIds.get(slug)!,
+      report_id: reportIds.get(urlKey)!,
+    }));
+    let linkedReports = 0;
+    for (const chunk of chunks(reportLinks)) {
+      const result = await tx`
+        insert into incident_reports ${tx(chunk, 'incident_id', 'report_id')}
+        on conflict do nothing
+      `;
+      linkedReports += result.count;
+    }
+
+    return {
+      techniques,
+      incidents,
+      reports: { total: rows.length, inserted: insertedReports },
+      links: { techniques: linkedTechniques, reports: linkedReports },
+      skippedReferences,
+    };
+  });
+}
