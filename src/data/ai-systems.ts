@@ -1,0 +1,59 @@
+import type { Queryable } from '../db/index.js';
+import type { Sorted } from './incidents.js';
+import { byIds, keyset, type PageRequest } from './pagination.js';
+
+export const AI_SYSTEM_KINDS = ['product', 'model', 'model_version'] as const;
+export type AiSystemKind = (typeof AI_SYSTEM_KINDS)[number];
+
+/** An `ai_systems` row: a product or model version. */
+export interface AiSystemRow {
+  id: string;
+  slug: string;
+  name: string;
+  kind: AiSystemKind;
+  developer_id: string;
+  parent_id: string | null;
+  description: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const columns = (sql: Queryable) => sql`
+  s.id, s.slug, s.name, s.kind, s.developer_id, s.parent_id, s.description, s.created_at, s.updated_at
+`;
+
+/** One keyset page of AI systems in slug order, optionally of one developer. */
+export async function listAiSystems(
+  sql: Queryable,
+  filter: { developerId?: string | undefined },
+  page: PageRequest,
+): Promise<Sorted<AiSystemRow>[]> {
+  const { where, orderBy } = keyset(sql, sql`s.slug`, sql`s.id`, 'asc', page);
+  return sql<Sorted<AiSystemRow>[]>`
+    select ${columns(sql)}, s.slug as sort_key
+    from ai_systems s
+    where true ${filter.developerId ? sql`and s.developer_id = ${filter.developerId}` : sql``} ${where}
+    order by ${orderBy}
+    limit ${page.limit}
+  `;
+}
+
+/** How many AI systems match. */
+export async function countAiSystems(sql: Queryable, filter: { developerId?: string | undefined }): Promise<number> {
+  const [row] = await sql<{ count: number }[]>`
+    select count(*)::int as count from ai_systems s
+    where true ${filter.developerId ? sql`and s.developer_id = ${filter.developerId}` : sql``}
+  `;
+  return row?.count ?? 0;
+}
+
+/** AI systems by id, in the order asked. */
+export async function aiSystemsByIds(sql: Queryable, ids: readonly string[]): Promise<(AiSystemRow | null)[]> {
+  return byIds(ids, await sql<AiSystemRow[]>`select ${columns(sql)} from ai_systems s where s.id = any(${ids})`);
+}
+
+/** The AI system with this slug. */
+export async function aiSystemBySlug(sql: Queryable, slug: string): Promise<AiSystemRow | null> {
+  const [row] = await sql<AiSystemRow[]>`select ${columns(sql)} from ai_systems s where s.slug = ${slug}`;
+  return row ?? null;
+}

@@ -1,0 +1,327 @@
+import type { Queryable } from '../db/index.js';
+import { groupByParent, keyset, type Direction, type PageRequest } from './pagination.js';
+
+export const INCIDENT_STATUSES = ['reported', 'confirmed', 'disputed', 'disrupted', 'resolved'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const DATE_PRECISIONS = ['day', 'month', 'year', 'unknown'] as const;
+export type DatePrecision = (typeof DATE_PRECISIONS)[number];
+export const INCIDENT_ACTOR_ROLES = ['attacker', 'victim', 'developer', 'deployer', 'researcher', 'responder'] as const;
+export type IncidentActorRole = (typeof INCIDENT_ACTOR_ROLES)[number];
+export const AI_SYSTEM_ROLES = ['primary_tool', 'supplementary_tool', 'safeguard'] as const;
+export type AiSystemRole = (typeof AI_SYSTEM_ROLES)[number];
+
+/** An `incidents` row as the API reads it. */
+export interface IncidentRow {
+  id: string;
+  slug: string;
+  title: string;
+  summary: string;
+  status: IncidentStatus;
+  severity: Severity;
+  occurred_start: string | null;
+  occurred_end: string | null;
+  occurred_precision: DatePrecision;
+  disclosed_on: string | null;
+  disclosed_precision: DatePrecision;
+  countries: string[];
+  sectors: string[];
+  records_affected: string | null;
+  bytes_affected: string | null;
+  data_categories: string[];
+  version: number;
+  merged_into_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Keyset sort key (as text) attached to rows read for a page. */
+export type Sorted<T> = T & { sort_key: string };
+
+export interface IncidentFilter {
+  statuses?: IncidentStatus[] | undefined;
+  severityAtLeast?: Severity | undefined;
+  country?: string | undefined;
+  sector?: string | undefined;
+  aiSystemId?: string | undefined;
+  actorId?: string | undefined;
+  actorRole?: IncidentActorRole | undefined;
+  techniqueId?: string | undefined;
+  occurredFrom?: string | undefined;
+  occurredTo?: string | undefined;
+}
+
+export const INCIDENT_ORDER_COLUMNS = {
+  occurred: 'occurred_sort',
+  disclosed: 'disclosed_sort',
+  severity: 'severity_rank',
+  updated: 'updated_at',
+} as const;
+export type IncidentOrderField = keyof typeof INCIDENT_ORDER_COLUMNS;
+
+const columns = (sql: Queryable) => sql`
+  i.id, i.slug, i.title, i.summary, i.status, i.severity, i.occurred_start, i.occurred_end,
+  i.occurred_precision, i.disclosed_on, i.disclosed_precision, i.countries, i.sectors,
+  i.records_affected, i.bytes_affected, i.data_categories, i.version, i.merged_into_id,
+  i.created_at, i.updated_at
+`;
+
+function filterClause(sql: Queryable, filter: IncidentFilter) {
+  const severityRank = filter.severityAtLeast ? SEVERITIES.indexOf(filter.severityAtLeast) + 1 : undefined;
+  return sql`
+    ${filter.statuses?.length ? sql`and i.status = any(${filter.statuses})` : sql``}
+    ${severityRank ? sql`and i.severity_rank >= ${severityRank}` : sql``}
+    ${filter.country ? sql`and i.countries @> array[${filter.country}]::text[]` : sql``}
+    ${filter.sector ? sql`and i.sectors @> array[${filter.sector}]::text[]` : sql``}
+    ${filter.aiSystemId ? sql`
+      and exists (
+        select 1 from incident_ai_systems s
+        where s.incident_id = i.id and s.ai_system_id = ${filter.aiSystemId}
+      )` : sql``}
+    ${filter.actorId ? sql`
+      and exists (
+        select 1 from incident_actors a
+        where a.incident_id = i.id and a.actor_id = ${filter.actorId}
+          ${filter.actorRole ? sql`and a.role = ${filter.actorRole}` : sql``}
+      )` : filter.actorRole ? sql`
+      and exists (select 1 from incident_actors a where a.incident_id = i.id and a.role = ${filter.actorRole})` : sql``}
+    ${filter.techniqueId ? sql`
+      and exists (
+        select 1 from incident_techniques t
+        where t.incident_id = i.id and t.technique_id = ${filter.techniqueId}
+      )` : sql``}
+    ${filter.occurredFrom ? sql`and coalesce(i.occurred_end, i.occurred_start) >= ${filter.occurredFrom}` : sql``}
+    ${filter.occurredTo ? sql`and i.occurred_start <= ${filter.occurredTo}` : sql``}
+  `;
+}
+
+/** One keyset page of live (unmerged) incidents matching the filter. */
+export async function listIncidents(
+  sql: Queryable,
+  filter: IncidentFilter,
+  order: { field: IncidentOrderField; direction: Direction },
+  page: PageRequest,
+): Promise<Sorted<IncidentRow>[]> {
+  const column = sql`i.${sql(INCIDENT_ORDER_COLUMNS[order.field])}`;
+  const { where, orderBy } = keyset(sql, column, sql`i.id`, order.direction, page);
+  return sql<Sorted<IncidentRow>[]>`
+    select ${columns(sql)}, ${column}::text as sort_key
+    from incidents i
+    where i.merged_into_id is null
+      ${filterClause(sql, filter)}
+      ${where}
+    order by ${orderBy}
+    limit ${page.limit}
+  `;
+}
+
+/** How many live incidents match the filter. */
+export async function countIncidents(sql: Queryable, filter: IncidentFilter): Promise<number> {
+  const [row] = await sql<{ count: number }[]>`
+    select count(*)::int as count
+    from incidents i
+    where i.merged_into_id is null
+      ${filterClause(sql, filter)}
+  `;
+  return row?.count ?? 0;
+}
+
+/**
+ * Incidents by id, in the order asked, null where missing. A merged duplicate's id yields the incident it
+ * was merged into, so links to a duplicate keep working after a merge.
+ */
+export async function incidentsByIds(sql: Queryable, ids: readonly string[]): Promise<(IncidentRow | null)[]> {
+  const rows = await sql<(IncidentRow & { start_id: string })[]>`
+    with recursive chain as (
+      select id as start_id, id, merged_into_id, 0 as depth from incidents where id = any(${ids})
+      union all
+      select c.start_id, i.id, i.merged_into_id, c.depth + 1
+      from incidents i join chain c on i.id = c.merged_into_id
+      where c.depth < 32
+    )
+    select ${columns(sql)}, c.start_id
+    from chain c join incidents i on i.id = c.id
+    where c.merged_into_id is null
+  `;
+  const byStart = new Map(rows.map((row) => [row.start_id, row]));
+  return ids.map((id) => {
+    const row = byStart.get(id);
+    if (!row) return null;
+    const { start_id: _start, ...incident } = row;
+    return incident;
+  });
+}
+
+/**
+ * The incident with this slug; a merged duplicate resolves to the incident it was merged into, following
+ * the chain when merges were themselves merged.
+ */
+export async function incidentBySlug(sql: Queryable, slug: string): Promise<IncidentRow | null> {
+  const [row] = await sql<IncidentRow[]>`
+    with recursive chain as (
+      select id, merged_into_id, 0 as depth from incidents where slug = ${slug}
+      union all
+      select i.id, i.merged_into_id, c.depth + 1
+      from incidents i join chain c on i.id = c.merged_into_id
+      where c.depth < 32
+    )
+    select ${columns(sql)}
+    from chain c join incidents i on i.id = c.id
+    where c.merged_into_id is null
+  `;
+  return row ?? null;
+}
+
+export interface IncidentActorRow {
+  parent_id: string;
+  actor_id: string;
+  role: IncidentActorRole;
+  note: string;
+}
+
+/** The actors of each incident with their roles, grouped per incident id. */
+export async function actorsOfIncidents(sql: Queryable, ids: readonly string[]): Promise<IncidentActorRow[][]> {
+  const rows = await sql<IncidentActorRow[]>`
+    select incident_id as parent_id, actor_id, role, note
+    from incident_actors
+    where incident_id = any(${ids})
+    order by incident_id, array_position(array['attacker','victim','developer','deployer','researcher','responder'], role), actor_id
+  `;
+  return groupByParent(ids, rows);
+}
+
+export interface IncidentAiSystemRow {
+  parent_id: string;
+  ai_system_id: string;
+  role: AiSystemRole;
+  usage: string;
+}
+
+/** The AI systems of each incident with their role and usage, grouped per incident id. */
+export async function aiSystemsOfIncidents(sql: Queryable, ids: readonly string[]): Promise<IncidentAiSystemRow[][]> {
+  const rows = await sql<IncidentAiSystemRow[]>`
+    select incident_id as parent_id, ai_system_id, role, usage
+    from incident_ai_systems
+    where incident_id = any(${ids})
+    order by incident_id, array_position(array['primary_tool','supplementary_tool','safeguard'], role), ai_system_id
+  `;
+  return groupByParent(ids, rows);
+}
+
+/** The ATLAS technique ids of each incident. */
+export async function techniqueIdsOfIncidents(sql: Queryable, ids: readonly string[]): Promise<string[][]> {
+  const rows = await sql<{ parent_id: string; technique_id: string }[]>`
+    select incident_id as parent_id, technique_id
+    from incident_techniques
+    where incident_id = any(${ids})
+    order by incident_id, technique_id
+  `;
+  return groupByParent(ids, rows).map((group) => group.map((row) => row.technique_id));
+}
+
+export interface IncidentLinkFilter {
+  role?: IncidentActorRole | undefined;
+}
+
+/**
+ * One page of incidents for each actor (optionally in one role), batched over actors with a window
+ * function so the statement count does not grow with the number of actors.
+ */
+export async function incidentsOfActors(
+  sql: Queryable,
+  actorIds: readonly string[],
+  filter: IncidentLinkFilter,
+  page: PageRequest,
+): Promise<Sorted<IncidentRow & { parent_id: string }>[][]> {
+  const { where, orderBy } = keyset(sql, sql`i.occurred_sort`, sql`i.id`, 'desc', page);
+  const rows = await sql<Sorted<IncidentRow & { parent_id: string }>[]>`
+    select * from (
+      select ${columns(sql)}, i.occurred_sort::text as sort_key, l.actor_id as parent_id,
+        row_number() over (partition by l.actor_id order by ${orderBy}) as position
+      from (
+        select distinct incident_id, actor_id from incident_actors
+        where actor_id = any(${actorIds}) ${filter.role ? sql`and role = ${filter.role}` : sql``}
+      ) l
+      join incidents i on i.id = l.incident_id
+      where i.merged_into_id is null ${where}
+    ) ranked
+    where position <= ${page.limit}
+    order by parent_id, position
+  `;
+  return groupByParent(actorIds, rows);
+}
+
+/** How many live incidents each actor appears in (optionally in one role). */
+export async function countIncidentsOfActors(
+  sql: Queryable,
+  actorIds: readonly string[],
+  filter: IncidentLinkFilter,
+): Promise<number[]> {
+  const rows = await sql<{ parent_id: string; count: number }[]>`
+    select l.actor_id as parent_id, count(distinct l.incident_id)::int as count
+    from incident_actors l join incidents i on i.id = l.incident_id
+    where l.actor_id = any(${actorIds}) and i.merged_into_id is null
+      ${filter.role ? sql`and l.role = ${filter.role}` : sql``}
+    group by l.actor_id
+  `;
+  const counts = new Map(rows.map((row) => [row.parent_id, row.count]));
+  return actorIds.map((id) => counts.get(id) ?? 0);
+}
+
+/** One page of incidents for each AI system, batched like incidentsOfActors. */
+export async function incidentsOfAiSystems(
+  sql: Queryable,
+  systemIds: readonly string[],
+  page: PageRequest,
+): Promise<Sorted<IncidentRow & { parent_id: string }>[][]> {
+  const { where, orderBy } = keyset(sql, sql`i.occurred_sort`, sql`i.id`, 'desc', page);
+  const rows = await sql<Sorted<IncidentRow & { parent_id: string }>[]>`
+    select * from (
+      select ${columns(sql)}, i.occurred_sort::text as sort_key, l.ai_system_id as parent_id,
+        row_number() over (partition by l.ai_system_id order by ${orderBy}) as position
+      from (
+        select distinct incident_id, ai_system_id from incident_ai_systems where ai_system_id = any(${systemIds})
+      ) l
+      join incidents i on i.id = l.incident_id
+      where i.merged_into_id is null ${where}
+    ) ranked
+    where position <= ${page.limit}
+    order by parent_id, position
+  `;
+  return groupByParent(systemIds, rows);
+}
+
+/** How many live incidents each AI system appears in. */
+export async function countIncidentsOfAiSystems(sql: Queryable, systemIds: readonly string[]): Promise<number[]> {
+  const rows = await sql<{ parent_id: string; count: number }[]>`
+    select l.ai_system_id as parent_id, count(distinct l.incident_id)::int as count
+    from incident_ai_systems l join incidents i on i.id = l.incident_id
+    where l.ai_system_id = any(${systemIds}) and i.merged_into_id is null
+    group by l.ai_system_id
+  `;
+  const counts = new Map(rows.map((row) => [row.parent_id, row.count]));
+  return systemIds.map((id) => counts.get(id) ?? 0);
+}
+
+/** The incidents each report documents (live ones, merged duplicates resolved), grouped per report id. */
+export async function incidentsOfReports(sql: Queryable, reportIds: readonly string[]): Promise<IncidentRow[][]> {
+  const rows = await sql<(IncidentRow & { parent_id: string })[]>`
+    select ${columns(sql)}, l.report_id as parent_id
+    from incident_reports l join incidents i on i.id = l.incident_id
+    where l.report_id = any(${reportIds}) and i.merged_into_id is null
+    order by l.report_id, i.occurred_sort desc, i.id desc
+  `;
+  return groupByParent(reportIds, rows);
+}
+
+/** The incidents each policy position cites, grouped per position id. */
+export async function incidentsCitedByPositions(sql: Queryable, positionIds: readonly string[]): Promise<IncidentRow[][]> {
+  const rows = await sql<(IncidentRow & { parent_id: string })[]>`
+    select ${columns(sql)}, l.position_id as parent_id
+    from policy_position_incidents l join incidents i on i.id = l.incident_id
+    where l.position_id = any(${positionIds})
+    order by l.position_id, i.occurred_sort desc, i.id desc
+  `;
+  return groupByParent(positionIds, rows);
+}

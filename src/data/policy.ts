@@ -1,0 +1,162 @@
+import type { Queryable } from '../db/index.js';
+import type { DatePrecision, Sorted } from './incidents.js';
+import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
+
+export const STANCES = ['supports', 'opposes', 'conditional', 'neutral', 'unclear'] as const;
+export type Stance = (typeof STANCES)[number];
+export const CONFIDENCES = ['low', 'medium', 'high'] as const;
+export type Confidence = (typeof CONFIDENCES)[number];
+
+/** A `policy_topics` row. */
+export interface PolicyTopicRow {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A `policy_positions` row, with whether it is its actor's current position on the topic. */
+export interface PolicyPositionRow {
+  id: string;
+  actor_id: string;
+  speaker_id: string | null;
+  topic_id: string;
+  stance: Stance;
+  summary: string;
+  quote: string | null;
+  stated_on: string | null;
+  stated_precision: DatePrecision;
+  source_report_id: string;
+  confidence: Confidence;
+  supersedes_id: string | null;
+  superseded_by_id: string | null;
+  retracted_at: Date | null;
+  is_current: boolean;
+  created_at: Date;
+}
+
+export interface PositionFilter {
+  actorId?: string | undefined;
+  topicId?: string | undefined;
+  stances?: Stance[] | undefined;
+  includeSuperseded?: boolean | undefined;
+}
+
+// superseded_by and is_current come from the newest unretracted position that replaces this one.
+const columns = (sql: Queryable) => sql`
+  p.id, p.actor_id, p.speaker_id, p.topic_id, p.stance, p.summary, p.quote, p.stated_on, p.stated_precision,
+  p.source_report_id, p.confidence, p.supersedes_id, p.retracted_at, p.created_at,
+  (select n.id from policy_positions n where n.supersedes_id = p.id) as superseded_by_id,
+  (p.retracted_at is null and not exists (
+    select 1 from policy_positions n where n.supersedes_id = p.id and n.retracted_at is null
+  )) as is_current
+`;
+
+const currentOnly = (sql: Queryable) => sql`
+  and p.retracted_at is null
+  and not exists (select 1 from policy_positions n where n.supersedes_id = p.id and n.retracted_at is null)
+`;
+
+function filterClause(sql: Queryable, filter: PositionFilter) {
+  return sql`
+    ${filter.actorId ? sql`and p.actor_id = ${filter.actorId}` : sql``}
+    ${filter.topicId ? sql`and p.topic_id = ${filter.topicId}` : sql``}
+    ${filter.stances?.length ? sql`and p.stance = any(${filter.stances})` : sql``}
+    ${filter.includeSuperseded ? sql`` : currentOnly(sql)}
+  `;
+}
+
+/** One keyset page of positions, most recently stated first. */
+export async function listPositions(
+  sql: Queryable,
+  filter: PositionFilter,
+  page: PageRequest,
+): Promise<Sorted<PolicyPositionRow>[]> {
+  const { where, orderBy } = keyset(sql, sql`p.stated_sort`, sql`p.id`, 'desc', page);
+  return sql<Sorted<PolicyPositionRow>[]>`
+    select ${columns(sql)}, p.stated_sort::text as sort_key
+    from policy_positions p
+    where true ${filterClause(sql, filter)} ${where}
+    order by ${orderBy}
+    limit ${page.limit}
+  `;
+}
+
+/** How many positions match the filter. */
+export async function countPositions(sql: Queryable, filter: PositionFilter): Promise<number> {
+  const [row] = await sql<{ count: number }[]>`
+    select count(*)::int as count from policy_positions p where true ${filterClause(sql, filter)}
+  `;
+  return row?.count ?? 0;
+}
+
+/** Positions by id, in the order asked. */
+export async function positionsByIds(sql: Queryable, ids: readonly string[]): Promise<(PolicyPositionRow | null)[]> {
+  return byIds(ids, await sql<PolicyPositionRow[]>`select ${columns(sql)} from policy_positions p where p.id = any(${ids})`);
+}
+
+/** Positions of each actor (current only unless asked), grouped per actor id. */
+export async function positionsOfActors(
+  sql: Queryable,
+  actorIds: readonly string[],
+  includeSuperseded: boolean,
+): Promise<PolicyPositionRow[][]> {
+  const rows = await sql<(PolicyPositionRow & { parent_id: string })[]>`
+    select ${columns(sql)}, p.actor_id as parent_id
+    from policy_positions p
+    where p.actor_id = any(${actorIds}) ${includeSuperseded ? sql`` : currentOnly(sql)}
+    order by p.actor_id, p.stated_sort desc, p.id desc
+  `;
+  return groupByParent(actorIds, rows);
+}
+
+/** Positions of each topic (current only unless asked), grouped per topic id. */
+export async function positionsOfTopics(
+  sql: Queryable,
+  topicIds: readonly string[],
+  includeSuperseded: boolean,
+): Promise<PolicyPositionRow[][]> {
+  const rows = await sql<(PolicyPositionRow & { parent_id: string })[]>`
+    select ${columns(sql)}, p.topic_id as parent_id
+    from policy_positions p
+    where p.topic_id = any(${topicIds}) ${includeSuperseded ? sql`` : currentOnly(sql)}
+    order by p.topic_id, array_position(array['supports','opposes','conditional','neutral','unclear'], p.stance),
+      p.stated_sort desc, p.id desc
+  `;
+  return groupByParent(topicIds, rows);
+}
+
+/** The positions citing each incident (current and past), grouped per incident id. */
+export async function positionsCitingIncidents(sql: Queryable, incidentIds: readonly string[]): Promise<PolicyPositionRow[][]> {
+  const rows = await sql<(PolicyPositionRow & { parent_id: string })[]>`
+    select ${columns(sql)}, l.incident_id as parent_id
+    from policy_position_incidents l join policy_positions p on p.id = l.position_id
+    where l.incident_id = any(${incidentIds})
+    order by l.incident_id, p.stated_sort desc, p.id desc
+  `;
+  return groupByParent(incidentIds, rows);
+}
+
+/** Every topic in name order (a short list). */
+export async function listTopics(sql: Queryable): Promise<PolicyTopicRow[]> {
+  return sql<PolicyTopicRow[]>`
+    select id, slug, name, description, created_at, updated_at from policy_topics order by name, id
+  `;
+}
+
+/** Topics by id, in the order asked. */
+export async function topicsByIds(sql: Queryable, ids: readonly string[]): Promise<(PolicyTopicRow | null)[]> {
+  return byIds(ids, await sql<PolicyTopicRow[]>`
+    select id, slug, name, description, created_at, updated_at from policy_topics where id = any(${ids})
+  `);
+}
+
+/** The topic with this slug. */
+export async function topicBySlug(sql: Queryable, slug: string): Promise<PolicyTopicRow | null> {
+  const [row] = await sql<PolicyTopicRow[]>`
+    select id, slug, name, description, created_at, updated_at from policy_topics where slug = ${slug}
+  `;
+  return row ?? null;
+}

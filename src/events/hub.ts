@@ -1,0 +1,314 @@
+import { GraphQLError } from 'graphql';
+import postgres from 'postgres';
+import type { Sql } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import { EVENTS_CHANNEL, eventLogBounds, readEventsAfter, type EventKind, type EventRow } from './log.js';
+
+const BATCH = 500;
+
+/** An event as subscribers receive it: the log row plus its cursor. */
+export interface DeliveredEvent extends EventRow {
+  cursor: string;
+}
+
+/** Subscription cursors are opaque: base64url of "event:<id>". */
+export function encodeEventCursor(id: string): string {
+  return Buffer.from(`event:${id}`, 'utf8').toString('base64url');
+}
+
+function badCursor(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument: 'after', http: { status: 400 } } });
+}
+
+/** Decodes a subscription cursor; a malformed one is a BAD_USER_INPUT error. */
+export function decodeEventCursor(cursor: string): string {
+  const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = /^event:(0|[1-9][0-9]{0,18})$/.exec(text);
+  if (!match) throw badCursor('after is not a subscription cursor: pass the `cursor` of an event you received');
+  return match[1]!;
+}
+
+interface Subscriber {
+  kinds: readonly EventKind[];
+  matches: (event: EventRow) => boolean;
+  /** Highest id handed to this subscriber (replayed or live): the boundary that prevents duplicates. */
+  delivered: bigint;
+  /** Live events that arrived while the replay ran; drained in order once it finishes. */
+  buffer: EventRow[] | undefined;
+  push: (event: EventRow) => void;
+  end: () => void;
+}
+
+export interface EventHubOptions {
+  sql: Sql;
+  /** Connection URL for the dedicated LISTEN connection. */
+  url: string;
+  logger: Logger;
+  /** Safety net: read the log this often even without a NOTIFY (ms). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * One per process: a LISTEN connection turns NOTIFYs into reads of the event log after the last id seen,
+ * and fans each event out to in-process subscribers. Subscribers that resume from a cursor replay the log
+ * first, then continue live with no gap and no duplicate at the boundary.
+ */
+export class EventHub {
+  private readonly sql: Sql;
+  private readonly url: string;
+  private readonly logger: Logger;
+  private readonly pollIntervalMs: number;
+  private listenSql: postgres.Sql | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private lastId = 0n;
+  private draining: Promise<void> | undefined;
+  private drainAgain = false;
+  private stopped = false;
+  private readonly subscribers = new Set<Subscriber>();
+  /** Fires after every drain; tests and the benchmark wait on it instead of sleeping. */
+  private readonly drainListeners = new Set<(lastId: bigint) => void>();
+
+  constructor(options: EventHubOptions) {
+    this.sql = options.sql;
+    this.url = options.url;
+    this.logger = options.logger;
+    this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
+  }
+
+  /** Starts listening from the current end of the log. */
+  async start(): Promise<void> {
+    this.lastId = BigInt((await eventLogBounds(this.sql)).newest);
+    this.listenSql = postgres(this.url, { max: 1, onnotice: () => {}, connection: { application_name: 'faultline-listen' } });
+    // postgres.js re-runs LISTEN after a lost connection and calls onlisten again: that is the moment to
+    // catch up on whatever committed while we were deaf.
+    await this.listenSql.listen(
+      EVENTS_CHANNEL,
+      () => this.scheduleDrain(),
+      () => this.scheduleDrain(),
+    );
+    this.poll = setInterval(() => this.scheduleDrain(), this.pollIntervalMs);
+    this.poll.unref();
+  }
+
+  /** Stops listening and ends every subscription. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
+    await this.draining?.catch(() => {});
+    await this.listenSql?.end({ timeout: 2 }).catch(() => {});
+    for (const subscriber of [...this.subscribers]) subscriber.end();
+    this.subscribers.clear();
+  }
+
+  /** The id of the last event this process has fanned out. */
+  get position(): bigint {
+    return this.lastId;
+  }
+
+  /** Number of live subscriptions in this process. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Resolves once this process has fanned out every event up to `id`. */
+  waitForPosition(id: bigint): Promise<void> {
+    if (this.lastId >= id) return Promise.resolve();
+    return new Promise((resolve) => {
+      const listener = (last: bigint) => {
+        if (last >= id) {
+          this.drainListeners.delete(listener);
+          resolve();
+        }
+      };
+      this.drainListeners.add(listener);
+      this.scheduleDrain();
+    });
+  }
+
+  private scheduleDrain(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch((error) => this.logger.warn('reading the event log failed; will retry', { error: String(error) }))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.drainAgain) {
+          this.drainAgain = false;
+          this.scheduleDrain();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const events = await readEventsAfter(this.sql, this.lastId.toString(), BATCH);
+      for (const event of events) {
+        this.lastId = BigInt(event.id);
+        for (const subscriber of this.subscribers) {
+          if (!subscriber.kinds.includes(event.kind)) continue;
+          if (subscriber.buffer) subscriber.buffer.push(event);
+          else this.deliver(subscriber, event);
+        }
+      }
+      for (const listener of this.drainListeners) listener(this.lastId);
+      if (events.length < BATCH) return;
+    }
+  }
+
+  private deliver(subscriber: Subscriber, event: EventRow): void {
+    const id = BigInt(event.id);
+    if (id <= subscriber.delivered) return;
+    subscriber.delivered = id;
+    if (subscriber.matches(event)) subscriber.push(event);
+  }
+
+  /**
+   * Subscribes to events of `kinds` that pass `matches`. With `after`, replays every matching event after
+   * that cursor from the log before going live. An unknown or expired cursor is a clear error, thrown
+   * before anything is delivered.
+   */
+  async subscribe(options: {
+    kinds: readonly EventKind[];
+    matches: (event: EventRow) => boolean;
+    after?: string | null | undefined;
+  }): Promise<AsyncIterableIterator<DeliveredEvent>> {
+    let afterId: bigint | undefined;
+    if (options.after != null) {
+      const decoded = BigInt(decodeEventCursor(options.after));
+      const { newest, oldest } = await eventLogBounds(this.sql);
+      if (decoded > BigInt(newest)) {
+        throw badCursor('after is a cursor this server does not know (it is newer than its event log)');
+      }
+      if (BigInt(oldest) > decoded + 1n) {
+        throw badCursor(`after has expired: events up to ${BigInt(oldest) - 1n} were pruned; resubscribe without it and refetch`);
+      }
+      afterId = decoded;
+    }
+
+    const stream = new EventStream(() => this.subscribers.delete(subscriber));
+    const subscriber: Subscriber = {
+      kinds: options.kinds,
+      matches: options.matches,
+      // Live only: everything this process already fanned out counts as delivered.
+      delivered: afterId ?? this.lastId,
+      buffer: afterId === undefined ? undefined : [],
+      push: (event) => stream.push({ ...event, cursor: encodeEventCursor(event.id) }),
+      end: () => void stream.return(),
+    };
+    this.subscribers.add(subscriber);
+    if (afterId !== undefined) void this.replay(subscriber, stream);
+    return stream;
+  }
+
+  /** Reads the log after the subscriber's cursor, then hands over to live delivery with no gap. */
+  private async replay(subscriber: Subscriber, stream: EventStream): Promise<void> {
+    try {
+      for (;;) {
+        const events = await readEventsAfter(this.sql, subscriber.delivered.toString(), BATCH, subscriber.kinds);
+        for (const event of events) this.deliver(subscriber, event);
+        if (events.length < BATCH || stream.closed) break;
+        // Let a slow client drain before reading more, so a long backlog does not pile up in memory.
+        await stream.drained(BATCH);
+      }
+      const buffered = subscriber.buffer ?? [];
+      subscriber.buffer = undefined;
+      for (const event of buffered) this.deliver(subscriber, event);
+    } catch (error) {
+      this.logger.warn('replaying the event log failed', { error: String(error) });
+      stream.fail(new GraphQLError('Replaying missed events failed; resubscribe with your last cursor'));
+    }
+  }
+}
+
+/**
+ * The async iterator a subscription returns. Unlike an async generator, `return()` takes effect at once even
+ * while waiting for the next event, so a client that leaves is forgotten immediately.
+ */
+class EventStream implements AsyncIterableIterator<DeliveredEvent> {
+  private readonly queue: DeliveredEvent[] = [];
+  private waiting: ((result: IteratorResult<DeliveredEvent>) => void) | undefined;
+  private failed: ((error: Error) => void) | undefined;
+  private error: Error | undefined;
+  private drainWaiters: Array<{ below: number; resolve: () => void }> = [];
+  closed = false;
+
+  constructor(private readonly onClose: () => void) {}
+
+  push(event: DeliveredEvent): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      this.failed = undefined;
+      resolve({ value: event, done: false });
+    } else {
+      this.queue.push(event);
+    }
+  }
+
+  fail(error: Error): void {
+    if (this.closed) return;
+    if (this.failed) {
+      const reject = this.failed;
+      this.waiting = undefined;
+      this.failed = undefined;
+      reject(error);
+    } else {
+      this.error = error;
+    }
+    this.close();
+  }
+
+  /** Resolves once fewer than `below` events wait in the queue. */
+  drained(below: number): Promise<void> {
+    if (this.queue.length < below || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push({ below, resolve }));
+  }
+
+  next(): Promise<IteratorResult<DeliveredEvent>> {
+    const event = this.queue.shift();
+    if (this.drainWaiters.length > 0) {
+      this.drainWaiters = this.drainWaiters.filter((waiter) => (this.queue.length < waiter.below ? (waiter.resolve(), false) : true));
+    }
+    if (event) return Promise.resolve({ value: event, done: false });
+    if (this.error) {
+      const error = this.error;
+      this.error = undefined;
+      return Promise.reject(error);
+    }
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.failed = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<DeliveredEvent>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<DeliveredEvent>> {
+    this.close();
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<DeliveredEvent> {
+    return this;
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    for (const waiter of this.drainWaiters) waiter.resolve();
+    this.drainWaiters = [];
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = undefined;
+    this.failed = undefined;
+    this.onClose();
+  }
+}

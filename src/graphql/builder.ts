@@ -1,0 +1,58 @@
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { hasRole } from '../auth/viewer.js';
+import type { GraphQLContext } from './context.js';
+import { decodeGlobalId, encodeGlobalId, forbidden } from './errors.js';
+
+/** The single SchemaBuilder; type files in ./types register themselves on it. It defines no types. */
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  DefaultFieldNullability: false;
+  AuthScopes: { reader: boolean; editor: boolean; admin: boolean };
+  Scalars: {
+    Date: { Input: string; Output: string };
+    DateTime: { Input: Date; Output: Date };
+    SafeInt: { Input: number; Output: number | string };
+  };
+  Connection: { totalCount: number | (() => Promise<number>) };
+}>({
+  // Relay before scope-auth so auth sees parsed global ids (the scope-auth README's advice).
+  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    encodeGlobalID: encodeGlobalId,
+    decodeGlobalID: decodeGlobalId,
+    nodeQueryOptions: { description: 'Fetches any object by its global id; null when nothing has that id.' },
+    nodesQueryOptions: { description: 'Fetches objects by global ids, in the order given; null where nothing matches.' },
+    nodeTypeOptions: { description: 'An object with a global id that `node(id:)` can refetch.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in its connection, for cursor pagination.' },
+    idFieldOptions: { description: 'Opaque global id; pass it to `node(id:)` to refetch this object.' },
+    cursorFieldOptions: { description: 'Opaque cursor of this edge, for `after`/`before`.' },
+    nodeFieldOptions: { description: 'The object at this edge.' },
+    edgesFieldOptions: { description: 'The page of edges.' },
+    pageInfoFieldOptions: { description: 'Pagination state of this page.' },
+    hasNextPageFieldOptions: { description: 'True when more items follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'True when items precede this page.' },
+    startCursorFieldOptions: { description: 'Cursor of the first edge.' },
+    endCursorFieldOptions: { description: 'Cursor of the last edge.' },
+    firstArgOptions: { description: 'Page size counted from the start (at most 100).' },
+    lastArgOptions: { description: 'Page size counted from the end (at most 100).' },
+    afterArgOptions: { description: 'Return items after this cursor.' },
+    beforeArgOptions: { description: 'Return items before this cursor.' },
+  },
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (context) => ({
+      reader: hasRole(context.viewer, 'reader'),
+      editor: hasRole(context.viewer, 'editor'),
+      admin: hasRole(context.viewer, 'admin'),
+    }),
+    unauthorizedError: (_parent, context, info) => forbidden(context.viewer, info.fieldName),
+  },
+  errors: { defaultTypes: [] },
+});

@@ -1,0 +1,13 @@
+import type { Sql } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { EventHub } from '../events/hub.js';
+
+/** What every resolver receives: one per HTTP request, one per subscription. */
+export interface GraphQLContext {
+  sql: Sql;
+  viewer: Viewer;
+  requestId: string;
+  logger: Logger;
+  events: EventHub;
+}

@@ -1,0 +1,23 @@
+// Imports every type file for its side effect of registering on the builder, then builds the schema.
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types/scalars.js';
+import './types/dates.js';
+import './types/connection.js';
+import './types/incident.js';
+import './types/report.js';
+import './types/actor.js';
+import './types/ai-system.js';
+import './types/technique.js';
+import './types/policy-position.js';
+import './types/policy-topic.js';
+
+builder.queryType({ description: 'Reads: open to everyone unless the server requires reader keys.' });
+
+/** The executable schema. */
+export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });
+
+/** The schema as printed to schema/schema.graphql: sorted, so diffs show real changes only. */
+export function sortedSchema(): GraphQLSchema {
+  return lexicographicSortSchema(schema);
+}

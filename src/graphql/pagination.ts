@@ -1,0 +1,89 @@
+import { parseCursorConnectionArgs, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import type { KeysetCursor, PageRequest } from '../data/pagination.js';
+import { badInput } from './errors.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+/** The four Relay connection arguments as Pothos passes them. */
+export interface ConnectionArgs {
+  first?: number | null | undefined;
+  last?: number | null | undefined;
+  after?: string | null | undefined;
+  before?: string | null | undefined;
+}
+
+/** Cursors carry the ordering they came from, so a cursor of one order is refused by another. */
+export function encodeCursor(ordering: string, row: { sort_key: string; id: string }): string {
+  return Buffer.from(JSON.stringify([ordering, row.sort_key, row.id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(ordering: string, cursor: string, argument: string): KeysetCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== ordering ||
+    typeof parsed[1] !== 'string' || typeof parsed[2] !== 'string' || !/^[0-9]{1,19}$/.test(parsed[2])
+  ) {
+    throw badInput(`${argument} is not a cursor of this list in this order; use a cursor this field returned`, argument);
+  }
+  return { key: parsed[1], id: parsed[2] };
+}
+
+/** Checks the page size; the limit is an error rather than a silent clamp so clients notice. */
+export function checkPageSize(args: ConnectionArgs): void {
+  for (const name of ['first', 'last'] as const) {
+    const value = args[name];
+    if (value == null) continue;
+    if (value < 0) throw badInput(`${name} must not be negative`, name);
+    if (value > MAX_PAGE_SIZE) throw badInput(`${name} must be at most ${MAX_PAGE_SIZE}, got ${value}`, name);
+  }
+}
+
+/** Turns what resolveCursorConnection hands the fetcher into a decoded keyset page request. */
+export function toPageRequest(ordering: string, params: ResolveCursorConnectionArgs): PageRequest {
+  return {
+    after: params.after ? decodeCursor(ordering, params.after, 'after') : undefined,
+    before: params.before ? decodeCursor(ordering, params.before, 'before') : undefined,
+    limit: params.limit,
+    inverted: params.inverted,
+  };
+}
+
+/**
+ * Resolves a keyset connection: validates arguments, fetches one page (plus one row to know whether
+ * more follow), and attaches a lazy totalCount that runs its query only when a client asks for it.
+ */
+export async function keysetConnection<T extends { sort_key: string; id: string }>(
+  ordering: string,
+  args: ConnectionArgs,
+  fetch: (page: PageRequest) => Promise<T[]>,
+  totalCount: () => Promise<number>,
+) {
+  checkPageSize(args);
+  const connection = await resolveCursorConnection(
+    { args, toCursor: (row: T) => encodeCursor(ordering, row), maxSize: MAX_PAGE_SIZE },
+    (params: ResolveCursorConnectionArgs) => fetch(toPageRequest(ordering, params)),
+  );
+  return { ...connection, totalCount };
+}
+
+/** The page request for a batched nested connection: decoded once for every parent in the batch. */
+export function nestedPageRequest(ordering: string, args: ConnectionArgs): PageRequest {
+  checkPageSize(args);
+  const { before, after, limit, inverted } = parseCursorConnectionArgs({ args, maxSize: MAX_PAGE_SIZE });
+  return toPageRequest(ordering, { before, after, limit, inverted });
+}
+
+/** Builds one parent's connection from rows fetched for the whole batch. */
+export function connectionFromRows<T extends { sort_key: string; id: string }>(
+  ordering: string,
+  args: ConnectionArgs,
+  rows: T[],
+  totalCount: () => Promise<number>,
+) {
+  return keysetConnection(ordering, args, async () => rows, totalCount);
+}

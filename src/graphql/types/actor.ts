@@ -1,0 +1,105 @@
+import { ACTOR_KINDS, actorBySlug, countActors, listActors, type ActorKind } from '../../data/actors.js';
+import { countIncidentsOfActors, incidentsOfActors } from '../../data/incidents.js';
+import { positionsOfActors } from '../../data/policy.js';
+import { builder } from '../builder.js';
+import { badInput } from '../errors.js';
+import { batchLoader } from '../loaders.js';
+import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
+import { ActorRef, IncidentRef, PolicyPositionRef } from '../refs.js';
+import { IncidentActorRoleEnum } from './incident.js';
+
+export const ActorKindEnum = builder.enumType('ActorKind', {
+  description: 'What kind of actor this is.',
+  values: Object.fromEntries(ACTOR_KINDS.map((value) => [value.toUpperCase(), { value, description: `A ${value.replace('_', ' ')}.` }])) as Record<
+    Uppercase<ActorKind>,
+    { value: ActorKind; description: string }
+  >,
+});
+
+const ActorIncidentsConnection = builder.connectionObject({
+  type: IncidentRef,
+  name: 'ActorIncidentsConnection',
+  description: 'Incidents an actor took part in, most recent first.',
+});
+
+ActorRef.implement({
+  description: 'An organisation or a person: attackers, victims, developers, governments, analysts.',
+  fields: (t) => ({
+    slug: t.exposeString('slug', { description: 'Stable, readable key, used by `actor(slug:)`.' }),
+    name: t.exposeString('name', { description: 'Name.' }),
+    kind: t.field({ type: ActorKindEnum, description: 'What kind of actor.', resolve: (row) => row.kind }),
+    country: t.exposeString('country', { nullable: true, description: 'ISO 3166-1 alpha-2 country code; null when unknown.' }),
+    aliases: t.exposeStringList('aliases', { description: 'Other names it goes by.' }),
+    description: t.exposeString('description', { description: 'Who this is.' }),
+    roleTitle: t.exposeString('role_title', { nullable: true, description: 'For a person: their title, e.g. "Secretary of Defense".' }),
+    affiliation: t.field({
+      type: ActorRef,
+      nullable: true,
+      description: 'For a person: the organisation they belong to or speak for.',
+      resolve: (row) => row.affiliation_id,
+    }),
+    incidents: t.loadable({
+      type: ActorIncidentsConnection,
+      description: 'Incidents this actor took part in, optionally in one role.',
+      byPath: true,
+      args: {
+        role: t.arg({ type: IncidentActorRoleEnum, description: 'Only incidents where the actor played this role.' }),
+        ...t.arg.connectionArgs(),
+      },
+      load: async (ids: string[], context, args) => {
+        const filter = { role: args.role ?? undefined };
+        const ordering = `actor-incidents:${filter.role ?? 'any'}`;
+        const rows = await incidentsOfActors(context.sql, ids, filter, nestedPageRequest(ordering, args));
+        const counts = batchLoader(context, `actor-incident-counts:${filter.role ?? 'any'}`, (keys: readonly string[]) =>
+          countIncidentsOfActors(context.sql, keys, filter),
+        );
+        return Promise.all(ids.map((id, i) => connectionFromRows(ordering, args, rows[i] ?? [], () => counts.load(id))));
+      },
+      resolve: (row) => row.id,
+    }),
+    positions: t.loadableList({
+      type: PolicyPositionRef,
+      description: 'Policy positions this actor holds (current ones unless includeSuperseded).',
+      byPath: true,
+      args: { includeSuperseded: t.arg.boolean({ defaultValue: false, description: 'Include superseded and retracted positions.' }) },
+      load: (ids: string[], context, args) => positionsOfActors(context.sql, ids, args.includeSuperseded ?? false),
+      resolve: (row) => row.id,
+    }),
+  }),
+});
+
+const ActorFilterInput = builder.inputType('ActorFilter', {
+  description: 'Narrows an actor list.',
+  fields: (t) => ({
+    kind: t.field({ type: ActorKindEnum, description: 'Only actors of this kind.' }),
+    country: t.string({ description: 'ISO 3166-1 alpha-2 country code.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  actors: t.connection({
+    type: ActorRef,
+    description: 'Actors in slug order.',
+    args: { filter: t.arg({ type: ActorFilterInput, description: 'Conditions every actor must meet.' }) },
+    resolve: (_root, args, context) => {
+      const country = args.filter?.country?.trim().toUpperCase();
+      if (country !== undefined && !/^[A-Z]{2}$/.test(country)) {
+        throw badInput(`filter.country must be a two-letter ISO 3166-1 code such as "US", got "${args.filter?.country}"`, 'filter.country');
+      }
+      const filter = { kind: args.filter?.kind ?? undefined, country };
+      return keysetConnection(
+        'actors',
+        args,
+        (page) => listActors(context.sql, filter, page),
+        () => countActors(context.sql, filter),
+      );
+    },
+  }),
+  actor: t.field({
+    type: ActorRef,
+    nullable: true,
+    description: 'The actor with this slug.',
+    args: { slug: t.arg.string({ required: true, description: 'The actor\'s slug.' }) },
+    resolve: (_root, args, context) => actorBySlug(context.sql, args.slug),
+  }),
+}));

@@ -1,0 +1,76 @@
+import { AI_SYSTEM_KINDS, aiSystemBySlug, countAiSystems, listAiSystems, type AiSystemKind } from '../../data/ai-systems.js';
+import { countIncidentsOfAiSystems, incidentsOfAiSystems } from '../../data/incidents.js';
+import { builder } from '../builder.js';
+import { parseId } from '../errors.js';
+import { batchLoader } from '../loaders.js';
+import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
+import { ActorRef, AiSystemRef, IncidentRef } from '../refs.js';
+
+const AiSystemKindEnum = builder.enumType('AiSystemKind', {
+  description: 'A product, a model, or one version of a model.',
+  values: Object.fromEntries(AI_SYSTEM_KINDS.map((value) => [value.toUpperCase(), { value, description: `A ${value.replace('_', ' ')}.` }])) as Record<
+    Uppercase<AiSystemKind>,
+    { value: AiSystemKind; description: string }
+  >,
+});
+
+const AiSystemIncidentsConnection = builder.connectionObject({
+  type: IncidentRef,
+  name: 'AiSystemIncidentsConnection',
+  description: 'Incidents an AI system was involved in, most recent first.',
+});
+
+AiSystemRef.implement({
+  description: 'An AI product or model version, such as Claude, Claude Opus 4.6 or ChatGPT.',
+  fields: (t) => ({
+    slug: t.exposeString('slug', { description: 'Stable, readable key.' }),
+    name: t.exposeString('name', { description: 'Name.' }),
+    kind: t.field({ type: AiSystemKindEnum, description: 'Product, model or model version.', resolve: (row) => row.kind }),
+    description: t.exposeString('description', { description: 'What it is.' }),
+    developer: t.field({ type: ActorRef, description: 'Who makes it.', resolve: (row) => row.developer_id }),
+    parent: t.field({
+      type: AiSystemRef,
+      nullable: true,
+      description: 'The product family a model version belongs to.',
+      resolve: (row) => row.parent_id,
+    }),
+    incidents: t.loadable({
+      type: AiSystemIncidentsConnection,
+      description: 'Incidents it was involved in, in any role.',
+      byPath: true,
+      args: { ...t.arg.connectionArgs() },
+      load: async (ids: string[], context, args) => {
+        const rows = await incidentsOfAiSystems(context.sql, ids, nestedPageRequest('ai-system-incidents', args));
+        const counts = batchLoader(context, 'ai-system-incident-counts', (keys: readonly string[]) =>
+          countIncidentsOfAiSystems(context.sql, keys),
+        );
+        return Promise.all(ids.map((id, i) => connectionFromRows('ai-system-incidents', args, rows[i] ?? [], () => counts.load(id))));
+      },
+      resolve: (row) => row.id,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  aiSystems: t.connection({
+    type: AiSystemRef,
+    description: 'AI systems in slug order.',
+    args: { developer: t.arg.id({ description: 'Only systems made by this actor.' }) },
+    resolve: (_root, args, context) => {
+      const filter = { developerId: args.developer ? parseId(args.developer, 'Actor', 'developer') : undefined };
+      return keysetConnection(
+        'ai-systems',
+        args,
+        (page) => listAiSystems(context.sql, filter, page),
+        () => countAiSystems(context.sql, filter),
+      );
+    },
+  }),
+  aiSystem: t.field({
+    type: AiSystemRef,
+    nullable: true,
+    description: 'The AI system with this slug.',
+    args: { slug: t.arg.string({ required: true, description: 'The system\'s slug.' }) },
+    resolve: (_root, args, context) => aiSystemBySlug(context.sql, args.slug),
+  }),
+}));

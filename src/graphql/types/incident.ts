@@ -1,0 +1,279 @@
+import {
+  AI_SYSTEM_ROLES,
+  INCIDENT_ACTOR_ROLES,
+  INCIDENT_STATUSES,
+  SEVERITIES,
+  actorsOfIncidents,
+  aiSystemsOfIncidents,
+  countIncidents,
+  incidentBySlug,
+  listIncidents,
+  techniqueIdsOfIncidents,
+  type AiSystemRole,
+  type IncidentActorRole,
+  type IncidentActorRow,
+  type IncidentAiSystemRow,
+  type IncidentFilter,
+  type IncidentOrderField,
+  type IncidentRow,
+  type IncidentStatus,
+  type Severity,
+} from '../../data/incidents.js';
+import { positionsCitingIncidents } from '../../data/policy.js';
+import { countReportsOfIncidents, reportsOfIncidents } from '../../data/reports.js';
+import { builder } from '../builder.js';
+import { badInput, parseId } from '../errors.js';
+import { batchLoader } from '../loaders.js';
+import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
+import { ActorRef, AiSystemRef, IncidentRef, PolicyPositionRef, ReportRef, TechniqueRef } from '../refs.js';
+import { DateRangeRef, PartialDateRef } from './dates.js';
+
+function enumValues<T extends string>(values: readonly T[], describe: (value: T) => string) {
+  return Object.fromEntries(values.map((value) => [value.toUpperCase(), { value, description: describe(value) }])) as Record<
+    Uppercase<T>,
+    { value: T; description: string }
+  >;
+}
+
+export const IncidentStatusEnum = builder.enumType('IncidentStatus', {
+  description: 'Where an incident stands.',
+  values: enumValues<IncidentStatus>(INCIDENT_STATUSES, (v) => `The incident is ${v}.`),
+});
+
+export const SeverityEnum = builder.enumType('Severity', {
+  description: 'How serious an incident is, from LOW to CRITICAL (ordered).',
+  values: enumValues<Severity>(SEVERITIES, (v) => `Severity ${v}.`),
+});
+
+export const IncidentActorRoleEnum = builder.enumType('IncidentActorRole', {
+  description: 'The part an actor played in an incident.',
+  values: enumValues<IncidentActorRole>(INCIDENT_ACTOR_ROLES, (v) => `The actor was the ${v}.`),
+});
+
+export const AiSystemRoleEnum = builder.enumType('AiSystemRole', {
+  description: 'The part an AI system played in an incident.',
+  values: enumValues<AiSystemRole>(AI_SYSTEM_ROLES, (v) => `Used as ${v.replace('_', ' ')}.`),
+});
+
+export const OrderDirectionEnum = builder.enumType('OrderDirection', {
+  description: 'Sort direction.',
+  values: { ASC: { value: 'asc', description: 'Smallest or oldest first.' }, DESC: { value: 'desc', description: 'Largest or newest first.' } },
+});
+
+const IncidentOrderFieldEnum = builder.enumType('IncidentOrderField', {
+  description: 'What to sort incidents by; ties break on id.',
+  values: {
+    OCCURRED: { value: 'occurred', description: 'When it happened (unknown dates last when descending).' },
+    DISCLOSED: { value: 'disclosed', description: 'When it was disclosed.' },
+    SEVERITY: { value: 'severity', description: 'Severity.' },
+    UPDATED: { value: 'updated', description: 'When the record last changed.' },
+  },
+});
+
+const IncidentOrder = builder.inputType('IncidentOrder', {
+  description: 'Sort order of an incident list.',
+  fields: (t) => ({
+    field: t.field({ type: IncidentOrderFieldEnum, required: true, description: 'The sort key.' }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'desc', description: 'DESC (default) or ASC.' }),
+  }),
+});
+
+const DateBetween = builder.inputType('DateBetween', {
+  description: 'An inclusive date interval; either end may be left open.',
+  fields: (t) => ({
+    from: t.field({ type: 'Date', description: 'Earliest date, inclusive.' }),
+    to: t.field({ type: 'Date', description: 'Latest date, inclusive.' }),
+  }),
+});
+
+export const IncidentFilterInput = builder.inputType('IncidentFilter', {
+  description: 'Narrows an incident list; all given conditions must hold.',
+  fields: (t) => ({
+    status: t.field({ type: [IncidentStatusEnum], description: 'Any of these statuses.' }),
+    severityAtLeast: t.field({ type: SeverityEnum, description: 'This severity or worse.' }),
+    country: t.string({ description: 'ISO 3166-1 alpha-2 code of an affected country, e.g. "MX".' }),
+    sector: t.string({ description: 'An affected sector, e.g. "elections".' }),
+    aiSystem: t.id({ description: 'Id of an AI system involved in any role.' }),
+    actor: t.id({ description: 'Id of an actor involved (in `actorRole` when given).' }),
+    actorRole: t.field({ type: IncidentActorRoleEnum, description: 'Role of `actor`, or of any actor when `actor` is absent.' }),
+    technique: t.string({ description: 'MITRE ATLAS technique id, e.g. "AML.T0054".' }),
+    occurredBetween: t.field({ type: DateBetween, description: 'Incidents whose date range overlaps this interval.' }),
+  }),
+});
+
+type IncidentFilterArgs = typeof IncidentFilterInput.$inferInput;
+
+/** Validates and converts the GraphQL filter into the data layer's filter. */
+export function parseIncidentFilter(input: IncidentFilterArgs | null | undefined): IncidentFilter {
+  if (!input) return {};
+  const country = input.country?.trim().toUpperCase();
+  if (country !== undefined && !/^[A-Z]{2}$/.test(country)) {
+    throw badInput(`filter.country must be a two-letter ISO 3166-1 code such as "MX", got "${input.country}"`, 'filter.country');
+  }
+  const technique = input.technique?.trim();
+  if (technique !== undefined && !/^AML\.TA?\d{4}(\.\d{3})?$/.test(technique)) {
+    throw badInput(`filter.technique must be a MITRE ATLAS id such as "AML.T0054", got "${input.technique}"`, 'filter.technique');
+  }
+  const from = input.occurredBetween?.from ?? undefined;
+  const to = input.occurredBetween?.to ?? undefined;
+  if (from && to && from > to) {
+    throw badInput(`filter.occurredBetween.from (${from}) is after to (${to})`, 'filter.occurredBetween');
+  }
+  return {
+    statuses: input.status ?? undefined,
+    severityAtLeast: input.severityAtLeast ?? undefined,
+    country,
+    sector: input.sector?.trim().toLowerCase() || undefined,
+    aiSystemId: input.aiSystem ? parseId(input.aiSystem, 'AiSystem', 'filter.aiSystem') : undefined,
+    actorId: input.actor ? parseId(input.actor, 'Actor', 'filter.actor') : undefined,
+    actorRole: input.actorRole ?? undefined,
+    techniqueId: technique,
+    occurredFrom: from,
+    occurredTo: to,
+  };
+}
+
+const ImpactRef = builder.objectRef<IncidentRow>('Impact').implement({
+  description: 'What an incident cost its victims, as far as the sources quantify it.',
+  fields: (t) => ({
+    recordsAffected: t.field({
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Records exposed or stolen; null when not reported.',
+      resolve: (row) => row.records_affected,
+    }),
+    bytesAffected: t.field({
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Bytes exfiltrated; null when not reported.',
+      resolve: (row) => row.bytes_affected,
+    }),
+    dataCategories: t.exposeStringList('data_categories', { description: 'Kinds of data affected, e.g. "taxpayer records".' }),
+  }),
+});
+
+const IncidentActorRef = builder.objectRef<IncidentActorRow>('IncidentActor').implement({
+  description: 'An actor in an incident, with the role it played.',
+  fields: (t) => ({
+    role: t.field({ type: IncidentActorRoleEnum, description: 'The part it played.', resolve: (row) => row.role }),
+    note: t.exposeString('note', { description: 'What the sources say of its part; may be empty.' }),
+    actor: t.field({ type: ActorRef, description: 'The actor.', resolve: (row) => row.actor_id }),
+  }),
+});
+
+const IncidentAiSystemRef = builder.objectRef<IncidentAiSystemRow>('IncidentAiSystem').implement({
+  description: 'An AI system in an incident: how it was used.',
+  fields: (t) => ({
+    role: t.field({ type: AiSystemRoleEnum, description: 'Primary tool, supplementary tool or safeguard.', resolve: (row) => row.role }),
+    usage: t.exposeString('usage', { description: 'How the system was used.' }),
+    aiSystem: t.field({ type: AiSystemRef, description: 'The system.', resolve: (row) => row.ai_system_id }),
+  }),
+});
+
+const IncidentReportsConnection = builder.connectionObject({
+  type: ReportRef,
+  name: 'IncidentReportsConnection',
+  description: 'The reports that document an incident, newest first.',
+});
+
+IncidentRef.implement({
+  description: 'An AI security incident, with the reports that document it.',
+  fields: (t) => ({
+    slug: t.exposeString('slug', { description: 'Stable, readable key, used by `incident(slug:)`.' }),
+    title: t.exposeString('title', { description: 'Headline.' }),
+    summary: t.exposeString('summary', { description: 'What happened, in a few sentences.' }),
+    status: t.field({ type: IncidentStatusEnum, description: 'Where it stands.', resolve: (row) => row.status }),
+    severity: t.field({ type: SeverityEnum, description: 'How serious it is.', resolve: (row) => row.severity }),
+    occurred: t.field({
+      type: DateRangeRef,
+      description: 'When it happened, to the precision the sources give.',
+      resolve: (row) => ({ start: row.occurred_start, end: row.occurred_end, precision: row.occurred_precision }),
+    }),
+    disclosed: t.field({
+      type: PartialDateRef,
+      description: 'When it became public.',
+      resolve: (row) => ({ date: row.disclosed_on, precision: row.disclosed_precision }),
+    }),
+    countries: t.exposeStringList('countries', { description: 'ISO 3166-1 alpha-2 codes of the countries affected.' }),
+    sectors: t.exposeStringList('sectors', { description: 'Sectors affected.' }),
+    impact: t.field({ type: ImpactRef, description: 'Quantified impact.', resolve: (row) => row }),
+    version: t.exposeInt('version', { description: 'Increases with every update; send it back as expectedVersion.' }),
+    mergedInto: t.field({
+      type: IncidentRef,
+      nullable: true,
+      description: 'The incident this duplicate was merged into; null when it is not a duplicate.',
+      resolve: (row) => row.merged_into_id,
+    }),
+    createdAt: t.field({ type: 'DateTime', description: 'When the record was created.', resolve: (row) => row.created_at }),
+    updatedAt: t.field({ type: 'DateTime', description: 'When the record last changed.', resolve: (row) => row.updated_at }),
+    techniques: t.loadableList({
+      type: TechniqueRef,
+      description: 'MITRE ATLAS techniques used.',
+      load: (ids: string[], context) => techniqueIdsOfIncidents(context.sql, ids),
+      resolve: (row) => row.id,
+    }),
+    actors: t.loadableList({
+      type: IncidentActorRef,
+      description: 'Actors involved, with their roles.',
+      load: (ids: string[], context) => actorsOfIncidents(context.sql, ids),
+      resolve: (row) => row.id,
+    }),
+    aiSystems: t.loadableList({
+      type: IncidentAiSystemRef,
+      description: 'AI systems involved, with their role and usage.',
+      load: (ids: string[], context) => aiSystemsOfIncidents(context.sql, ids),
+      resolve: (row) => row.id,
+    }),
+    reports: t.loadable({
+      type: IncidentReportsConnection,
+      description: 'The sources documenting this incident, newest first.',
+      byPath: true,
+      args: { ...t.arg.connectionArgs() },
+      load: async (ids: string[], context, args) => {
+        const rows = await reportsOfIncidents(context.sql, ids, nestedPageRequest('incident-reports', args));
+        const counts = batchLoader(context, 'incident-report-counts', (keys: readonly string[]) =>
+          countReportsOfIncidents(context.sql, keys),
+        );
+        return Promise.all(
+          ids.map((id, index) => connectionFromRows('incident-reports', args, rows[index] ?? [], () => counts.load(id))),
+        );
+      },
+      resolve: (row) => row.id,
+    }),
+    citedBy: t.loadableList({
+      type: PolicyPositionRef,
+      description: 'Policy positions that cite this incident.',
+      load: (ids: string[], context) => positionsCitingIncidents(context.sql, ids),
+      resolve: (row) => row.id,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  incidents: t.connection({
+    type: IncidentRef,
+    description: 'Incidents matching a filter, in the order asked (default: most recent occurrence first).',
+    args: {
+      filter: t.arg({ type: IncidentFilterInput, description: 'Conditions every incident must meet.' }),
+      orderBy: t.arg({ type: IncidentOrder, description: 'Sort order; default OCCURRED DESC.' }),
+    },
+    resolve: (_root, args, context) => {
+      const filter = parseIncidentFilter(args.filter);
+      const field: IncidentOrderField = args.orderBy?.field ?? 'occurred';
+      const direction = args.orderBy?.direction ?? 'desc';
+      return keysetConnection(
+        `incidents:${field}:${direction}`,
+        args,
+        (page) => listIncidents(context.sql, filter, { field, direction }, page),
+        () => countIncidents(context.sql, filter),
+      );
+    },
+  }),
+  incident: t.field({
+    type: IncidentRef,
+    nullable: true,
+    description: 'The incident with this slug; a merged duplicate\'s slug gives the incident it was merged into.',
+    args: { slug: t.arg.string({ required: true, description: 'The incident\'s slug.' }) },
+    resolve: (_root, args, context) => incidentBySlug(context.sql, args.slug),
+  }),
+}));

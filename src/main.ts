@@ -1,0 +1,73 @@
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase, type Database } from './db/index.js';
+import { migrate } from './db/migrate.js';
+import { loadSeed } from './data/seed.js';
+import { EventHub } from './events/hub.js';
+import { createLogger } from './logger.js';
+import { buildServer, listen, type FaultlineServer } from './server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`faultline: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const started = Date.now();
+
+  let db: Database | undefined;
+  let events: EventHub | undefined;
+  let server: FaultlineServer | undefined;
+  let shuttingDown: Promise<void> | undefined;
+
+  const shutdown = (reason: string, code: number) => {
+    shuttingDown ??= (async () => {
+      logger.info(`shutting down (${reason})`);
+      // Stop taking requests first, then the live feed, then the database it all reads from.
+      await server?.stop().catch((error) => logger.error('server stop failed', { error: String(error) }));
+      await events?.stop().catch((error) => logger.error('event hub stop failed', { error: String(error) }));
+      await db?.close().catch((error) => logger.error('database close failed', { error: String(error) }));
+      logger.info('stopped');
+      process.exit(code);
+    })();
+    return shuttingDown;
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.on('SIGHUP', () => void shutdown('SIGHUP', 0));
+  process.on('uncaughtException', (error) => {
+    logger.error('uncaught exception', { error: error.stack ?? String(error) });
+    void shutdown('uncaught exception', 1);
+  });
+  process.on('unhandledRejection', (error) => {
+    logger.error('unhandled rejection', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    void shutdown('unhandled rejection', 1);
+  });
+
+  try {
+    db = await openDatabase(config, logger);
+    const applied = await migrate(db.sql);
+    if (applied.length > 0) logger.info(`applied migrations: ${applied.join(', ')}`);
+    if (config.seedOnEmpty) {
+      const { loaded } = await loadSeed(db.sql);
+      if (loaded) logger.info('loaded the seed dataset into the empty database');
+    }
+    events = new EventHub({ sql: db.sql, url: db.url, logger });
+    await events.start();
+    server = buildServer({ sql: db.sql, events, logger, config });
+    await listen(server, config.host, config.port);
+  } catch (error) {
+    logger.error(`could not start: ${(error as Error).message}`);
+    await shutdown('start-up failure', 1);
+    return;
+  }
+  logger.info(`ready in ${Date.now() - started} ms`);
+  console.log(`Faultline is serving ${server.url} (GraphiQL: open it in a browser)`);
+}
+
+void main();

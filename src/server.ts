@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, maskError as yogaMaskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { authenticate, bearerToken } from './auth/authenticate.js';
+import { hasRole, type Viewer } from './auth/viewer.js';
+import type { Config } from './config.js';
+import type { Sql } from './db/index.js';
+import type { EventHub } from './events/hub.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { schema } from './graphql/index.js';
+import type { Logger } from './logger.js';
+
+export interface ServerOptions {
+  sql: Sql;
+  events: EventHub;
+  logger: Logger;
+  config: Pick<Config, 'port' | 'host' | 'requireReadKey' | 'graphiql'>;
+}
+
+export interface FaultlineServer {
+  /** http://host:port/graphql once listening. */
+  url: string;
+  port: number;
+  httpServer: Server;
+  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  /** Stops accepting work, closes sockets and subscriptions, and waits for them. */
+  stop(): Promise<void>;
+}
+
+interface ServerContext {
+  /** Set for graphql-ws operations: the viewer resolved once at connection_init. */
+  viewer?: Viewer;
+  requestId?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+function readKeyRequired(): GraphQLError {
+  return new GraphQLError('This server requires an API key for reads: send "Authorization: Bearer <key>"', {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
+  });
+}
+
+/**
+ * Builds the HTTP server: Yoga on /graphql (queries, mutations, SSE subscriptions, GraphiQL) and
+ * graphql-ws on the same path for WebSocket clients, plus /health and /ready.
+ */
+export function buildServer(options: ServerOptions): FaultlineServer {
+  const { sql, events, logger, config } = options;
+
+  const yoga = createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    graphiql: config.graphiql ? { title: 'Faultline', subscriptionsProtocol: 'WS' } : false,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+    plugins: [
+      useReadinessCheck({
+        endpoint: '/ready',
+        check: async () => {
+          try {
+            await sql`select 1`;
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      }),
+      {
+        // Echo the request id so a client can quote it when reporting a problem.
+        onResponse: ({ request, response, serverContext }) => {
+          const id = (serverContext as ServerContext | undefined)?.requestId ?? request.headers.get('x-request-id');
+          if (id && REQUEST_ID.test(id)) response.headers.set('x-request-id', id);
+        },
+      },
+    ],
+    maskedErrors: {
+      // Unexpected errors (a database failure, a bug) reach the client as one line with the request id;
+      // the server log gets the detail under the same id.
+      maskError: (error, message, isDev) => {
+        const masked = yogaMaskError(error, message, isDev);
+        if (masked === error) return error as Error;
+        const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+        const requestId = randomUUID();
+        logger.error('unexpected error', {
+          requestId,
+          path: error instanceof GraphQLError ? error.path?.join('.') : undefined,
+          error: original instanceof Error ? `${original.name}: ${original.message}` : String(original),
+        });
+        return new GraphQLError(`Internal server error (request id ${requestId})`, {
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+        });
+      },
+    },
+    context: async ({ request, viewer, requestId }): Promise<GraphQLContext> => {
+      const id = requestId ?? (REQUEST_ID.test(request.headers.get('x-request-id') ?? '') ? request.headers.get('x-request-id')! : randomUUID());
+      const resolved = viewer ?? (await authenticate(sql, bearerToken(request.headers.get('authorization'))));
+      if (config.requireReadKey && !hasRole(resolved, 'reader')) throw readKeyRequired();
+      return { sql, viewer: resolved, requestId: id, logger, events };
+    },
+  });
+
+  const httpServer = createServer((req, res) => {
+    // node:http hands us the raw request; Yoga reads the request id header itself.
+    void yoga.requestListener(req, res);
+  });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+  // The WebSocket server re-emits the HTTP server's errors (a port in use); listen() reports those.
+  wsServer.on('error', () => {});
+  const wsCleanup = useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
+    {
+      // A bad key closes the socket with 4403 Forbidden (graphql-ws's own code for a refused init).
+      onConnect: async (ctx) => {
+        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization ?? ctx.connectionParams?.apiKey;
+        try {
+          const key = typeof raw === 'string' ? (raw.startsWith('fl_') ? raw : bearerToken(raw)) : undefined;
+          const viewer = await authenticate(sql, key);
+          if (config.requireReadKey && !hasRole(viewer, 'reader')) return false;
+          ctx.extra.viewer = viewer;
+          return true;
+        } catch (error) {
+          if (error instanceof GraphQLError) return false;
+          logger.error('websocket authentication failed', { error: String(error) });
+          ctx.extra.socket.close(CloseCode.InternalServerError, 'Internal server error');
+          return false;
+        }
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          viewer: ctx.extra.viewer,
+          requestId: randomUUID(),
+        });
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const errors = validate(enveloped, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: enveloped,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+    },
+    wsServer,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const server: FaultlineServer = {
+    url: '',
+    port: 0,
+    httpServer,
+    yoga: yoga as FaultlineServer['yoga'],
+    stop: () => {
+      stopping ??= (async () => {
+        await wsCleanup.dispose();
+        for (const client of wsServer.clients) client.terminate();
+        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+        // Ends SSE streams and idle keep-alive sockets so close() does not wait on them.
+        httpServer.closeAllConnections();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await yoga.dispose();
+      })();
+      return stopping;
+    },
+  };
+  return server;
+}
+
+/** Listens on the configured host and port and fills in the server's URL. */
+export async function listen(server: FaultlineServer, host: string, port: number): Promise<FaultlineServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.httpServer.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on ${host} is already in use: stop the other process or set PORT`)
+          : error,
+      ),
+    );
+    server.httpServer.listen(port, host, () => {
+      server.httpServer.removeAllListeners('error');
+      resolve();
+    });
+  });
+  const address = server.httpServer.address() as AddressInfo;
+  server.port = address.port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  server.url = `http://${shownHost}:${address.port}/graphql`;
+  return server;
+}

@@ -1,0 +1,77 @@
+import { createSql, type Sql } from '../../src/db/connection.js';
+import { EventHub } from '../../src/events/hub.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { buildServer, listen, type FaultlineServer } from '../../src/server.js';
+
+export interface TestServer {
+  server: FaultlineServer;
+  events: EventHub;
+  sql: Sql;
+  url: string;
+  /** Log lines the server wrote. */
+  logs: string[];
+  /** Statements sent by this server's pool since the last reset. */
+  statements: string[];
+  stop(): Promise<void>;
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown>; path?: unknown[] }> };
+}
+
+/** Starts the real HTTP server on a free port against the given database URL. */
+export async function startTestServer(
+  databaseUrl: string,
+  options: { requireReadKey?: boolean; logger?: Logger } = {},
+): Promise<TestServer> {
+  const logs: string[] = [];
+  const statements: string[] = [];
+  const logger = options.logger ?? createLogger('debug', (line) => logs.push(line));
+  const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query) });
+  const events = new EventHub({ sql, url: databaseUrl, logger, pollIntervalMs: 1_000 });
+  await events.start();
+  const server = buildServer({
+    sql,
+    events,
+    logger,
+    config: { port: 0, host: '127.0.0.1', requireReadKey: options.requireReadKey ?? false, graphiql: true },
+  });
+  await listen(server, '127.0.0.1', 0);
+  return {
+    server,
+    events,
+    sql,
+    url: server.url,
+    logs,
+    statements,
+    stop: async () => {
+      await server.stop();
+      await events.stop();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+/** POSTs a GraphQL operation as a frontend would. */
+export async function graphql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: GraphQLResponse<T>['body'];
+  try {
+    body = JSON.parse(text) as GraphQLResponse<T>['body'];
+  } catch {
+    throw new Error(`non-JSON response (${response.status}): ${text.slice(0, 300)}`);
+  }
+  return { status: response.status, headers: response.headers, body };
+}
