@@ -2,12 +2,13 @@ import { GraphQLError } from 'graphql';
 import postgres from 'postgres';
 import type { Sql } from '../db/index.js';
 import type { Logger } from '../logger.js';
+import { loadEventEntities, type LoadedEvent } from './entities.js';
 import { EVENTS_CHANNEL, eventLogBounds, readEventsAfter, type EventKind, type EventRow } from './log.js';
 
 const BATCH = 500;
 
-/** An event as subscribers receive it: the log row plus its cursor. */
-export interface DeliveredEvent extends EventRow {
+/** An event as subscribers receive it: the log row, the record it concerns, and its cursor. */
+export interface DeliveredEvent extends LoadedEvent {
   cursor: string;
 }
 
@@ -34,8 +35,8 @@ interface Subscriber {
   /** Highest id handed to this subscriber (replayed or live): the boundary that prevents duplicates. */
   delivered: bigint;
   /** Live events that arrived while the replay ran; drained in order once it finishes. */
-  buffer: EventRow[] | undefined;
-  push: (event: EventRow) => void;
+  buffer: LoadedEvent[] | undefined;
+  push: (event: LoadedEvent) => void;
   end: () => void;
 }
 
@@ -144,7 +145,7 @@ export class EventHub {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const events = await readEventsAfter(this.sql, this.lastId.toString(), BATCH);
+      const events = await loadEventEntities(this.sql, await readEventsAfter(this.sql, this.lastId.toString(), BATCH));
       for (const event of events) {
         this.lastId = BigInt(event.id);
         for (const subscriber of this.subscribers) {
@@ -158,7 +159,7 @@ export class EventHub {
     }
   }
 
-  private deliver(subscriber: Subscriber, event: EventRow): void {
+  private deliver(subscriber: Subscriber, event: LoadedEvent): void {
     const id = BigInt(event.id);
     if (id <= subscriber.delivered) return;
     subscriber.delivered = id;
@@ -208,7 +209,9 @@ export class EventHub {
     try {
       for (;;) {
         const events = await readEventsAfter(this.sql, subscriber.delivered.toString(), BATCH, subscriber.kinds);
-        for (const event of events) this.deliver(subscriber, event);
+        const matching = events.filter((event) => subscriber.matches(event));
+        const loaded = new Map((await loadEventEntities(this.sql, matching)).map((event) => [event.id, event]));
+        for (const event of events) this.deliver(subscriber, loaded.get(event.id) ?? { ...event, entity: null });
         if (events.length < BATCH || stream.closed) break;
         // Let a slow client drain before reading more, so a long backlog does not pile up in memory.
         await stream.drained(BATCH);

@@ -54,5 +54,6 @@ export const builder = new SchemaBuilder<{
     }),
     unauthorizedError: (_parent, context, info) => forbidden(context.viewer, info.fieldName),
   },
-  errors: { defaultTypes: [] },
+  // Mutations return their payload type directly in a union with the error types they can produce.
+  errors: { defaultTypes: [], directResult: true },
 });

@@ -3,16 +3,20 @@ import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import './types/scalars.js';
 import './types/dates.js';
+import './types/errors.js';
 import './types/connection.js';
 import './types/incident.js';
 import './types/report.js';
 import './types/actor.js';
 import './types/ai-system.js';
 import './types/technique.js';
+import './types/api-key.js';
 import './types/policy-position.js';
 import './types/policy-topic.js';
 
 builder.queryType({ description: 'Reads: open to everyone unless the server requires reader keys.' });
+builder.mutationType({ description: 'Writes: each needs an API key with the editor role (admin for key management), runs in one transaction, and returns its result or a typed error.' });
+builder.subscriptionType({ description: 'Live events over graphql-ws (WebSocket) or SSE, resumable with the cursor of the last event received.' });
 
 /** The executable schema. */
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });

@@ -1,3 +1,4 @@
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import DataLoader from 'dataloader';
 import type { GraphQLContext } from './context.js';
 
@@ -23,4 +24,13 @@ export function batchLoader<K, V>(
     byName.set(name, loader as DataLoader<unknown, unknown>);
   }
   return loader;
+}
+
+/**
+ * Forgets every loader of a context. A subscription keeps one context for its whole life; each event must
+ * resolve nested fields against current data, not what an earlier event cached.
+ */
+export function freshLoaders(context: GraphQLContext): void {
+  loaders.delete(context);
+  clearAllDataLoaders(context);
 }

@@ -1,11 +1,13 @@
 import { ACTOR_KINDS, actorBySlug, countActors, listActors, type ActorKind } from '../../data/actors.js';
+import { upsertActor } from '../../data/catalog-changes.js';
 import { countIncidentsOfActors, incidentsOfActors } from '../../data/incidents.js';
 import { positionsOfActors } from '../../data/policy.js';
 import { builder } from '../builder.js';
-import { badInput } from '../errors.js';
+import { badInput, parseId } from '../errors.js';
 import { batchLoader } from '../loaders.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActorRef, IncidentRef, PolicyPositionRef } from '../refs.js';
+import { WRITE_ERRORS } from './errors.js';
 import { IncidentActorRoleEnum } from './incident.js';
 
 export const ActorKindEnum = builder.enumType('ActorKind', {
@@ -103,3 +105,32 @@ builder.queryFields((t) => ({
     resolve: (_root, args, context) => actorBySlug(context.sql, args.slug),
   }),
 }));
+
+const UpsertActorInput = builder.inputType('UpsertActorInput', {
+  description: 'An actor to create, or to update when its slug exists.',
+  fields: (t) => ({
+    slug: t.string({ description: 'Readable key; derived from the name when absent.' }),
+    name: t.string({ required: true, description: 'Name (1-200 characters).' }),
+    kind: t.field({ type: ActorKindEnum, required: true, description: 'What kind of actor.' }),
+    country: t.string({ description: 'ISO 3166-1 alpha-2 code.' }),
+    aliases: t.stringList({ description: 'Other names.' }),
+    description: t.string({ description: 'Who this is.' }),
+    affiliation: t.id({ description: 'For a person: the organisation they belong to.' }),
+    roleTitle: t.string({ description: 'For a person: their title.' }),
+  }),
+});
+
+builder.mutationField('upsertActor', (t) =>
+  t.field({
+    type: ActorRef,
+    description: 'Creates an actor, or updates the one with the same slug. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: { input: t.arg({ type: UpsertActorInput, required: true, description: 'The actor.' }) },
+    resolve: (_root, { input }, context) =>
+      upsertActor(context.sql, {
+        ...input,
+        affiliationId: input.affiliation ? parseId(input.affiliation, 'Actor', 'affiliation') : null,
+      }),
+  }),
+);

@@ -1,10 +1,12 @@
 import { AI_SYSTEM_KINDS, aiSystemBySlug, countAiSystems, listAiSystems, type AiSystemKind } from '../../data/ai-systems.js';
+import { upsertAiSystem } from '../../data/catalog-changes.js';
 import { countIncidentsOfAiSystems, incidentsOfAiSystems } from '../../data/incidents.js';
 import { builder } from '../builder.js';
 import { parseId } from '../errors.js';
 import { batchLoader } from '../loaders.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActorRef, AiSystemRef, IncidentRef } from '../refs.js';
+import { WRITE_ERRORS } from './errors.js';
 
 const AiSystemKindEnum = builder.enumType('AiSystemKind', {
   description: 'A product, a model, or one version of a model.',
@@ -74,3 +76,34 @@ builder.queryFields((t) => ({
     resolve: (_root, args, context) => aiSystemBySlug(context.sql, args.slug),
   }),
 }));
+
+const UpsertAiSystemInput = builder.inputType('UpsertAiSystemInput', {
+  description: 'An AI system to create, or to update when its slug exists.',
+  fields: (t) => ({
+    slug: t.string({ description: 'Readable key; derived from the name when absent.' }),
+    name: t.string({ required: true, description: 'Name (1-200 characters).' }),
+    kind: t.field({ type: AiSystemKindEnum, required: true, description: 'Product, model or model version.' }),
+    developer: t.id({ required: true, description: 'Who makes it.' }),
+    parent: t.id({ description: 'The product family of a model version.' }),
+    description: t.string({ description: 'What it is.' }),
+  }),
+});
+
+builder.mutationField('upsertAiSystem', (t) =>
+  t.field({
+    type: AiSystemRef,
+    description: 'Creates an AI system, or updates the one with the same slug. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: { input: t.arg({ type: UpsertAiSystemInput, required: true, description: 'The system.' }) },
+    resolve: (_root, { input }, context) =>
+      upsertAiSystem(context.sql, {
+        slug: input.slug,
+        name: input.name,
+        kind: input.kind,
+        description: input.description,
+        developerId: parseId(input.developer, 'Actor', 'developer'),
+        parentId: input.parent ? parseId(input.parent, 'AiSystem', 'parent') : null,
+      }),
+  }),
+);

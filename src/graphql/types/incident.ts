@@ -19,14 +19,18 @@ import {
   type IncidentStatus,
   type Severity,
 } from '../../data/incidents.js';
+import { VersionConflictError } from '../../data/errors.js';
+import { createIncident, mergeIncidents, updateIncident, type IncidentPatch } from '../../data/incident-changes.js';
 import { positionsCitingIncidents } from '../../data/policy.js';
+import type { DeliveredEvent } from '../../events/hub.js';
 import { countReportsOfIncidents, reportsOfIncidents } from '../../data/reports.js';
 import { builder } from '../builder.js';
 import { badInput, parseId } from '../errors.js';
-import { batchLoader } from '../loaders.js';
+import { batchLoader, freshLoaders } from '../loaders.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActorRef, AiSystemRef, IncidentRef, PolicyPositionRef, ReportRef, TechniqueRef } from '../refs.js';
-import { DateRangeRef, PartialDateRef } from './dates.js';
+import { DatePrecisionEnum, DateRangeRef, PartialDateRef } from './dates.js';
+import { WRITE_ERRORS } from './errors.js';
 
 function enumValues<T extends string>(values: readonly T[], describe: (value: T) => string) {
   return Object.fromEntries(values.map((value) => [value.toUpperCase(), { value, description: describe(value) }])) as Record<
@@ -275,5 +279,221 @@ builder.queryFields((t) => ({
     description: 'The incident with this slug; a merged duplicate\'s slug gives the incident it was merged into.',
     args: { slug: t.arg.string({ required: true, description: 'The incident\'s slug.' }) },
     resolve: (_root, args, context) => incidentBySlug(context.sql, args.slug),
+  }),
+}));
+
+// ---- Writes -------------------------------------------------------------------------------------------
+
+const DateRangeInput = builder.inputType('DateRangeInput', {
+  description: 'When something happened. Dates are stored as the first day of their period at the given precision.',
+  fields: (t) => ({
+    start: t.field({ type: 'Date', description: 'When it began; required unless precision is UNKNOWN.' }),
+    end: t.field({ type: 'Date', description: 'When it ended, if it spanned time.' }),
+    precision: t.field({ type: DatePrecisionEnum, required: true, description: 'How precisely the sources date it.' }),
+  }),
+});
+
+const PartialDateInput = builder.inputType('PartialDateInput', {
+  description: 'A date known to a precision.',
+  fields: (t) => ({
+    date: t.field({ type: 'Date', description: 'The date; required unless precision is UNKNOWN.' }),
+    precision: t.field({ type: DatePrecisionEnum, required: true, description: 'How precisely it is known.' }),
+  }),
+});
+
+const ImpactInput = builder.inputType('ImpactInput', {
+  description: 'Quantified impact, as far as the sources give it.',
+  fields: (t) => ({
+    recordsAffected: t.field({ type: 'SafeInt', description: 'Records exposed or stolen.' }),
+    bytesAffected: t.field({ type: 'SafeInt', description: 'Bytes exfiltrated.' }),
+    dataCategories: t.stringList({ description: 'Kinds of data affected.' }),
+  }),
+});
+
+const IncidentActorInput = builder.inputType('IncidentActorInput', {
+  description: 'An actor in an incident.',
+  fields: (t) => ({
+    actor: t.id({ required: true, description: 'The actor\'s id.' }),
+    role: t.field({ type: IncidentActorRoleEnum, required: true, description: 'The part it played.' }),
+    note: t.string({ description: 'What the sources say of its part.' }),
+  }),
+});
+
+const IncidentAiSystemInput = builder.inputType('IncidentAiSystemInput', {
+  description: 'An AI system in an incident.',
+  fields: (t) => ({
+    aiSystem: t.id({ required: true, description: 'The system\'s id.' }),
+    role: t.field({ type: AiSystemRoleEnum, required: true, description: 'The part it played.' }),
+    usage: t.string({ description: 'How it was used.' }),
+  }),
+});
+
+const incidentInputFields = (required: boolean) =>
+  builder.inputType(required ? 'CreateIncidentInput' : 'IncidentPatch', {
+    description: required
+      ? 'A new incident.'
+      : 'Changes to an incident: only the fields given change; lists given replace the stored ones.',
+    fields: (t) => ({
+      title: t.string({ required, description: 'Headline (1-300 characters).' }),
+      slug: t.string({ description: 'Readable key; derived from the title when absent on create.' }),
+      summary: t.string({ description: 'What happened (up to 10,000 characters).' }),
+      status: t.field({ type: IncidentStatusEnum, description: 'Where it stands (default REPORTED).' }),
+      severity: t.field({ type: SeverityEnum, description: 'How serious it is (default MEDIUM).' }),
+      occurred: t.field({ type: DateRangeInput, description: 'When it happened.' }),
+      disclosed: t.field({ type: PartialDateInput, description: 'When it became public.' }),
+      countries: t.stringList({ description: 'ISO 3166-1 alpha-2 codes of affected countries.' }),
+      sectors: t.stringList({ description: 'Affected sectors.' }),
+      impact: t.field({ type: ImpactInput, description: 'Quantified impact.' }),
+      techniques: t.stringList({ description: 'MITRE ATLAS technique ids.' }),
+      actors: t.field({ type: [IncidentActorInput], description: 'Actors with their roles.' }),
+      aiSystems: t.field({ type: [IncidentAiSystemInput], description: 'AI systems with their role and usage.' }),
+      reports: t.idList({ description: 'Reports documenting it (added to those already linked).' }),
+    }),
+  });
+
+const CreateIncidentInput = incidentInputFields(true);
+const IncidentPatchInput = incidentInputFields(false);
+
+type IncidentInputShape = typeof IncidentPatchInput.$inferInput;
+
+function toIncidentFields(input: IncidentInputShape): IncidentPatch {
+  const fields: IncidentPatch = {
+    slug: input.slug,
+    summary: input.summary,
+    status: input.status,
+    severity: input.severity,
+    occurred: input.occurred ? { start: input.occurred.start, end: input.occurred.end, precision: input.occurred.precision } : undefined,
+    disclosed: input.disclosed ? { date: input.disclosed.date, precision: input.disclosed.precision } : undefined,
+    countries: input.countries,
+    sectors: input.sectors,
+    techniqueIds: input.techniques,
+    actors: input.actors?.map((a, i) => ({ actorId: parseId(a.actor, 'Actor', `actors[${i}].actor`), role: a.role, note: a.note })),
+    aiSystems: input.aiSystems?.map((s, i) => ({
+      aiSystemId: parseId(s.aiSystem, 'AiSystem', `aiSystems[${i}].aiSystem`),
+      role: s.role,
+      usage: s.usage,
+    })),
+    reportIds: input.reports?.map((id, i) => parseId(id, 'Report', `reports[${i}]`)),
+  };
+  if (input.title != null) fields.title = input.title;
+  if (input.impact) {
+    if (input.impact.recordsAffected !== undefined) fields.recordsAffected = input.impact.recordsAffected;
+    if (input.impact.bytesAffected !== undefined) fields.bytesAffected = input.impact.bytesAffected;
+    if (input.impact.dataCategories != null) fields.dataCategories = input.impact.dataCategories;
+  }
+  return fields;
+}
+
+builder.mutationFields((t) => ({
+  createIncident: t.field({
+    type: IncidentRef,
+    description: 'Creates an incident. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: { input: t.arg({ type: CreateIncidentInput, required: true, description: 'The incident.' }) },
+    resolve: (_root, args, context) =>
+      createIncident(context.sql, { ...toIncidentFields(args.input), title: args.input.title ?? '' }, { keyId: context.viewer.keyId }),
+  }),
+  updateIncident: t.field({
+    type: IncidentRef,
+    description: 'Changes an incident if it is still at expectedVersion; otherwise returns VersionConflict. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: [...WRITE_ERRORS, VersionConflictError] },
+    args: {
+      id: t.arg.id({ required: true, description: 'The incident\'s id.' }),
+      expectedVersion: t.arg.int({ required: true, description: 'The version you read (Incident.version).' }),
+      patch: t.arg({ type: IncidentPatchInput, required: true, description: 'The changes.' }),
+    },
+    resolve: (_root, args, context) =>
+      updateIncident(context.sql, parseId(args.id, 'Incident', 'id'), args.expectedVersion, toIncidentFields(args.patch), {
+        keyId: context.viewer.keyId,
+      }),
+  }),
+  mergeIncidents: t.field({
+    type: IncidentRef,
+    description:
+      'Merges a duplicate into another incident: its reports, actors, AI systems, techniques and citing positions move to the target, and the source\'s id and slug resolve to the target from then on. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: {
+      sourceId: t.arg.id({ required: true, description: 'The duplicate.' }),
+      targetId: t.arg.id({ required: true, description: 'The incident it duplicates.' }),
+    },
+    resolve: (_root, args, context) =>
+      mergeIncidents(context.sql, parseId(args.sourceId, 'Incident', 'sourceId'), parseId(args.targetId, 'Incident', 'targetId'), {
+        keyId: context.viewer.keyId,
+      }),
+  }),
+}));
+
+// ---- Live ---------------------------------------------------------------------------------------------
+
+const IncidentChangeEnum = builder.enumType('IncidentChange', {
+  description: 'What happened to an incident.',
+  values: {
+    CREATED: { value: 'incident_created', description: 'It was recorded.' },
+    UPDATED: { value: 'incident_updated', description: 'Its fields or links changed.' },
+    MERGED: { value: 'incident_merged', description: 'A duplicate was merged into it.' },
+  },
+});
+
+const INCIDENT_EVENTS = ['incident_created', 'incident_updated', 'incident_merged'] as const;
+
+const IncidentChangedEventRef = builder.objectRef<DeliveredEvent>('IncidentChangedEvent').implement({
+  description: 'An incident was created, updated or had a duplicate merged into it.',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor', { description: 'Pass it as `after` when resubscribing to resume right after this event.' }),
+    change: t.field({ type: IncidentChangeEnum, description: 'What happened.', resolve: (event) => event.kind as (typeof INCIDENT_EVENTS)[number] }),
+    incident: t.field({
+      type: IncidentRef,
+      description: 'The incident as it is now.',
+      resolve: (event) => event.entity as IncidentRow,
+    }),
+    occurredAt: t.field({ type: 'DateTime', description: 'When the change was committed.', resolve: (event) => event.created_at }),
+  }),
+});
+
+const IncidentChangedFilter = builder.inputType('IncidentChangedFilter', {
+  description: 'Which incident changes to receive; all given conditions must hold.',
+  fields: (t) => ({
+    severityAtLeast: t.field({ type: SeverityEnum, description: 'This severity or worse.' }),
+    country: t.string({ description: 'An affected country (ISO 3166-1 alpha-2).' }),
+    aiSystem: t.id({ description: 'An AI system involved.' }),
+    actor: t.id({ description: 'An actor involved.' }),
+    changes: t.field({ type: [IncidentChangeEnum], description: 'Only these kinds of change (default all).' }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  incidentChanged: t.field({
+    type: IncidentChangedEventRef,
+    description:
+      'Every incident creation, update and merge as it commits. With `after`, first replays what happened after that cursor, then continues live with no gap.',
+    args: {
+      filter: t.arg({ type: IncidentChangedFilter, description: 'Which changes to receive.' }),
+      after: t.arg.string({ description: 'Resume after this event cursor.' }),
+    },
+    subscribe: (_root, args, context) => {
+      const filter = parseIncidentFilter({
+        severityAtLeast: args.filter?.severityAtLeast,
+        country: args.filter?.country,
+        aiSystem: args.filter?.aiSystem,
+        actor: args.filter?.actor,
+      });
+      const rank = filter.severityAtLeast ? SEVERITIES.indexOf(filter.severityAtLeast) + 1 : 0;
+      return context.events.subscribe({
+        kinds: args.filter?.changes?.length ? args.filter.changes : INCIDENT_EVENTS,
+        after: args.after,
+        matches: ({ attributes: a }) =>
+          (a.severityRank ?? 0) >= rank &&
+          (!filter.country || (a.countries ?? []).includes(filter.country)) &&
+          (!filter.aiSystemId || (a.aiSystemIds ?? []).includes(filter.aiSystemId)) &&
+          (!filter.actorId || (a.actorIds ?? []).includes(filter.actorId)),
+      });
+    },
+    resolve: (event, _args, context) => {
+      freshLoaders(context);
+      return event;
+    },
   }),
 }));

@@ -1,10 +1,22 @@
 import { incidentsCitedByPositions } from '../../data/incidents.js';
-import { CONFIDENCES, STANCES, countPositions, listPositions, type Confidence, type Stance } from '../../data/policy.js';
+import { recordPolicyPosition, retractPolicyPosition } from '../../data/policy-changes.js';
+import {
+  CONFIDENCES,
+  STANCES,
+  countPositions,
+  listPositions,
+  type Confidence,
+  type PolicyPositionRow,
+  type Stance,
+} from '../../data/policy.js';
+import type { DeliveredEvent } from '../../events/hub.js';
 import { builder } from '../builder.js';
 import { parseId } from '../errors.js';
+import { freshLoaders } from '../loaders.js';
 import { keysetConnection } from '../pagination.js';
 import { ActorRef, IncidentRef, PolicyPositionRef, PolicyTopicRef, ReportRef } from '../refs.js';
-import { PartialDateRef } from './dates.js';
+import { DatePrecisionEnum, PartialDateRef } from './dates.js';
+import { WRITE_ERRORS } from './errors.js';
 
 export const StanceEnum = builder.enumType('Stance', {
   description: 'Where an actor stands on a policy topic.',
@@ -100,6 +112,105 @@ builder.queryFields((t) => ({
         (page) => listPositions(context.sql, filter, page),
         () => countPositions(context.sql, filter),
       );
+    },
+  }),
+}));
+
+// ---- Writes -------------------------------------------------------------------------------------------
+
+const RecordPolicyPositionInput = builder.inputType('RecordPolicyPositionInput', {
+  description: 'A stance an actor took, with the report it comes from.',
+  fields: (t) => ({
+    actor: t.id({ required: true, description: 'Who holds it.' }),
+    speaker: t.id({ description: 'The person who stated it for the actor.' }),
+    topic: t.id({ required: true, description: 'The policy topic.' }),
+    stance: t.field({ type: StanceEnum, required: true, description: 'The stance.' }),
+    summary: t.string({ required: true, description: 'What the actor holds, in your own words (1-2000 characters).' }),
+    quote: t.string({ description: 'A short attributed fragment (at most 25 words, 200 characters).' }),
+    statedAt: t.field({ type: 'Date', description: 'When it was stated; required unless precision is UNKNOWN.' }),
+    statedPrecision: t.field({ type: DatePrecisionEnum, required: true, description: 'How precisely statedAt is known.' }),
+    sourceReport: t.id({ required: true, description: 'The report it comes from.' }),
+    confidence: t.field({ type: ConfidenceEnum, description: 'How well the source supports it (default MEDIUM).' }),
+    cites: t.idList({ description: 'Incidents the position cites.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  recordPolicyPosition: t.field({
+    type: PolicyPositionRef,
+    description: 'Records a position; it supersedes the actor\'s current position on the topic. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: { input: t.arg({ type: RecordPolicyPositionInput, required: true, description: 'The position.' }) },
+    resolve: (_root, { input }, context) =>
+      recordPolicyPosition(context.sql, {
+        actorId: parseId(input.actor, 'Actor', 'actor'),
+        speakerId: input.speaker ? parseId(input.speaker, 'Actor', 'speaker') : null,
+        topicId: parseId(input.topic, 'PolicyTopic', 'topic'),
+        stance: input.stance,
+        summary: input.summary,
+        quote: input.quote,
+        statedAt: input.statedAt,
+        statedPrecision: input.statedPrecision,
+        sourceReportId: parseId(input.sourceReport, 'Report', 'sourceReport'),
+        confidence: input.confidence,
+        citedIncidentIds: input.cites?.map((id, i) => parseId(id, 'Incident', `cites[${i}]`)),
+      }),
+  }),
+  retractPolicyPosition: t.field({
+    type: PolicyPositionRef,
+    description: 'Retracts a position; the one it superseded becomes current again. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: { id: t.arg.id({ required: true, description: 'The position.' }) },
+    resolve: (_root, args, context) => retractPolicyPosition(context.sql, parseId(args.id, 'PolicyPosition', 'id')),
+  }),
+}));
+
+// ---- Live ---------------------------------------------------------------------------------------------
+
+const PolicyPositionRecordedEventRef = builder.objectRef<DeliveredEvent>('PolicyPositionRecordedEvent').implement({
+  description: 'A policy position was recorded.',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor', { description: 'Pass it as `after` when resubscribing to resume right after this event.' }),
+    position: t.field({ type: PolicyPositionRef, description: 'The position.', resolve: (event) => event.entity as PolicyPositionRow }),
+    occurredAt: t.field({ type: 'DateTime', description: 'When it was committed.', resolve: (event) => event.created_at }),
+  }),
+});
+
+const PolicyPositionRecordedFilter = builder.inputType('PolicyPositionRecordedFilter', {
+  description: 'Which new positions to receive; all given conditions must hold.',
+  fields: (t) => ({
+    topic: t.id({ description: 'Positions on this topic.' }),
+    actor: t.id({ description: 'Positions of this actor.' }),
+    stance: t.field({ type: [StanceEnum], description: 'Positions with any of these stances.' }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  policyPositionRecorded: t.field({
+    type: PolicyPositionRecordedEventRef,
+    description: 'Every new policy position as it commits; with `after`, replays what was missed first.',
+    args: {
+      filter: t.arg({ type: PolicyPositionRecordedFilter, description: 'Which positions to receive.' }),
+      after: t.arg.string({ description: 'Resume after this event cursor.' }),
+    },
+    subscribe: (_root, args, context) => {
+      const topicId = args.filter?.topic ? parseId(args.filter.topic, 'PolicyTopic', 'filter.topic') : undefined;
+      const actorId = args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined;
+      const stances: readonly string[] | undefined = args.filter?.stance?.length ? args.filter.stance : undefined;
+      return context.events.subscribe({
+        kinds: ['position_recorded'],
+        after: args.after,
+        matches: ({ attributes: a }) =>
+          (!topicId || a.topicId === topicId) &&
+          (!actorId || (a.actorIds ?? []).includes(actorId)) &&
+          (!stances || stances.includes(a.stance ?? '')),
+      });
+    },
+    resolve: (event, _args, context) => {
+      freshLoaders(context);
+      return event;
     },
   }),
 }));

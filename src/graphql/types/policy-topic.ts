@@ -1,6 +1,8 @@
+import { upsertPolicyTopic } from '../../data/catalog-changes.js';
 import { STANCES, listTopics, positionsOfTopics, topicBySlug, type PolicyPositionRow, type Stance } from '../../data/policy.js';
 import { builder } from '../builder.js';
 import { PolicyPositionRef, PolicyTopicRef } from '../refs.js';
+import { WRITE_ERRORS } from './errors.js';
 import { StanceEnum } from './policy-position.js';
 
 interface StanceGroupShape {
@@ -61,3 +63,23 @@ builder.queryFields((t) => ({
     resolve: (_root, args, context) => topicBySlug(context.sql, args.slug),
   }),
 }));
+
+const UpsertPolicyTopicInput = builder.inputType('UpsertPolicyTopicInput', {
+  description: 'A policy topic to create, or to update when its slug exists.',
+  fields: (t) => ({
+    slug: t.string({ description: 'Readable key; derived from the name when absent.' }),
+    name: t.string({ required: true, description: 'Name (1-200 characters).' }),
+    description: t.string({ description: 'What the question is.' }),
+  }),
+});
+
+builder.mutationField('upsertPolicyTopic', (t) =>
+  t.field({
+    type: PolicyTopicRef,
+    description: 'Creates a policy topic, or updates the one with the same slug. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: { input: t.arg({ type: UpsertPolicyTopicInput, required: true, description: 'The topic.' }) },
+    resolve: (_root, { input }, context) => upsertPolicyTopic(context.sql, input),
+  }),
+);

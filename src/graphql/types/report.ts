@@ -1,11 +1,16 @@
 import { incidentsOfReports } from '../../data/incidents.js';
-import { countReports, listReports, reportByUrlKey } from '../../data/reports.js';
+import { attachReport, detachReport } from '../../data/incident-changes.js';
+import { submitReport } from '../../data/report-changes.js';
+import { countReports, listReports, reportByUrlKey, type ReportRow } from '../../data/reports.js';
+import type { DeliveredEvent } from '../../events/hub.js';
 import { normalizeReportUrl } from '../../data/urls.js';
 import { builder } from '../builder.js';
 import { badInput, parseId } from '../errors.js';
+import { freshLoaders } from '../loaders.js';
 import { keysetConnection } from '../pagination.js';
 import { IncidentRef, ReportRef } from '../refs.js';
-import { PartialDateRef } from './dates.js';
+import { DatePrecisionEnum, PartialDateRef } from './dates.js';
+import { WRITE_ERRORS } from './errors.js';
 
 ReportRef.implement({
   description: 'One published source: an article, a disclosure, a research write-up.',
@@ -75,6 +80,148 @@ builder.queryFields((t) => ({
         throw badInput(`url: ${(error as Error).message}`, 'url');
       }
       return reportByUrlKey(context.sql, key);
+    },
+  }),
+}));
+
+// ---- Writes -------------------------------------------------------------------------------------------
+
+const SubmitReportInput = builder.inputType('SubmitReportInput', {
+  description: 'A published source to record.',
+  fields: (t) => ({
+    url: t.string({ required: true, description: 'Where it was published (http or https). Its normalised form identifies the report.' }),
+    title: t.string({ required: true, description: 'Its headline (1-500 characters).' }),
+    publisher: t.string({ required: true, description: 'The outlet or organisation.' }),
+    publishedAt: t.field({ type: 'Date', description: 'When it was published; not in the future.' }),
+    publishedPrecision: t.field({ type: DatePrecisionEnum, description: 'Precision of publishedAt (default DAY when a date is given).' }),
+    summary: t.string({ description: 'What it reports, in your own words (up to 10,000 characters).' }),
+    language: t.string({ description: 'ISO 639-1 code (default "en").' }),
+    incidentIds: t.idList({ description: 'Incidents it documents; a report may also arrive before any incident exists.' }),
+  }),
+});
+
+const SubmitReportPayload = builder.objectRef<{ report: ReportRow; created: boolean }>('SubmitReportPayload').implement({
+  description: 'The stored report, and whether this call created it.',
+  fields: (t) => ({
+    report: t.field({ type: ReportRef, description: 'The report.', resolve: (payload) => payload.report }),
+    created: t.exposeBoolean('created', { description: 'False when the URL was already on record: nothing changed and no event was sent.' }),
+  }),
+});
+
+const LinkPayload = builder.objectRef<{ incidentId: string; reportId: string; changed: boolean }>('ReportLinkPayload').implement({
+  description: 'The incident and report after linking or unlinking them.',
+  fields: (t) => ({
+    incident: t.field({ type: IncidentRef, description: 'The incident.', resolve: (payload) => payload.incidentId }),
+    report: t.field({ type: ReportRef, description: 'The report.', resolve: (payload) => payload.reportId }),
+    changed: t.exposeBoolean('changed', { description: 'False when the link already was as asked.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  submitReport: t.field({
+    type: SubmitReportPayload,
+    description: 'Records a report, idempotent on its normalised URL, and announces it to reportAdded subscribers. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: { input: t.arg({ type: SubmitReportInput, required: true, description: 'The report.' }) },
+    resolve: (_root, { input }, context) =>
+      submitReport(context.sql, {
+        url: input.url,
+        title: input.title,
+        publisher: input.publisher,
+        publishedAt: input.publishedAt,
+        publishedPrecision: input.publishedPrecision,
+        summary: input.summary,
+        language: input.language,
+        incidentIds: input.incidentIds?.map((id, i) => parseId(id, 'Incident', `incidentIds[${i}]`)),
+      }),
+  }),
+  attachReport: t.field({
+    type: LinkPayload,
+    description: 'Links a report to an incident it documents. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: {
+      reportId: t.arg.id({ required: true, description: 'The report.' }),
+      incidentId: t.arg.id({ required: true, description: 'The incident.' }),
+    },
+    resolve: async (_root, args, context) => {
+      const reportId = parseId(args.reportId, 'Report', 'reportId');
+      const incidentId = parseId(args.incidentId, 'Incident', 'incidentId');
+      return { reportId, incidentId, ...(await attachReport(context.sql, reportId, incidentId)) };
+    },
+  }),
+  detachReport: t.field({
+    type: LinkPayload,
+    description: 'Unlinks a report from an incident. Needs an editor key.',
+    authScopes: { editor: true },
+    errors: { types: WRITE_ERRORS },
+    args: {
+      reportId: t.arg.id({ required: true, description: 'The report.' }),
+      incidentId: t.arg.id({ required: true, description: 'The incident.' }),
+    },
+    resolve: async (_root, args, context) => {
+      const reportId = parseId(args.reportId, 'Report', 'reportId');
+      const incidentId = parseId(args.incidentId, 'Incident', 'incidentId');
+      return { reportId, incidentId, ...(await detachReport(context.sql, reportId, incidentId)) };
+    },
+  }),
+}));
+
+// ---- Live ---------------------------------------------------------------------------------------------
+
+const ReportAddedEventRef = builder.objectRef<DeliveredEvent>('ReportAddedEvent').implement({
+  description: 'A new report was committed.',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor', { description: 'Pass it as `after` when resubscribing to resume right after this event.' }),
+    report: t.field({ type: ReportRef, description: 'The report.', resolve: (event) => event.entity as ReportRow }),
+    occurredAt: t.field({ type: 'DateTime', description: 'When it was committed.', resolve: (event) => event.created_at }),
+  }),
+});
+
+const ReportAddedFilter = builder.inputType('ReportAddedFilter', {
+  description: 'Which new reports to receive; all given conditions must hold.',
+  fields: (t) => ({
+    incident: t.id({ description: 'Reports documenting this incident.' }),
+    actor: t.id({ description: 'Reports about incidents this actor took part in.' }),
+    aiSystem: t.id({ description: 'Reports about incidents involving this AI system.' }),
+    country: t.string({ description: 'Reports about incidents affecting this country (ISO 3166-1 alpha-2).' }),
+    language: t.string({ description: 'Reports in this language (ISO 639-1).' }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  reportAdded: t.field({
+    type: ReportAddedEventRef,
+    description:
+      'Every new report the moment it is committed. With `after`, first replays the reports added after that cursor, then continues live with no gap and no duplicate.',
+    args: {
+      filter: t.arg({ type: ReportAddedFilter, description: 'Which reports to receive.' }),
+      after: t.arg.string({ description: 'Resume after this event cursor.' }),
+    },
+    subscribe: (_root, args, context) => {
+      const f = args.filter;
+      const incidentId = f?.incident ? parseId(f.incident, 'Incident', 'filter.incident') : undefined;
+      const actorId = f?.actor ? parseId(f.actor, 'Actor', 'filter.actor') : undefined;
+      const aiSystemId = f?.aiSystem ? parseId(f.aiSystem, 'AiSystem', 'filter.aiSystem') : undefined;
+      const country = f?.country?.trim().toUpperCase();
+      if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw badInput('filter.country must be a two-letter ISO 3166-1 code such as "MX"', 'filter.country');
+      const language = f?.language?.trim().toLowerCase();
+      if (language !== undefined && !/^[a-z]{2}$/.test(language)) throw badInput('filter.language must be a two-letter ISO 639-1 code such as "es"', 'filter.language');
+      return context.events.subscribe({
+        kinds: ['report_added'],
+        after: args.after,
+        matches: ({ attributes: a }) =>
+          (!incidentId || (a.incidentIds ?? []).includes(incidentId)) &&
+          (!actorId || (a.actorIds ?? []).includes(actorId)) &&
+          (!aiSystemId || (a.aiSystemIds ?? []).includes(aiSystemId)) &&
+          (!country || (a.countries ?? []).includes(country)) &&
+          (!language || a.language === language),
+      });
+    },
+    resolve: (event, _args, context) => {
+      freshLoaders(context);
+      return event;
     },
   }),
 }));

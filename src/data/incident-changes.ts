@@ -1,0 +1,355 @@
+import type { Queryable, Sql } from '../db/index.js';
+import { appendEvent, type EventAttributes, type EventKind } from '../events/log.js';
+import { NotFoundError, ValidationError, VersionConflictError, translateDatabaseError } from './errors.js';
+import {
+  incidentsByIds,
+  type AiSystemRole,
+  type DatePrecision,
+  type IncidentActorRole,
+  type IncidentRow,
+  type IncidentStatus,
+  type Severity,
+} from './incidents.js';
+import * as check from './validate.js';
+
+/** The fields of an incident a client writes; every one optional in a patch. */
+export interface IncidentFields {
+  title: string;
+  slug?: string | null | undefined;
+  summary?: string | null | undefined;
+  status?: IncidentStatus | null | undefined;
+  severity?: Severity | null | undefined;
+  occurred?: { start?: string | null; end?: string | null; precision: DatePrecision } | null | undefined;
+  disclosed?: { date?: string | null; precision: DatePrecision } | null | undefined;
+  countries?: string[] | null | undefined;
+  sectors?: string[] | null | undefined;
+  recordsAffected?: number | null | undefined;
+  bytesAffected?: number | null | undefined;
+  dataCategories?: string[] | null | undefined;
+  techniqueIds?: string[] | null | undefined;
+  actors?: Array<{ actorId: string; role: IncidentActorRole; note?: string | null | undefined }> | null | undefined;
+  aiSystems?: Array<{ aiSystemId: string; role: AiSystemRole; usage?: string | null | undefined }> | null | undefined;
+  reportIds?: string[] | null | undefined;
+}
+
+export type IncidentPatch = Partial<IncidentFields>;
+
+/** Who made a change, for the history. */
+export interface Author {
+  keyId: string | null;
+}
+
+// Column values checked and canonicalised; undefined means "leave as it is" in a patch.
+interface IncidentColumns {
+  title?: string;
+  slug?: string;
+  summary?: string;
+  status?: IncidentStatus;
+  severity?: Severity;
+  occurred_start?: string | null;
+  occurred_end?: string | null;
+  occurred_precision?: DatePrecision;
+  disclosed_on?: string | null;
+  disclosed_precision?: DatePrecision;
+  countries?: string[];
+  sectors?: string[];
+  records_affected?: number | null;
+  bytes_affected?: number | null;
+  data_categories?: string[];
+}
+
+function count(field: string, value: number | null | undefined): number | null | undefined {
+  if (value == null) return value;
+  if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(field, 'non-negative', `${field} must be a whole number of at least 0`);
+  return value;
+}
+
+function columnsOf(fields: IncidentPatch): IncidentColumns {
+  const columns: IncidentColumns = {};
+  if (fields.title !== undefined) columns.title = check.text('title', fields.title ?? '', { max: 300 });
+  if (fields.slug != null) columns.slug = check.slug('slug', fields.slug);
+  if (fields.summary != null) columns.summary = check.text('summary', fields.summary, { min: 0, max: 10_000 });
+  if (fields.status != null) columns.status = fields.status;
+  if (fields.severity != null) columns.severity = fields.severity;
+  if (fields.occurred != null) {
+    const start = check.partialDate('occurred.start', fields.occurred.start, fields.occurred.precision);
+    const end = fields.occurred.end ? check.partialDate('occurred.end', fields.occurred.end, fields.occurred.precision) : undefined;
+    if (end?.date && start.date && end.date < start.date) {
+      throw new ValidationError('occurred.end', 'after-start', 'occurred.end must not be before occurred.start');
+    }
+    columns.occurred_start = start.date;
+    columns.occurred_end = end?.date ?? null;
+    columns.occurred_precision = start.precision;
+  }
+  if (fields.disclosed != null) {
+    const disclosed = check.partialDate('disclosed', fields.disclosed.date, fields.disclosed.precision);
+    columns.disclosed_on = disclosed.date;
+    columns.disclosed_precision = disclosed.precision;
+  }
+  if (fields.countries != null) columns.countries = [...new Set(fields.countries.map((c, i) => check.country(`countries[${i}]`, c)))];
+  if (fields.sectors != null) columns.sectors = check.tags('sectors', fields.sectors);
+  if (fields.recordsAffected !== undefined) columns.records_affected = count('impact.recordsAffected', fields.recordsAffected);
+  if (fields.bytesAffected !== undefined) columns.bytes_affected = count('impact.bytesAffected', fields.bytesAffected);
+  if (fields.dataCategories != null) columns.data_categories = check.tags('impact.dataCategories', fields.dataCategories);
+  return columns;
+}
+
+async function requireRows(tx: Queryable, table: 'actors' | 'ai_systems' | 'reports' | 'techniques', ids: string[], field: string) {
+  if (ids.length === 0) return;
+  const found = await tx<{ id: string }[]>`select id::text as id from ${tx(table)} where id::text = any(${ids})`;
+  const present = new Set(found.map((row) => row.id));
+  const missing = ids.find((id) => !present.has(id));
+  if (missing) throw new NotFoundError(field, `${field}: nothing with id ${missing} exists`);
+}
+
+/** Replaces the incident's techniques, actors, AI systems (each when given) and adds reports. */
+async function writeLinks(tx: Queryable, incidentId: string, fields: IncidentPatch): Promise<void> {
+  if (fields.techniqueIds != null) {
+    const ids = [...new Set(fields.techniqueIds.map((id) => id.trim()))];
+    for (const id of ids) {
+      if (!/^AML\.T\d{4}(\.\d{3})?$/.test(id)) throw new ValidationError('techniques', 'atlas-id', `techniques: "${id.slice(0, 40)}" is not a MITRE ATLAS technique id such as AML.T0054`);
+    }
+    await requireRows(tx, 'techniques', ids, 'techniques');
+    await tx`delete from incident_techniques where incident_id = ${incidentId}`;
+    if (ids.length > 0) {
+      await tx`insert into incident_techniques ${tx(ids.map((id) => ({ incident_id: incidentId, technique_id: id })))}`;
+    }
+  }
+  if (fields.actors != null) {
+    await requireRows(tx, 'actors', fields.actors.map((a) => a.actorId), 'actors');
+    const rows = fields.actors.map((a, i) => ({
+      incident_id: incidentId,
+      actor_id: a.actorId,
+      role: a.role,
+      note: check.text(`actors[${i}].note`, a.note ?? '', { min: 0, max: 1000 }),
+    }));
+    await tx`delete from incident_actors where incident_id = ${incidentId}`;
+    if (rows.length > 0) await tx`insert into incident_actors ${tx(rows)} on conflict do nothing`;
+  }
+  if (fields.aiSystems != null) {
+    await requireRows(tx, 'ai_systems', fields.aiSystems.map((s) => s.aiSystemId), 'aiSystems');
+    const rows = fields.aiSystems.map((s, i) => ({
+      incident_id: incidentId,
+      ai_system_id: s.aiSystemId,
+      role: s.role,
+      usage: check.text(`aiSystems[${i}].usage`, s.usage ?? '', { min: 0, max: 2000 }),
+    }));
+    await tx`delete from incident_ai_systems where incident_id = ${incidentId}`;
+    if (rows.length > 0) await tx`insert into incident_ai_systems ${tx(rows)} on conflict do nothing`;
+  }
+  if (fields.reportIds != null && fields.reportIds.length > 0) {
+    await requireRows(tx, 'reports', fields.reportIds, 'reports');
+    await tx`
+      insert into incident_reports ${tx(fields.reportIds.map((id) => ({ incident_id: incidentId, report_id: id })))}
+      on conflict do nothing
+    `;
+  }
+}
+
+/** What incidentChanged filters match on, read inside the writing transaction. */
+export async function incidentAttributes(tx: Queryable, incidentId: string): Promise<EventAttributes> {
+  const [row] = await tx<{ severity_rank: number; countries: string[]; actor_ids: string[]; ai_system_ids: string[] }[]>`
+    select i.severity_rank, i.countries,
+      array(select distinct actor_id::text from incident_actors where incident_id = i.id) as actor_ids,
+      array(select distinct ai_system_id::text from incident_ai_systems where incident_id = i.id) as ai_system_ids
+    from incidents i where i.id = ${incidentId}
+  `;
+  return {
+    incidentIds: [incidentId],
+    severityRank: row?.severity_rank ?? 0,
+    countries: row?.countries ?? [],
+    actorIds: row?.actor_ids ?? [],
+    aiSystemIds: row?.ai_system_ids ?? [],
+  };
+}
+
+/** The incident with its links, as the history stores it. */
+async function snapshot(tx: Queryable, incidentId: string): Promise<Record<string, unknown>> {
+  const [row] = await tx<{ snapshot: Record<string, unknown> }[]>`
+    select to_jsonb(i) - 'occurred_sort' - 'disclosed_sort' || jsonb_build_object(
+      'techniques', array(select technique_id from incident_techniques where incident_id = i.id order by 1),
+      'actors', (select coalesce(jsonb_agg(jsonb_build_object('actor_id', actor_id, 'role', role) order by actor_id, role), '[]')
+                 from incident_actors where incident_id = i.id),
+      'ai_systems', (select coalesce(jsonb_agg(jsonb_build_object('ai_system_id', ai_system_id, 'role', role) order by ai_system_id, role), '[]')
+                 from incident_ai_systems where incident_id = i.id),
+      'reports', array(select report_id from incident_reports where incident_id = i.id order by 1)
+    ) as snapshot
+    from incidents i where i.id = ${incidentId}
+  `;
+  return row?.snapshot ?? {};
+}
+
+async function record(
+  tx: Queryable,
+  incidentId: string,
+  change: 'created' | 'updated' | 'merged' | 'merged_from',
+  before: Record<string, unknown> | null,
+  author: Author,
+): Promise<void> {
+  const after = await snapshot(tx, incidentId);
+  await tx`
+    insert into incident_history (incident_id, version, change, before, after, api_key_id)
+    values (${incidentId}, ${after.version as number}, ${change}, ${before ? tx.json(before as Record<string, never>) : null},
+      ${tx.json(after as Record<string, never>)}, ${author.keyId})
+  `;
+}
+
+/** Runs a write transaction, translating constraint violations into expected errors. */
+export async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  try {
+    return (await sql.begin((tx) => work(tx))) as T;
+  } catch (error) {
+    throw translateDatabaseError(error);
+  }
+}
+
+async function emit(tx: Queryable, kind: EventKind, incidentId: string): Promise<void> {
+  await appendEvent(tx, { kind, entityId: incidentId, attributes: await incidentAttributes(tx, incidentId) });
+}
+
+async function freeSlug(tx: Queryable, base: string): Promise<string> {
+  const taken = await tx<{ slug: string }[]>`
+    select slug from incidents where slug = ${base} or slug like ${base + '-%'}
+  `;
+  const used = new Set(taken.map((row) => row.slug));
+  if (!used.has(base)) return base;
+  for (let n = 2; ; n++) if (!used.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+/** Creates an incident with its links, its first history entry and an incident_created event. */
+export async function createIncident(sql: Sql, fields: IncidentFields, author: Author): Promise<IncidentRow> {
+  const columns = columnsOf(fields);
+  if (!columns.title) throw new ValidationError('title', 'required', 'title must not be empty');
+  return writeTransaction(sql, async (tx) => {
+    columns.slug ??= await freeSlug(tx, check.slugify(columns.title!));
+    const [row] = await tx<{ id: string }[]>`insert into incidents ${tx(columns as Record<string, unknown>)} returning id`;
+    const id = row!.id;
+    await writeLinks(tx, id, fields);
+    await record(tx, id, 'created', null, author);
+    await emit(tx, 'incident_created', id);
+    return (await incidentsByIds(tx, [id]))[0]!;
+  });
+}
+
+/**
+ * Applies a patch when `expectedVersion` is still current; otherwise throws VersionConflictError carrying
+ * the current version. Writes the history and an incident_updated event.
+ */
+export async function updateIncident(
+  sql: Sql,
+  incidentId: string,
+  expectedVersion: number,
+  patch: IncidentPatch,
+  author: Author,
+): Promise<IncidentRow> {
+  const columns = columnsOf(patch);
+  return writeTransaction(sql, async (tx) => {
+    // Lock the row: concurrent updates with the same expected version must not both win.
+    const [current] = await tx<{ version: number; merged_into_id: string | null }[]>`
+      select version, merged_into_id from incidents where id = ${incidentId} for update
+    `;
+    if (!current) throw new NotFoundError('id', `no incident has id ${incidentId}`);
+    if (current.merged_into_id) {
+      throw new ValidationError('id', 'merged', 'this incident was merged into another one; update that incident instead');
+    }
+    if (current.version !== expectedVersion) throw new VersionConflictError(expectedVersion, current.version);
+    const before = await snapshot(tx, incidentId);
+    await tx`
+      update incidents set ${Object.keys(columns).length > 0 ? tx`${tx(columns as Record<string, unknown>)},` : tx``}
+        version = version + 1, updated_at = now()
+      where id = ${incidentId}
+    `;
+    await writeLinks(tx, incidentId, patch);
+    await record(tx, incidentId, 'updated', before, author);
+    await emit(tx, 'incident_updated', incidentId);
+    return (await incidentsByIds(tx, [incidentId]))[0]!;
+  });
+}
+
+/**
+ * Merges a duplicate into another incident: its reports, actors, AI systems, techniques and citing
+ * positions move to the target, and the source keeps resolving (by id and slug) to the target.
+ */
+export async function mergeIncidents(sql: Sql, sourceId: string, targetId: string, author: Author): Promise<IncidentRow> {
+  if (sourceId === targetId) throw new ValidationError('targetId', 'distinct', 'an incident cannot be merged into itself');
+  return writeTransaction(sql, async (tx) => {
+    // Lock both rows in id order so two crossing merges cannot deadlock.
+    const rows = await tx<{ id: string; merged_into_id: string | null }[]>`
+      select id, merged_into_id from incidents where id in (${sourceId}, ${targetId}) order by id for update
+    `;
+    const source = rows.find((row) => row.id === sourceId);
+    const target = rows.find((row) => row.id === targetId);
+    if (!source) throw new NotFoundError('sourceId', `no incident has id ${sourceId}`);
+    if (!target) throw new NotFoundError('targetId', `no incident has id ${targetId}`);
+    if (source.merged_into_id) throw new ValidationError('sourceId', 'merged', 'the source was already merged into another incident');
+    if (target.merged_into_id) throw new ValidationError('targetId', 'merged', 'the target was itself merged; merge into the incident it points to');
+    const [sourceBefore, targetBefore] = [await snapshot(tx, sourceId), await snapshot(tx, targetId)];
+    await tx`
+      insert into incident_reports (incident_id, report_id, created_at)
+      select ${targetId}, report_id, created_at from incident_reports where incident_id = ${sourceId}
+      on conflict do nothing
+    `;
+    await tx`
+      insert into incident_actors (incident_id, actor_id, role, note)
+      select ${targetId}, actor_id, role, note from incident_actors where incident_id = ${sourceId}
+      on conflict do nothing
+    `;
+    await tx`
+      insert into incident_ai_systems (incident_id, ai_system_id, role, usage)
+      select ${targetId}, ai_system_id, role, usage from incident_ai_systems where incident_id = ${sourceId}
+      on conflict do nothing
+    `;
+    await tx`
+      insert into incident_techniques (incident_id, technique_id)
+      select ${targetId}, technique_id from incident_techniques where incident_id = ${sourceId}
+      on conflict do nothing
+    `;
+    await tx`
+      insert into policy_position_incidents (position_id, incident_id)
+      select position_id, ${targetId} from policy_position_incidents where incident_id = ${sourceId}
+      on conflict do nothing
+    `;
+    for (const table of ['incident_reports', 'incident_actors', 'incident_ai_systems', 'incident_techniques', 'policy_position_incidents'] as const) {
+      await tx`delete from ${tx(table)} where incident_id = ${sourceId}`;
+    }
+    await tx`
+      update incidents set merged_into_id = ${targetId}, version = version + 1, updated_at = now() where id = ${sourceId}
+    `;
+    await tx`update incidents set version = version + 1, updated_at = now() where id = ${targetId}`;
+    await record(tx, sourceId, 'merged', sourceBefore, author);
+    await record(tx, targetId, 'merged_from', targetBefore, author);
+    await appendEvent(tx, { kind: 'incident_merged', entityId: targetId, attributes: { ...(await incidentAttributes(tx, targetId)), incidentIds: [targetId, sourceId] } });
+    return (await incidentsByIds(tx, [targetId]))[0]!;
+  });
+}
+
+/** Links a report to an incident (idempotent); emits incident_updated when the link is new. */
+export async function attachReport(sql: Sql, reportId: string, incidentId: string): Promise<{ changed: boolean }> {
+  return writeTransaction(sql, async (tx) => {
+    await requireLive(tx, incidentId);
+    await requireRows(tx, 'reports', [reportId], 'reportId');
+    const inserted = await tx`
+      insert into incident_reports (incident_id, report_id) values (${incidentId}, ${reportId}) on conflict do nothing returning 1
+    `;
+    if (inserted.length > 0) await emit(tx, 'incident_updated', incidentId);
+    return { changed: inserted.length > 0 };
+  });
+}
+
+/** Unlinks a report from an incident (idempotent); emits incident_updated when a link was removed. */
+export async function detachReport(sql: Sql, reportId: string, incidentId: string): Promise<{ changed: boolean }> {
+  return writeTransaction(sql, async (tx) => {
+    await requireLive(tx, incidentId);
+    const deleted = await tx`
+      delete from incident_reports where incident_id = ${incidentId} and report_id = ${reportId} returning 1
+    `;
+    if (deleted.length > 0) await emit(tx, 'incident_updated', incidentId);
+    return { changed: deleted.length > 0 };
+  });
+}
+
+async function requireLive(tx: Queryable, incidentId: string): Promise<void> {
+  const [row] = await tx<{ merged_into_id: string | null }[]>`select merged_into_id from incidents where id = ${incidentId}`;
+  if (!row) throw new NotFoundError('incidentId', `no incident has id ${incidentId}`);
+  if (row.merged_into_id) throw new ValidationError('incidentId', 'merged', 'this incident was merged into another one; use that incident');
+}

@@ -1,0 +1,84 @@
+import type { Queryable, Sql } from '../db/index.js';
+import { appendEvent, type EventAttributes } from '../events/log.js';
+import { NotFoundError, ValidationError } from './errors.js';
+import { writeTransaction } from './incident-changes.js';
+import type { DatePrecision } from './incidents.js';
+import { reportsByIds, type ReportRow } from './reports.js';
+import * as check from './validate.js';
+
+export interface ReportSubmission {
+  url: string;
+  title: string;
+  publisher: string;
+  publishedAt?: string | null | undefined;
+  publishedPrecision?: DatePrecision | null | undefined;
+  summary?: string | null | undefined;
+  language?: string | null | undefined;
+  incidentIds?: string[] | null | undefined;
+}
+
+/** What reportAdded filters match on: the report's incidents and, through them, actors, systems, countries. */
+async function reportAttributes(tx: Queryable, reportId: string, language: string): Promise<EventAttributes> {
+  const [row] = await tx<{ incident_ids: string[]; actor_ids: string[]; ai_system_ids: string[]; countries: string[] }[]>`
+    select
+      array(select incident_id::text from incident_reports where report_id = ${reportId} order by 1) as incident_ids,
+      array(select distinct a.actor_id::text from incident_reports l join incident_actors a using (incident_id)
+            where l.report_id = ${reportId}) as actor_ids,
+      array(select distinct s.ai_system_id::text from incident_reports l join incident_ai_systems s using (incident_id)
+            where l.report_id = ${reportId}) as ai_system_ids,
+      array(select distinct c from incident_reports l join incidents i on i.id = l.incident_id, unnest(i.countries) c
+            where l.report_id = ${reportId}) as countries
+  `;
+  return {
+    incidentIds: row?.incident_ids ?? [],
+    actorIds: row?.actor_ids ?? [],
+    aiSystemIds: row?.ai_system_ids ?? [],
+    countries: row?.countries ?? [],
+    language,
+  };
+}
+
+/**
+ * Records a report, idempotently on its normalised URL: submitting the same report again returns the
+ * stored one with created=false, changes nothing and emits no event. A new report is linked to the given
+ * incidents and announced with a report_added event, in the same transaction.
+ */
+export async function submitReport(sql: Sql, input: ReportSubmission): Promise<{ report: ReportRow; created: boolean }> {
+  const { url, key } = check.httpUrl('url', input.url);
+  const title = check.text('title', input.title, { max: 500 });
+  const publisher = check.text('publisher', input.publisher, { max: 200 });
+  const summary = check.text('summary', input.summary ?? '', { min: 0, max: 10_000 });
+  const language = (input.language ?? 'en').trim().toLowerCase();
+  if (!/^[a-z]{2}$/.test(language)) {
+    throw new ValidationError('language', 'iso-639-1', `language must be a two-letter ISO 639-1 code such as "en" or "es", got "${input.language}"`);
+  }
+  const precision = input.publishedPrecision ?? (input.publishedAt ? 'day' : 'unknown');
+  const published = check.partialDate('publishedAt', input.publishedAt, precision);
+  const incidentIds = [...new Set(input.incidentIds ?? [])];
+
+  return writeTransaction(sql, async (tx) => {
+    const inserted = await tx<{ id: string }[]>`
+      insert into reports (url, url_key, publisher, title, summary, language, published_on, published_precision)
+      values (${url}, ${key}, ${publisher}, ${title}, ${summary}, ${language}, ${published.date}, ${published.precision})
+      on conflict (url_key) do nothing
+      returning id
+    `;
+    if (inserted.length === 0) {
+      const [existing] = await tx<{ id: string }[]>`select id from reports where url_key = ${key}`;
+      return { report: (await reportsByIds(tx, [existing!.id]))[0]!, created: false };
+    }
+    const id = inserted[0]!.id;
+    if (incidentIds.length > 0) {
+      const live = await tx<{ id: string; merged_into_id: string | null }[]>`
+        select id, merged_into_id from incidents where id = any(${incidentIds})
+      `;
+      const missing = incidentIds.find((incidentId) => !live.some((row) => row.id === incidentId));
+      if (missing) throw new NotFoundError('incidentIds', `incidentIds: no incident has id ${missing}`);
+      // A link to a merged duplicate goes to the incident it was merged into.
+      const targets = [...new Set(live.map((row) => row.merged_into_id ?? row.id))];
+      await tx`insert into incident_reports ${tx(targets.map((incidentId) => ({ incident_id: incidentId, report_id: id })))} on conflict do nothing`;
+    }
+    await appendEvent(tx, { kind: 'report_added', entityId: id, attributes: await reportAttributes(tx, id, language) });
+    return { report: (await reportsByIds(tx, [id]))[0]!, created: true };
+  });
+}
