@@ -66,6 +66,7 @@ export class EventHub {
   private drainAgain = false;
   private stopped = false;
   private readonly subscribers = new Set<Subscriber>();
+  private registered = 0;
   /** Fires after every drain; tests and the benchmark wait on it instead of sleeping. */
   private readonly drainListeners = new Set<(lastId: bigint) => void>();
 
@@ -109,6 +110,11 @@ export class EventHub {
   /** Number of live subscriptions in this process. */
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Subscriptions ever registered in this process: tests wait on it to know a subscription is live. */
+  get registrations(): number {
+    return this.registered;
   }
 
   /** Resolves once this process has fanned out every event up to `id`. */
@@ -200,6 +206,7 @@ export class EventHub {
       end: () => void stream.return(),
     };
     this.subscribers.add(subscriber);
+    this.registered += 1;
     if (afterId !== undefined) void this.replay(subscriber, stream);
     return stream;
   }

@@ -1,0 +1,266 @@
+// The live side end to end: mutations commit events, one LISTEN connection per process fans them out, and
+// subscribers over graphql-ws and SSE receive every event once, in order, through reconnects, restarts,
+// a killed LISTEN connection and several server instances on one database.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueKey } from '../src/auth/keys.js';
+import { submitReport } from '../src/data/report-changes.js';
+import { loadSeed } from '../src/data/seed.js';
+import { readEventsAfter } from '../src/events/log.js';
+import { collect, sseSubscribe, wsClient } from './helpers/clients.js';
+import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { graphql, startTestServer, type TestServer } from './helpers/server.js';
+
+let db: TestDatabase;
+let server: TestServer;
+let editorKey: string;
+let sequence = 0;
+
+const REPORT_ADDED = `
+  subscription ($after: String, $filter: ReportAddedFilter) {
+    reportAdded(after: $after, filter: $filter) {
+      cursor
+      report { url title language incidents { slug } }
+    }
+  }
+`;
+
+const SUBMIT = `
+  mutation ($input: SubmitReportInput!) {
+    submitReport(input: $input) {
+      __typename
+      ... on SubmitReportPayload { created report { id url } }
+      ... on UserError { message }
+    }
+  }
+`;
+
+function nextUrl(): string {
+  sequence += 1;
+  return `https://news.example.org/live/${sequence}`;
+}
+
+async function submit(target: TestServer, input: Partial<Record<string, unknown>> = {}) {
+  const url = nextUrl();
+  const response = await graphql(
+    target.url,
+    SUBMIT,
+    { input: { url, title: `Report ${sequence}`, publisher: 'Example News', language: 'en', ...input } },
+    { authorization: `Bearer ${editorKey}` },
+  );
+  expect(response.body.errors).toBeUndefined();
+  return url;
+}
+
+type ReportEvent = { reportAdded: { cursor: string; report: { url: string; language: string; incidents: Array<{ slug: string }> } } };
+
+function urlsOf(results: Array<{ data?: Record<string, unknown> | null }>): string[] {
+  return results.map((result) => (result.data as ReportEvent).reportAdded.report.url);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await loadSeed(db.sql);
+  editorKey = (await issueKey(db.sql, 'live tests', 'editor')).key;
+  server = await startTestServer(db.url);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await db?.drop();
+});
+
+describe('reportAdded', () => {
+  it('reaches a graphql-ws subscriber with nested fields resolved', async () => {
+    const client = wsClient(server.url);
+    const subscription = collect(client, REPORT_ADDED);
+    // The subscription is registered once the server acknowledges it; a first event proves that.
+    const first = await submit(server);
+    await subscription.until(1);
+    const [incident] = await db.sql<{ id: string }[]>`select id from incidents where slug = 'mexico-government-ai-assisted-breach'`;
+    const globalId = Buffer.from(`Incident:${incident!.id}`).toString('base64url');
+    const second = await submit(server, { incidentIds: [globalId] });
+    const results = await subscription.until(2);
+    expect(urlsOf(results)).toEqual([first, second]);
+    expect((results[1]!.data as ReportEvent).reportAdded.report.incidents).toEqual([{ slug: 'mexico-government-ai-assisted-breach' }]);
+    subscription.dispose();
+    await client.dispose();
+  });
+
+  it('reaches an SSE subscriber', async () => {
+    const registered = server.events.registrations;
+    const stream = sseSubscribe(server.url, REPORT_ADDED);
+    await stream.open;
+    await waitFor(() => server.events.registrations > registered);
+    const url = await submit(server);
+    const results = await stream.until(1);
+    expect(urlsOf(results)).toEqual([url]);
+    await stream.close();
+  });
+
+  it('applies filters on the server', async () => {
+    const client = wsClient(server.url);
+    const registered = server.events.registrations;
+    const spanish = collect(client, REPORT_ADDED, { filter: { language: 'es' } });
+    await waitFor(() => server.events.registrations > registered);
+    await submit(server, { language: 'en' });
+    const wanted = await submit(server, { language: 'es' });
+    const results = await spanish.until(1);
+    expect(urlsOf(results)).toEqual([wanted]);
+    // The English report was committed before the Spanish one, so had it passed the filter it would be first.
+    expect(results.every((result) => (result.data as ReportEvent).reportAdded.report.language === 'es')).toBe(true);
+    spanish.dispose();
+    await client.dispose();
+  });
+
+  it('does not announce a report submitted twice', async () => {
+    const url = await submit(server);
+    const before = await db.sql<{ n: number }[]>`select count(*)::int as n from events where kind = 'report_added'`;
+    const again = await graphql(server.url, SUBMIT, { input: { url: url.replace('https://news', 'HTTPS://NEWS') + '#top', title: 'x', publisher: 'y' } }, {
+      authorization: `Bearer ${editorKey}`,
+    });
+    expect(again.body.data).toMatchObject({ submitReport: { created: false, report: { url } } });
+    const after = await db.sql<{ n: number }[]>`select count(*)::int as n from events where kind = 'report_added'`;
+    expect(after[0]!.n).toBe(before[0]!.n);
+  });
+
+  it('resumes from a cursor with exactly the missed events, in order, then continues live', async () => {
+    const client = wsClient(server.url);
+    const registered = server.events.registrations;
+    const live = collect(client, REPORT_ADDED);
+    await waitFor(() => server.events.registrations > registered);
+    await submit(server);
+    const [event] = await live.until(1);
+    const cursor = (event!.data as ReportEvent).reportAdded.cursor;
+    live.dispose();
+    await client.dispose();
+
+    const missed: string[] = [];
+    for (let i = 0; i < 100; i++) missed.push(await submit(server));
+
+    const resumedClient = wsClient(server.url);
+    const resumed = collect(resumedClient, REPORT_ADDED, { after: cursor });
+    const replayed = await resumed.until(100);
+    expect(urlsOf(replayed)).toEqual(missed);
+    const liveAfter = await submit(server);
+    const all = await resumed.until(101);
+    expect(urlsOf(all)).toEqual([...missed, liveAfter]);
+    resumed.dispose();
+    await resumedClient.dispose();
+  });
+
+  it('refuses an unknown or malformed cursor with a clear error', async () => {
+    const client = wsClient(server.url);
+    const unknown = collect(client, REPORT_ADDED, { after: Buffer.from('event:999999999').toString('base64url') });
+    const [unknownResult] = await unknown.until(1);
+    expect(unknownResult!.errors?.[0]).toMatchObject({ message: expect.stringContaining('does not know'), extensions: { code: 'BAD_USER_INPUT' } });
+    const malformed = collect(client, REPORT_ADDED, { after: 'not-a-cursor' });
+    const [malformedResult] = await malformed.until(1);
+    expect(malformedResult!.errors?.[0]?.message).toContain('not a subscription cursor');
+    await client.dispose();
+  });
+});
+
+describe('across processes and failures', () => {
+  it('delivers a mutation sent to one instance to a subscriber of another', async () => {
+    const other = await startTestServer(db.url);
+    try {
+      const client = wsClient(other.url);
+      const subscription = collect(client, REPORT_ADDED);
+      await waitFor(() => other.events.subscriberCount > 0);
+      const url = await submit(server);
+      expect(urlsOf(await subscription.until(1))).toEqual([url]);
+      subscription.dispose();
+      await client.dispose();
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('loses nothing when the server restarts under a subscribed client', async () => {
+    let first = await startTestServer(db.url);
+    const client = wsClient(first.url);
+    const registered = first.events.registrations;
+    const subscription = collect(client, REPORT_ADDED);
+    await waitFor(() => first.events.registrations > registered);
+    await submit(first);
+    const [event] = await subscription.until(1);
+    const cursor = (event!.data as ReportEvent).reportAdded.cursor;
+    await first.stop();
+    await client.dispose();
+
+    // Written while no server runs at all.
+    const whileDown: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const url = nextUrl();
+      await submitReport(db.sql, { url, title: `offline ${i}`, publisher: 'Example News' });
+      whileDown.push(url);
+    }
+    first = await startTestServer(db.url);
+    try {
+      const again = wsClient(first.url);
+      const resumed = collect(again, REPORT_ADDED, { after: cursor });
+      expect(urlsOf(await resumed.until(5))).toEqual(whileDown);
+      resumed.dispose();
+      await again.dispose();
+    } finally {
+      await first.stop();
+    }
+  });
+
+  it('catches up after its LISTEN connection is killed', async () => {
+    const client = wsClient(server.url);
+    const registered = server.events.registrations;
+    const subscription = collect(client, REPORT_ADDED);
+    await waitFor(() => server.events.registrations > registered);
+    const terminated = await db.sql<{ ok: boolean }[]>`
+      select pg_terminate_backend(pid) as ok from pg_stat_activity
+      where application_name = 'faultline-listen' and datname = current_database()
+    `;
+    expect(terminated.length).toBeGreaterThan(0);
+    // Written while the LISTEN connection is down: the NOTIFYs are lost, the events are not.
+    const urls = [await submit(server), await submit(server), await submit(server)];
+    expect(urlsOf(await subscription.until(3))).toEqual(urls);
+    subscription.dispose();
+    await client.dispose();
+  });
+});
+
+describe('event log ordering', () => {
+  it('never lets a reader skip an event under concurrent writers', async () => {
+    const [{ start } = { start: '0' }] = await db.sql<{ start: string }[]>`select coalesce(max(id), 0)::text as start from events`;
+    const seen: string[] = [];
+    let cursor = start;
+    let writing = true;
+    const reader = (async () => {
+      // Read with a moving cursor while writers commit, exactly as the hub does.
+      while (writing) {
+        const rows = await readEventsAfter(db.sql, cursor, 1000);
+        for (const row of rows) seen.push(row.id);
+        if (rows.length > 0) cursor = rows[rows.length - 1]!.id;
+      }
+      for (const row of await readEventsAfter(db.sql, cursor, 100_000)) seen.push(row.id);
+    })();
+    const writers = Array.from({ length: 8 }, (_, w) =>
+      (async () => {
+        for (let i = 0; i < 25; i++) {
+          await submitReport(db.sql, { url: `https://concurrency.example.org/${w}/${i}`, title: 't', publisher: 'p' });
+        }
+      })(),
+    );
+    await Promise.all(writers);
+    writing = false;
+    await reader;
+    const all = await db.sql<{ id: string }[]>`select id::text from events where id > ${start} order by id`;
+    expect(all).toHaveLength(200);
+    expect(seen).toEqual(all.map((row) => row.id));
+  });
+});
+
+/** Polls a condition on the event loop (no fixed sleeps): resolves as soon as it holds, fails after 10 s. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
