@@ -14,7 +14,11 @@ export interface CommandContext {
  * server that is already running on the data folder), migrated first. Exits non-zero with one line on
  * failure, and always stops what it started.
  */
-export async function runCommand(name: string, task: (context: CommandContext) => Promise<void>): Promise<void> {
+export async function runCommand(
+  name: string,
+  task: (context: CommandContext) => Promise<void>,
+  options: { migrate?: boolean } = {},
+): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -31,7 +35,7 @@ export async function runCommand(name: string, task: (context: CommandContext) =
   let failed = false;
   try {
     db = await openDatabase(config, logger, `faultline-${name}`);
-    await migrate(db.sql);
+    if (options.migrate !== false) await migrate(db.sql);
     await task({ config, logger, db });
   } catch (error) {
     failed = true;
