@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +41,10 @@ interface ServerContext {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
+// The id of the request being handled, wherever in its async work we are: error masking has no access to
+// the GraphQL context, yet its log line and the client's message must carry the same id.
+const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+
 function readKeyRequired(): GraphQLError {
   return new GraphQLError('This server requires an API key for reads: send "Authorization: Bearer <key>"', {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
@@ -77,13 +82,6 @@ export function buildServer(options: ServerOptions): FaultlineServer {
           }
         },
       }),
-      {
-        // Echo the request id so a client can quote it when reporting a problem.
-        onResponse: ({ request, response, serverContext }) => {
-          const id = (serverContext as ServerContext | undefined)?.requestId ?? request.headers.get('x-request-id');
-          if (id && REQUEST_ID.test(id)) response.headers.set('x-request-id', id);
-        },
-      },
     ],
     maskedErrors: {
       // Unexpected errors (a database failure, a bug) reach the client as one line with the request id;
@@ -92,7 +90,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         const masked = yogaMaskError(error, message, isDev);
         if (masked === error) return error as Error;
         const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-        const requestId = randomUUID();
+        const requestId = requestScope.getStore()?.requestId ?? randomUUID();
         logger.error('unexpected error', {
           requestId,
           path: error instanceof GraphQLError ? error.path?.join('.') : undefined,
@@ -104,7 +102,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       },
     },
     context: async ({ request, viewer, requestId }): Promise<GraphQLContext> => {
-      const id = requestId ?? (REQUEST_ID.test(request.headers.get('x-request-id') ?? '') ? request.headers.get('x-request-id')! : randomUUID());
+      const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
       const resolved = viewer ?? (await authenticate(sql, bearerToken(request.headers.get('authorization'))));
       if (config.requireReadKey && !hasRole(resolved, 'reader')) throw readKeyRequired();
       return { sql, viewer: resolved, requestId: id, logger, events };
@@ -112,8 +110,12 @@ export function buildServer(options: ServerOptions): FaultlineServer {
   });
 
   const httpServer = createServer((req, res) => {
-    // node:http hands us the raw request; Yoga reads the request id header itself.
-    void yoga.requestListener(req, res);
+    // A client may bring its own request id (a proxy's, say); otherwise one is made. It is echoed in the
+    // response and appears in every log line about the request.
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    void requestScope.run({ requestId }, () => yoga.handle(req, res, { requestId }));
   });
 
   const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });

@@ -15,7 +15,7 @@ export function badInput(message: string, argument?: string): GraphQLError {
 export function forbidden(viewer: Viewer, field: string): GraphQLError {
   if (viewer.role === 'anonymous') {
     return new GraphQLError(`${field} needs an API key: send "Authorization: Bearer <key>"`, {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
     });
   }
   return new GraphQLError(`${field} is not allowed for a ${viewer.role} key`, {
