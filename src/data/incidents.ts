@@ -67,6 +67,15 @@ const columns = (sql: Queryable) => sql`
   i.created_at, i.updated_at
 `;
 
+// The last day an incident may have run: a month- or year-precision end is stored as the first day of its
+// period, so "2025-12 to 2026-01" overlaps 2026-01-15.
+const occurredUntil = (sql: Queryable) => sql`
+  (coalesce(i.occurred_end, i.occurred_start) + case i.occurred_precision
+    when 'month' then interval '1 month' - interval '1 day'
+    when 'year' then interval '1 year' - interval '1 day'
+    else interval '0 days' end)::date
+`;
+
 function filterClause(sql: Queryable, filter: IncidentFilter) {
   const severityRank = filter.severityAtLeast ? SEVERITIES.indexOf(filter.severityAtLeast) + 1 : undefined;
   return sql`
@@ -91,7 +100,7 @@ function filterClause(sql: Queryable, filter: IncidentFilter) {
         select 1 from incident_techniques t
         where t.incident_id = i.id and t.technique_id = ${filter.techniqueId}
       )` : sql``}
-    ${filter.occurredFrom ? sql`and coalesce(i.occurred_end, i.occurred_start) >= ${filter.occurredFrom}` : sql``}
+    ${filter.occurredFrom ? sql`and ${occurredUntil(sql)} >= ${filter.occurredFrom}` : sql``}
     ${filter.occurredTo ? sql`and i.occurred_start <= ${filter.occurredTo}` : sql``}
   `;
 }
