@@ -27,8 +27,16 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: decodeGlobalId,
-    nodeQueryOptions: { description: 'Fetches any object by its global id; null when nothing has that id.' },
-    nodesQueryOptions: { description: 'Fetches objects by global ids, in the order given; null where nothing matches.' },
+    nodeQueryOptions: {
+      description: 'Fetches any object by its global id; null when nothing has that id.',
+      args: { id: { description: 'A global id, as returned in any `id` field.' } },
+    },
+    nodesQueryOptions: {
+      description: 'Fetches objects by global ids, in the order given; null where nothing matches.',
+      args: { ids: { description: 'Global ids, as returned in `id` fields.' } },
+    },
+    defaultConnectionTypeOptions: { description: 'One page of a list, with the cursors to fetch the pages around it.' },
+    defaultEdgeTypeOptions: { description: 'An item of a page and its cursor.' },
     nodeTypeOptions: { description: 'An object with a global id that `node(id:)` can refetch.' },
     pageInfoTypeOptions: { description: 'Where a page sits in its connection, for cursor pagination.' },
     idFieldOptions: { description: 'Opaque global id; pass it to `node(id:)` to refetch this object.' },
@@ -55,5 +63,9 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, context, info) => forbidden(context.viewer, info.fieldName),
   },
   // Mutations return their payload type directly in a union with the error types they can produce.
-  errors: { defaultTypes: [], directResult: true },
+  errors: {
+    defaultTypes: [],
+    directResult: true,
+    defaultUnionOptions: { description: 'The mutation\'s result, or the expected failure (a UserError) that stopped it.' },
+  },
 });

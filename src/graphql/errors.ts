@@ -28,20 +28,25 @@ export function encodeGlobalId(typename: string, id: string | number | bigint): 
   return Buffer.from(`${typename}:${id}`, 'utf8').toString('base64url');
 }
 
-/** Decodes a global id; a malformed one is a BAD_USER_INPUT error naming the value. */
+/** The types whose ids are global ids. */
+const NODE_TYPES = new Set(['Incident', 'Report', 'Actor', 'AiSystem', 'PolicyTopic', 'PolicyPosition', 'Technique', 'ApiKey']);
+
+/** Decodes a global id; a malformed one, or one of no Faultline type, is a BAD_USER_INPUT error. */
 export function decodeGlobalId(globalId: string): { typename: string; id: string } {
   const text = /^[A-Za-z0-9_-]+={0,2}$/.test(globalId) ? Buffer.from(globalId, 'base64url').toString('utf8') : '';
   const match = /^([A-Z][A-Za-z]*):([A-Za-z0-9.]+)$/.exec(text);
-  if (!match) throw badInput(`"${globalId.slice(0, 100)}" is not a valid id`);
+  if (!match || !NODE_TYPES.has(match[1]!)) throw badInput(`"${globalId.slice(0, 100)}" is not a valid id`);
   return { typename: match[1]!, id: match[2]! };
 }
+
+const article = (word: string) => (/^[AEIOU]/.test(word) ? `an ${word}` : `a ${word}`);
 
 /** Decodes a global id that must name one of `typenames` and have a numeric local id. */
 export function parseId(globalId: string, typenames: string | string[], argument: string): string {
   const allowed = Array.isArray(typenames) ? typenames : [typenames];
   const { typename, id } = decodeGlobalId(globalId);
   if (!allowed.includes(typename)) {
-    throw badInput(`${argument} must be the id of a ${allowed.join(' or ')}, got the id of a ${typename}`, argument);
+    throw badInput(`${argument} must be the id of ${allowed.map(article).join(' or ')}, got the id of ${article(typename)}`, argument);
   }
   if (!/^[1-9][0-9]{0,17}$/.test(id)) throw badInput(`${argument} is not a valid id`, argument);
   return id;
