@@ -41,10 +41,13 @@ export const CONFIG_VARIABLES = [
 
 type Env = Record<string, string | undefined>;
 
+// Values are echoed JSON-quoted: a line break in one must not split the one-line error (or forge a log line).
+const shown = (value: string | undefined) => JSON.stringify(value);
+
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got ${shown(raw)}`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
@@ -55,7 +58,7 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+  throw new ConfigError(`${name} must be true or false, got ${shown(env[name])}`);
 }
 
 function databaseUrl(env: Env): string | undefined {
@@ -78,10 +81,10 @@ function databaseUrl(env: Env): string | undefined {
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent, got "${env.LOG_LEVEL}"`);
+    throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent, got ${shown(env.LOG_LEVEL)}`);
   }
   const host = env.HOST ?? 'localhost';
-  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new ConfigError(`HOST is not a host name or address, got "${host}"`);
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new ConfigError(`HOST is not a host name or address, got ${shown(host)}`);
   return {
     databaseUrl: databaseUrl(env),
     dataDir: path.resolve(env.FAULTLINE_DATA_DIR || '.data'),

@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+/** Runs loadConfig on `env` and returns the ConfigError it must throw. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('defaults to a local server on port 4000 with the seed and open reads', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      databaseUrl: undefined,
+      port: 4000,
+      host: 'localhost',
+      seedOnEmpty: true,
+      requireReadKey: false,
+      poolSize: 10,
+      logLevel: 'info',
+      graphiql: true,
+    });
+    // Resolved once, so a later chdir cannot move the database.
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+    expect(config.dataDir).toBe(path.resolve('.data'));
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://app:secret@db.internal:5433/faultline',
+      FAULTLINE_DATA_DIR: 'some/where',
+      PORT: '0',
+      HOST: '0.0.0.0',
+      SEED_ON_EMPTY: 'no',
+      REQUIRE_READ_KEY: 'TRUE',
+      DATABASE_POOL_SIZE: '25',
+      LOG_LEVEL: 'WARN',
+      GRAPHIQL: 'off',
+    });
+    expect(config).toEqual({
+      databaseUrl: 'postgresql://app:secret@db.internal:5433/faultline',
+      dataDir: path.resolve('some/where'),
+      port: 0,
+      host: '0.0.0.0',
+      seedOnEmpty: false,
+      requireReadKey: true,
+      poolSize: 25,
+      logLevel: 'warn',
+      graphiql: false,
+    });
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '-1' }],
+    ['SEED_ON_EMPTY', { SEED_ON_EMPTY: 'maybe' }],
+    ['REQUIRE_READ_KEY', { REQUIRE_READ_KEY: 'sometimes' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://root@localhost:3306/faultline' }],
+    ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }],
+    ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '1.5' }],
+    ['HOST', { HOST: 'local host' }],
+    // A value with a line break must not turn the error into two lines (or forge a log line).
+    ['PORT', { PORT: '80\nfaultline: all good' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'info\r\nx' }],
+    ['SEED_ON_EMPTY', { SEED_ON_EMPTY: 'yes\nno' }],
+    ['HOST', { HOST: 'localhost\n' }],
+  ])('refuses a bad %s with one line naming it (%j)', (variable, env) => {
+    const error = configError(env);
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toMatch(new RegExp(`^${variable}\\b`));
+    expect(error.message).not.toMatch(/[\r\n]/);
+  });
+
+  it.each([
+    'mysql://faultline:hunter2-Secret@db.example.com:3306/faultline',
+    'postgres://faultline:hunter2-Secret@db.example.com:99999/faultline',
+    'postgres://faultline:hunter2-Secret@db example.com/faultline',
+    'http://faultline:hunter2-Secret@db.example.com/faultline',
+  ])('never repeats the password of a bad DATABASE_URL (%s)', (url) => {
+    const error = configError({ DATABASE_URL: url });
+    expect(error.message).toMatch(/^DATABASE_URL\b/);
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).not.toContain('Secret');
+    expect(error.message).not.toMatch(/[\r\n]/);
+  });
+});
