@@ -16,7 +16,7 @@ export interface Migration {
   text: string;
 }
 
-/** Reads the migration files in order; names must look like `001_what.sql`. */
+/** Reads the migration files in order; names must look like `001_what.sql`, each number used once. */
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const names = (await fs.readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
   const migrations: Migration[] = [];
@@ -25,9 +25,15 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
     if (!match) throw new Error(`migration file "${name}" must be named like 001_description.sql`);
     const text = await fs.readFile(`${dir}/${name}`, 'utf8');
     const checksum = createHash('sha256').update(text).digest('hex');
-    migrations.push({ version: Number(match[1]), name, checksum, text });
+    const version = Number(match[1]);
+    // Two branches that each added the next number: applying both would record one and fail (or be
+    // reported as "edited") on the other, so refuse before touching the database.
+    const twin = migrations.find((migration) => migration.version === version);
+    if (twin) throw new Error(`migration files ${twin.name} and ${name} share the number ${match[1]}: renumber one of them`);
+    migrations.push({ version, name, checksum, text });
   }
-  return migrations;
+  // By number, not by name: "10_x.sql" sorts before "9_x.sql" as text.
+  return migrations.sort((a, b) => a.version - b.version);
 }
 
 /**
