@@ -26,6 +26,8 @@ export interface ActorRow {
 export interface ActorFilter {
   kind?: ActorKind | undefined;
   country?: string | undefined;
+  /** Approximate name: trigram similarity of the unaccented name (pg_trgm), so "Antropic" finds Anthropic. */
+  nameLike?: string | undefined;
 }
 
 const columns = (sql: Queryable) => sql`
@@ -37,6 +39,7 @@ function filterClause(sql: Queryable, filter: ActorFilter) {
   return sql`
     ${filter.kind ? sql`and a.kind = ${filter.kind}` : sql``}
     ${filter.country ? sql`and a.country = ${filter.country}` : sql``}
+    ${filter.nameLike ? sql`and f_unaccent(a.name) % f_unaccent(${filter.nameLike})` : sql``}
   `;
 }
 

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import { groupByParent, keyset, type Direction, type PageRequest } from './pagination.js';
+import { searchQuery } from './text-search.js';
 
 export const INCIDENT_STATUSES = ['reported', 'confirmed', 'disputed', 'disrupted', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -50,6 +51,8 @@ export interface IncidentFilter {
   techniqueId?: string | undefined;
   occurredFrom?: string | undefined;
   occurredTo?: string | undefined;
+  /** Full-text search (web-search syntax) over title, summary, sectors and data categories. */
+  search?: string | undefined;
 }
 
 export const INCIDENT_ORDER_COLUMNS = {
@@ -76,7 +79,8 @@ const occurredUntil = (sql: Queryable) => sql`
     else interval '0 days' end)::date
 `;
 
-function filterClause(sql: Queryable, filter: IncidentFilter) {
+/** The `and ...` conditions of an incident filter over `incidents i`, shared by lists, counts and facets. */
+export function filterClause(sql: Queryable, filter: IncidentFilter) {
   const severityRank = filter.severityAtLeast ? SEVERITIES.indexOf(filter.severityAtLeast) + 1 : undefined;
   return sql`
     ${filter.statuses?.length ? sql`and i.status = any(${filter.statuses})` : sql``}
@@ -102,6 +106,7 @@ function filterClause(sql: Queryable, filter: IncidentFilter) {
       )` : sql``}
     ${filter.occurredFrom ? sql`and ${occurredUntil(sql)} >= ${filter.occurredFrom}` : sql``}
     ${filter.occurredTo ? sql`and i.occurred_start <= ${filter.occurredTo}` : sql``}
+    ${filter.search ? sql`and i.search_vector @@ ${searchQuery(sql, filter.search)}` : sql``}
   `;
 }
 

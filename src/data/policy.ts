@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision, Sorted } from './incidents.js';
 import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
+import { searchQuery } from './text-search.js';
 
 export const STANCES = ['supports', 'opposes', 'conditional', 'neutral', 'unclear'] as const;
 export type Stance = (typeof STANCES)[number];
@@ -42,6 +43,8 @@ export interface PositionFilter {
   topicId?: string | undefined;
   stances?: Stance[] | undefined;
   includeSuperseded?: boolean | undefined;
+  /** Full-text search (web-search syntax) over summary and quote. */
+  search?: string | undefined;
 }
 
 // superseded_by and is_current come from the newest unretracted position that replaces this one.
@@ -65,6 +68,7 @@ function filterClause(sql: Queryable, filter: PositionFilter) {
     ${filter.topicId ? sql`and p.topic_id = ${filter.topicId}` : sql``}
     ${filter.stances?.length ? sql`and p.stance = any(${filter.stances})` : sql``}
     ${filter.includeSuperseded ? sql`` : currentOnly(sql)}
+    ${filter.search ? sql`and p.search_vector @@ ${searchQuery(sql, filter.search)}` : sql``}
   `;
 }
 

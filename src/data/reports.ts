@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision, Sorted } from './incidents.js';
 import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
+import { searchQuery } from './text-search.js';
 
 /** A `reports` row: one published source. */
 export interface ReportRow {
@@ -20,6 +21,8 @@ export interface ReportFilter {
   publisher?: string | undefined;
   language?: string | undefined;
   incidentId?: string | undefined;
+  /** Full-text search (web-search syntax) over title, summary and publisher. */
+  search?: string | undefined;
 }
 
 const columns = (sql: Queryable) => sql`
@@ -34,6 +37,7 @@ function filterClause(sql: Queryable, filter: ReportFilter) {
     ${filter.incidentId ? sql`
       and exists (select 1 from incident_reports l where l.report_id = r.id and l.incident_id = ${filter.incidentId})`
       : sql``}
+    ${filter.search ? sql`and r.search_vector @@ ${searchQuery(sql, filter.search)}` : sql``}
   `;
 }
 

@@ -13,6 +13,10 @@ import './types/technique.js';
 import './types/api-key.js';
 import './types/policy-position.js';
 import './types/policy-topic.js';
+import './types/search.js';
+import './types/incident-facets.js';
+import './types/timeline.js';
+import './types/stance-summary.js';
 
 builder.queryType({ description: 'Reads: open to everyone unless the server requires reader keys.' });
 builder.mutationType({ description: 'Writes: each needs an API key with the editor role (admin for key management), runs in one transaction, and returns its result or a typed error.' });

@@ -7,6 +7,7 @@ import { badInput, parseId } from '../errors.js';
 import { batchLoader } from '../loaders.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActorRef, IncidentRef, PolicyPositionRef } from '../refs.js';
+import { parseSearchText } from '../search-text.js';
 import { WRITE_ERRORS } from './errors.js';
 import { IncidentActorRoleEnum } from './incident.js';
 
@@ -75,6 +76,7 @@ const ActorFilterInput = builder.inputType('ActorFilter', {
   fields: (t) => ({
     kind: t.field({ type: ActorKindEnum, description: 'Only actors of this kind.' }),
     country: t.string({ description: 'ISO 3166-1 alpha-2 country code.' }),
+    nameLike: t.string({ description: 'Approximate name, tolerant of typos and accents: "Antropic" finds Anthropic.' }),
   }),
 });
 
@@ -88,7 +90,7 @@ builder.queryFields((t) => ({
       if (country !== undefined && !/^[A-Z]{2}$/.test(country)) {
         throw badInput(`filter.country must be a two-letter ISO 3166-1 code such as "US", got "${args.filter?.country}"`, 'filter.country');
       }
-      const filter = { kind: args.filter?.kind ?? undefined, country };
+      const filter = { kind: args.filter?.kind ?? undefined, country, nameLike: parseSearchText(args.filter?.nameLike, 'filter.nameLike') };
       return keysetConnection(
         'actors',
         args,

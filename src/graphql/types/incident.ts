@@ -27,6 +27,7 @@ import { countReportsOfIncidents, reportsOfIncidents } from '../../data/reports.
 import { builder } from '../builder.js';
 import { badInput, parseId } from '../errors.js';
 import { batchLoader, freshLoaders } from '../loaders.js';
+import { parseSearchText } from '../search-text.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActorRef, AiSystemRef, IncidentRef, PolicyPositionRef, ReportRef, TechniqueRef } from '../refs.js';
 import { DatePrecisionEnum, DateRangeRef, PartialDateRef } from './dates.js';
@@ -102,6 +103,10 @@ export const IncidentFilterInput = builder.inputType('IncidentFilter', {
     actorRole: t.field({ type: IncidentActorRoleEnum, description: 'Role of `actor`, or of any actor when `actor` is absent.' }),
     technique: t.string({ description: 'MITRE ATLAS technique id, e.g. "AML.T0054".' }),
     occurredBetween: t.field({ type: DateBetween, description: 'Incidents whose date range overlaps this interval.' }),
+    search: t.string({
+      description:
+        'Full-text search over title, summary, sectors and data categories, in English and Spanish, accents ignored. Web-search syntax: "quoted phrase", OR, -excluded.',
+    }),
   }),
 });
 
@@ -134,6 +139,7 @@ export function parseIncidentFilter(input: IncidentFilterArgs | null | undefined
     techniqueId: technique,
     occurredFrom: from,
     occurredTo: to,
+    search: parseSearchText(input.search, 'filter.search'),
   };
 }
 

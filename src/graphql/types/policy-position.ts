@@ -14,6 +14,7 @@ import { builder } from '../builder.js';
 import { parseId } from '../errors.js';
 import { freshLoaders } from '../loaders.js';
 import { keysetConnection } from '../pagination.js';
+import { parseSearchText } from '../search-text.js';
 import { ActorRef, IncidentRef, PolicyPositionRef, PolicyTopicRef, ReportRef } from '../refs.js';
 import { DatePrecisionEnum, PartialDateRef } from './dates.js';
 import { WRITE_ERRORS } from './errors.js';
@@ -91,6 +92,9 @@ const PolicyPositionFilterInput = builder.inputType('PolicyPositionFilter', {
     topic: t.id({ description: 'Only positions on this topic.' }),
     stance: t.field({ type: [StanceEnum], description: 'Any of these stances.' }),
     includeSuperseded: t.boolean({ defaultValue: false, description: 'Include superseded and retracted positions.' }),
+    search: t.string({
+      description: 'Full-text search over summary and quote (English and Spanish, accents ignored; "phrase", OR, -excluded).',
+    }),
   }),
 });
 
@@ -105,6 +109,7 @@ builder.queryFields((t) => ({
         topicId: args.filter?.topic ? parseId(args.filter.topic, 'PolicyTopic', 'filter.topic') : undefined,
         stances: args.filter?.stance ?? undefined,
         includeSuperseded: args.filter?.includeSuperseded ?? false,
+        search: parseSearchText(args.filter?.search, 'filter.search'),
       };
       return keysetConnection(
         'positions',

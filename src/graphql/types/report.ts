@@ -8,6 +8,7 @@ import { builder } from '../builder.js';
 import { badInput, parseId } from '../errors.js';
 import { freshLoaders } from '../loaders.js';
 import { keysetConnection } from '../pagination.js';
+import { parseSearchText } from '../search-text.js';
 import { IncidentRef, ReportRef } from '../refs.js';
 import { DatePrecisionEnum, PartialDateRef } from './dates.js';
 import { WRITE_ERRORS } from './errors.js';
@@ -41,6 +42,9 @@ const ReportFilterInput = builder.inputType('ReportFilter', {
     publisher: t.string({ description: 'Exact publisher name.' }),
     language: t.string({ description: 'ISO 639-1 language code.' }),
     incident: t.id({ description: 'Only reports documenting this incident.' }),
+    search: t.string({
+      description: 'Full-text search over title, summary and publisher (English and Spanish, accents ignored; "phrase", OR, -excluded).',
+    }),
   }),
 });
 
@@ -58,6 +62,7 @@ builder.queryFields((t) => ({
         publisher: args.filter?.publisher ?? undefined,
         language,
         incidentId: args.filter?.incident ? parseId(args.filter.incident, 'Incident', 'filter.incident') : undefined,
+        search: parseSearchText(args.filter?.search, 'filter.search'),
       };
       return keysetConnection(
         'reports',

@@ -1,0 +1,327 @@
+import type { Fragment } from 'postgres';
+import type { Queryable } from '../db/index.js';
+import type { DatePrecision } from './incidents.js';
+import type { PageRequest } from './pagination.js';
+import { HIGHLIGHT_OPTIONS, highlightHtml, searchQuery } from './text-search.js';
+
+export const SEARCH_TYPES = ['incident', 'report', 'policy_position', 'actor', 'ai_system'] as const;
+export type SearchType = (typeof SEARCH_TYPES)[number];
+
+// Ties on score break on a fixed rank per type, then id: every hit has one place in the order, which the
+// cursor names. The numbers only need to be distinct.
+const TYPE_RANK: Record<SearchType, number> = { incident: 5, report: 4, policy_position: 3, actor: 2, ai_system: 1 };
+
+/** Names within this trigram similarity count as a match for actors and AI systems (pg_trgm's default). */
+export const NAME_SIMILARITY = 0.3;
+
+/** One search hit: what it is, how well it matched, and a highlighted snippet (safe HTML). */
+export interface SearchHitRow {
+  type: SearchType;
+  id: string;
+  score: number;
+  snippet: string | null;
+  /** `score:rank`, the cursor's sort key. */
+  sort_key: string;
+}
+
+/** The sort key of a search cursor, checked: a real number and a type rank. */
+export function parseSearchKey(key: string): { score: string; rank: number } | null {
+  const match = /^(-?[0-9.e+-]+|NaN):([1-5])$/.exec(key);
+  if (!match || !Number.isFinite(Number(match[1]))) return null;
+  return { score: match[1]!, rank: Number(match[2]) };
+}
+
+function branches(sql: Queryable, text: string, types: readonly SearchType[]): Fragment[] {
+  const query = searchQuery(sql, text);
+  const plain = sql`f_unaccent(${text})`;
+  const parts: Fragment[] = [];
+  if (types.includes('incident')) {
+    parts.push(sql`
+      select 'incident' as type, ${TYPE_RANK.incident}::int as rank, i.id, ts_rank(i.search_vector, ${query}) as score
+      from incidents i
+      where i.merged_into_id is null and i.search_vector @@ ${query}
+    `);
+  }
+  if (types.includes('report')) {
+    parts.push(sql`
+      select 'report' as type, ${TYPE_RANK.report}::int as rank, r.id, ts_rank(r.search_vector, ${query}) as score
+      from reports r
+      where r.search_vector @@ ${query}
+    `);
+  }
+  if (types.includes('policy_position')) {
+    parts.push(sql`
+      select 'policy_position' as type, ${TYPE_RANK.policy_position}::int as rank, p.id, ts_rank(p.search_vector, ${query}) as score
+      from policy_positions p
+      where p.search_vector @@ ${query} and p.retracted_at is null
+    `);
+  }
+  // Names are matched approximately as well, so a misspelt "Antropic" still finds Anthropic; the
+  // similarity (0-1) competes with ts_rank, whose values for a name match in weight A are similar.
+  if (types.includes('actor')) {
+    parts.push(sql`
+      select 'actor' as type, ${TYPE_RANK.actor}::int as rank, a.id,
+        greatest(ts_rank(a.search_vector, ${query}), similarity(f_unaccent(a.name), ${plain})) as score
+      from actors a
+      where a.search_vector @@ ${query}
+        or (f_unaccent(a.name) % ${plain} and similarity(f_unaccent(a.name), ${plain}) >= ${NAME_SIMILARITY})
+    `);
+  }
+  if (types.includes('ai_system')) {
+    parts.push(sql`
+      select 'ai_system' as type, ${TYPE_RANK.ai_system}::int as rank, s.id, similarity(f_unaccent(s.name), ${plain}) as score
+      from ai_systems s
+      where f_unaccent(s.name) % ${plain} and similarity(f_unaccent(s.name), ${plain}) >= ${NAME_SIMILARITY}
+    `);
+  }
+  return parts;
+}
+
+/**
+ * One page of search hits over the given types, best first (score, then type, then id, all descending),
+ * with a highlighted snippet for each hit on the page.
+ */
+export async function searchAll(
+  sql: Queryable,
+  text: string,
+  types: readonly SearchType[],
+  page: PageRequest,
+): Promise<SearchHitRow[]> {
+  const parts = branches(sql, text, types);
+  if (parts.length === 0) return [];
+  const union = parts.reduce((all, part) => sql`${all} union all ${part}`);
+  const bound = (cursor: PageRequest['after'], op: Fragment) => {
+    const key = cursor ? parseSearchKey(cursor.key) : null;
+    return key && cursor ? sql`and (h.score, h.rank, h.id) ${op} (${key.score}::real, ${key.rank}::int, ${cursor.id}::bigint)` : sql``;
+  };
+  const order = page.inverted ? sql`asc` : sql`desc`;
+  const query = searchQuery(sql, text);
+  const rows = await sql<{ type: SearchType; id: string; score: number; score_text: string; rank: number; headline: string | null }[]>`
+    select h.type, h.id, h.score, h.score::text as score_text, h.rank,
+      case h.type
+        when 'incident' then (
+          select ts_headline('faultline_english', i.title || '. ' || i.summary, ${query}, ${HIGHLIGHT_OPTIONS})
+          from incidents i where i.id = h.id)
+        when 'report' then (
+          select ts_headline(
+            case r.language when 'es' then 'faultline_spanish'::regconfig else 'faultline_english'::regconfig end,
+            r.title || '. ' || r.summary, ${query}, ${HIGHLIGHT_OPTIONS})
+          from reports r where r.id = h.id)
+        when 'policy_position' then (
+          select ts_headline('faultline_english', p.summary || coalesce(' "' || p.quote || '"', ''), ${query}, ${HIGHLIGHT_OPTIONS})
+          from policy_positions p where p.id = h.id)
+        when 'actor' then (
+          select ts_headline('faultline_english', a.name || '. ' || a.description, ${query}, ${HIGHLIGHT_OPTIONS})
+          from actors a where a.id = h.id)
+        else null
+      end as headline
+    from (${union}) h
+    where true ${bound(page.after, sql`<`)} ${bound(page.before, sql`>`)}
+    order by h.score ${order}, h.rank ${order}, h.id ${order}
+    limit ${page.limit}
+  `;
+  return rows.map((row) => ({
+    type: row.type,
+    id: row.id,
+    score: row.score,
+    snippet: row.headline === null ? null : highlightHtml(row.headline),
+    sort_key: `${row.score_text}:${row.rank}`,
+  }));
+}
+
+/** How many hits the search has over the given types. */
+export async function countSearch(sql: Queryable, text: string, types: readonly SearchType[]): Promise<number> {
+  const parts = branches(sql, text, types);
+  if (parts.length === 0) return 0;
+  const union = parts.reduce((all, part) => sql`${all} union all ${part}`);
+  const [row] = await sql<{ count: number }[]>`select count(*)::int as count from (${union}) h`;
+  return row?.count ?? 0;
+}
+
+// ---- Timeline -----------------------------------------------------------------------------------------
+
+export const TIMELINE_TYPES = ['incident', 'report', 'policy_position'] as const;
+export type TimelineType = (typeof TIMELINE_TYPES)[number];
+
+// Same-date, same-precision items order by type, then id. Text, so the whole key compares as a row.
+const TIMELINE_TYPE_ORDER: Record<TimelineType, string> = { incident: 'a', report: 'b', policy_position: 'c' };
+
+export interface TimelineFilter {
+  types?: readonly TimelineType[] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  search?: string | undefined;
+  actorId?: string | undefined;
+}
+
+/** One timeline entry: an incident (at its occurrence), a report (publication) or a position (statement). */
+export interface TimelineRow {
+  type: TimelineType;
+  id: string;
+  date: string | null;
+  precision: DatePrecision;
+  /** `date|precision|type`, the cursor's sort key. */
+  sort_key: string;
+}
+
+/** The sort key of a timeline cursor, checked. */
+export function parseTimelineKey(key: string): { date: string; precision: string; type: TimelineType } | null {
+  const match = /^(-infinity|\d{4,5}-\d{2}-\d{2})\|(day|month|year|unknown)\|(incident|report|policy_position)$/.exec(key);
+  return match ? { date: match[1]!, precision: match[2]!, type: match[3] as TimelineType } : null;
+}
+
+/**
+ * The keyset bound for one branch of the timeline. The whole key is (date, precision, type, id) but each
+ * branch has a single type, so the condition folds to a row comparison over (date, precision, id) that
+ * the branch's (date, precision, id) index serves.
+ */
+function branchBound(
+  sql: Queryable,
+  type: TimelineType,
+  columns: { date: Fragment; precision: Fragment; id: Fragment },
+  cursor: PageRequest['after'],
+  later: boolean,
+) {
+  const key = cursor ? parseTimelineKey(cursor.key) : null;
+  if (!key || !cursor) return sql``;
+  const { date, precision, id } = columns;
+  const mine = TIMELINE_TYPE_ORDER[type];
+  const theirs = TIMELINE_TYPE_ORDER[key.type];
+  const strict = later ? sql`>` : sql`<`;
+  const inclusive = later ? sql`>=` : sql`<=`;
+  if (mine === theirs) return sql`and (${date}, ${precision}, ${id}) ${strict} (${key.date}::date, ${key.precision}::text, ${cursor.id}::bigint)`;
+  // A type after the cursor's (in the direction asked) may share its date and precision; one before may not.
+  const typeAfter = later ? mine > theirs : mine < theirs;
+  return sql`and (${date}, ${precision}) ${typeAfter ? inclusive : strict} (${key.date}::date, ${key.precision}::text)`;
+}
+
+/** How many entries the timeline holds under `filter` (three counts, one per type). */
+export async function countTimeline(sql: Queryable, filter: TimelineFilter): Promise<number> {
+  const types = filter.types?.length ? filter.types : TIMELINE_TYPES;
+  const query = filter.search ? searchQuery(sql, filter.search) : undefined;
+  const range = (date: Fragment) => sql`
+    ${filter.from ? sql`and ${date} >= ${filter.from}::date` : sql``}
+    ${filter.to ? sql`and ${date} <= ${filter.to}::date` : sql``}
+  `;
+  const [row] = await sql<{ count: number }[]>`
+    select (
+      ${types.includes('incident') ? sql`(
+        select count(*) from incidents i
+        where i.merged_into_id is null
+          ${query ? sql`and i.search_vector @@ ${query}` : sql``}
+          ${filter.actorId ? sql`and exists (select 1 from incident_actors l where l.incident_id = i.id and l.actor_id = ${filter.actorId})` : sql``}
+          ${range(sql`i.occurred_sort`)})` : sql`0`}
+      + ${types.includes('report') ? sql`(
+        select count(*) from reports r
+        where true
+          ${query ? sql`and r.search_vector @@ ${query}` : sql``}
+          ${filter.actorId ? sql`
+            and exists (
+              select 1 from incident_reports ir join incident_actors l on l.incident_id = ir.incident_id
+              where ir.report_id = r.id and l.actor_id = ${filter.actorId}
+            )` : sql``}
+          ${range(sql`r.published_sort`)})` : sql`0`}
+      + ${types.includes('policy_position') ? sql`(
+        select count(*) from policy_positions p
+        where p.retracted_at is null
+          ${query ? sql`and p.search_vector @@ ${query}` : sql``}
+          ${filter.actorId ? sql`and (p.actor_id = ${filter.actorId} or p.speaker_id = ${filter.actorId})` : sql``}
+          ${range(sql`p.stated_sort`)})` : sql`0`}
+    )::int as count
+  `;
+  return row?.count ?? 0;
+}
+
+/**
+ * One keyset page of the timeline: incidents, reports and policy positions merged by date (the start of
+ * the period), then precision (day, month, year), then type, then id; newest first unless `direction` is asc.
+ */
+export async function listTimeline(
+  sql: Queryable,
+  filter: TimelineFilter,
+  direction: 'asc' | 'desc',
+  page: PageRequest,
+): Promise<TimelineRow[]> {
+  const types = filter.types?.length ? filter.types : TIMELINE_TYPES;
+  const effective = page.inverted ? (direction === 'desc' ? 'asc' : 'desc') : direction;
+  const order = effective === 'desc' ? sql`desc` : sql`asc`;
+  // `after` continues in the requested direction, `before` goes against it.
+  const afterLater = direction === 'asc';
+  const query = filter.search ? searchQuery(sql, filter.search) : undefined;
+  const range = (date: Fragment) => sql`
+    ${filter.from ? sql`and ${date} >= ${filter.from}::date` : sql``}
+    ${filter.to ? sql`and ${date} <= ${filter.to}::date` : sql``}
+  `;
+  const bounds = (type: TimelineType, columns: { date: Fragment; precision: Fragment; id: Fragment }) => sql`
+    ${branchBound(sql, type, columns, page.after, afterLater)}
+    ${branchBound(sql, type, columns, page.before, !afterLater)}
+  `;
+  const parts: Fragment[] = [];
+  if (types.includes('incident')) {
+    const columns = {
+      date: sql`i.occurred_sort`,
+      precision: sql`incident_timeline_precision(i.occurred_start, i.occurred_precision, i.disclosed_precision)`,
+      id: sql`i.id`,
+    };
+    parts.push(sql`(
+      select 'incident' as type, i.id, ${columns.date} as date, ${columns.precision}::text as precision
+      from incidents i
+      where i.merged_into_id is null
+        ${query ? sql`and i.search_vector @@ ${query}` : sql``}
+        ${filter.actorId ? sql`and exists (select 1 from incident_actors l where l.incident_id = i.id and l.actor_id = ${filter.actorId})` : sql``}
+        ${range(columns.date)}
+        ${bounds('incident', columns)}
+      order by ${columns.date} ${order}, ${columns.precision} ${order}, i.id ${order}
+      limit ${page.limit}
+    )`);
+  }
+  if (types.includes('report')) {
+    const columns = { date: sql`r.published_sort`, precision: sql`r.published_precision`, id: sql`r.id` };
+    parts.push(sql`(
+      select 'report' as type, r.id, ${columns.date} as date, ${columns.precision}::text as precision
+      from reports r
+      where true
+        ${query ? sql`and r.search_vector @@ ${query}` : sql``}
+        ${filter.actorId ? sql`
+          and exists (
+            select 1 from incident_reports ir join incident_actors l on l.incident_id = ir.incident_id
+            where ir.report_id = r.id and l.actor_id = ${filter.actorId}
+          )` : sql``}
+        ${range(columns.date)}
+        ${bounds('report', columns)}
+      order by ${columns.date} ${order}, ${columns.precision} ${order}, r.id ${order}
+      limit ${page.limit}
+    )`);
+  }
+  if (types.includes('policy_position')) {
+    const columns = { date: sql`p.stated_sort`, precision: sql`p.stated_precision`, id: sql`p.id` };
+    parts.push(sql`(
+      select 'policy_position' as type, p.id, ${columns.date} as date, ${columns.precision}::text as precision
+      from policy_positions p
+      where p.retracted_at is null
+        ${query ? sql`and p.search_vector @@ ${query}` : sql``}
+        ${filter.actorId ? sql`and (p.actor_id = ${filter.actorId} or p.speaker_id = ${filter.actorId})` : sql``}
+        ${range(columns.date)}
+        ${bounds('policy_position', columns)}
+      order by ${columns.date} ${order}, ${columns.precision} ${order}, p.id ${order}
+      limit ${page.limit}
+    )`);
+  }
+  if (parts.length === 0) return [];
+  const union = parts.reduce((all, part) => sql`${all} union all ${part}`);
+  // Each branch reads at most one page along its own index; the merge sorts at most three pages.
+  const rows = await sql<{ type: TimelineType; id: string; date: string; precision: DatePrecision }[]>`
+    select t.type, t.id, t.date::text as date, t.precision
+    from (${union}) t
+    order by t.date ${order}, t.precision ${order},
+      case t.type when 'incident' then 'a' when 'report' then 'b' else 'c' end ${order}, t.id ${order}
+    limit ${page.limit}
+  `;
+  return rows.map((row) => ({
+    type: row.type,
+    id: row.id,
+    date: row.date === '-infinity' ? null : row.date,
+    precision: row.precision,
+    sort_key: `${row.date}|${row.precision}|${row.type}`,
+  }));
+}
