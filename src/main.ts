@@ -4,7 +4,7 @@ import { migrate } from './db/migrate.js';
 import { loadSeed } from './data/seed.js';
 import { EventHub } from './events/hub.js';
 import { createLogger } from './logger.js';
-import { buildServer, listen, type FaultlineServer } from './server.js';
+import type { FaultlineServer } from './server.js';
 
 async function main(): Promise<void> {
   let config;
@@ -49,6 +49,10 @@ async function main(): Promise<void> {
     void shutdown('unhandled rejection', 1);
   });
 
+  // Load the server code (Yoga, the schema) while PostgreSQL starts: both take a while, and they do not
+  // depend on each other until the server is built.
+  const serverModule = import('./server.js');
+  serverModule.catch(() => {});
   try {
     db = await openDatabase(config, logger);
     const applied = await migrate(db.sql);
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     }
     events = new EventHub({ sql: db.sql, url: db.url, logger });
     await events.start();
+    const { buildServer, listen } = await serverModule;
     server = buildServer({ sql: db.sql, events, logger, config });
     await listen(server, config.host, config.port);
   } catch (error) {
