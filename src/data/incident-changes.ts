@@ -94,6 +94,15 @@ function columnsOf(fields: IncidentPatch): IncidentColumns {
   return columns;
 }
 
+/**
+ * The columns as postgres.js should send them. `countries` is a domain over text[]: the server describes
+ * the parameter with the domain's OID, which postgres.js does not know as an array type, so a plain JS
+ * array would go out as the string "MX" ("malformed array literal"). Naming it text[] sends an array.
+ */
+function sqlValues(tx: Queryable, columns: IncidentColumns): Record<string, unknown> {
+  return columns.countries ? { ...columns, countries: tx.array(columns.countries, 25) } : { ...columns };
+}
+
 async function requireRows(tx: Queryable, table: 'actors' | 'ai_systems' | 'reports' | 'techniques', ids: string[], field: string) {
   if (ids.length === 0) return;
   const found = await tx<{ id: string }[]>`select id::text as id from ${tx(table)} where id::text = any(${ids})`;
@@ -222,7 +231,7 @@ export async function createIncident(sql: Sql, fields: IncidentFields, author: A
   if (!columns.title) throw new ValidationError('title', 'required', 'title must not be empty');
   return writeTransaction(sql, async (tx) => {
     columns.slug ??= await freeSlug(tx, check.slugify(columns.title!));
-    const [row] = await tx<{ id: string }[]>`insert into incidents ${tx(columns as Record<string, unknown>)} returning id`;
+    const [row] = await tx<{ id: string }[]>`insert into incidents ${tx(sqlValues(tx, columns))} returning id`;
     const id = row!.id;
     await writeLinks(tx, id, fields);
     await record(tx, id, 'created', null, author);
@@ -254,9 +263,11 @@ export async function updateIncident(
     }
     if (current.version !== expectedVersion) throw new VersionConflictError(expectedVersion, current.version);
     const before = await snapshot(tx, incidentId);
+    // postgres.js builds `set a = $1, ...` only when "update" precedes the helper in the same template (in
+    // a nested fragment it built nothing valid), and the helper must not be empty: the new version, known
+    // since the row is locked, is always one of its columns.
     await tx`
-      update incidents set ${Object.keys(columns).length > 0 ? tx`${tx(columns as Record<string, unknown>)},` : tx``}
-        version = version + 1, updated_at = now()
+      update incidents set ${tx({ ...sqlValues(tx, columns), version: current.version + 1 })}, updated_at = now()
       where id = ${incidentId}
     `;
     await writeLinks(tx, incidentId, patch);
