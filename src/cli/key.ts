@@ -8,10 +8,17 @@ import { runCommand } from './run.js';
 
 const USAGE = 'usage: npm run key -- create --role reader|editor|admin --name NAME | list | revoke ID';
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: { role: { type: 'string' }, name: { type: 'string' } },
-});
+function parse() {
+  try {
+    return parseArgs({ allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' } } });
+  } catch {
+    // An unknown or value-less option is bad usage like any other: the usage line and exit 2, not a stack trace.
+    console.error(USAGE);
+    process.exit(2);
+  }
+}
+
+const { positionals, values } = parse();
 const [command, id] = positionals;
 
 if (command === 'create') {
