@@ -30,10 +30,12 @@ export interface ActorFilter {
   nameLike?: string | undefined;
 }
 
-const columns = (sql: Queryable) => sql`
+/** The columns of an ActorRow, read from `actors a`; other modules join actors with it. */
+export const actorColumns = (sql: Queryable) => sql`
   a.id, a.slug, a.name, a.kind, a.country, a.aliases, a.description, a.affiliation_id, a.role_title,
   a.created_at, a.updated_at
 `;
+const columns = actorColumns;
 
 function filterClause(sql: Queryable, filter: ActorFilter) {
   return sql`

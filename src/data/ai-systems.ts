@@ -18,9 +18,11 @@ export interface AiSystemRow {
   updated_at: Date;
 }
 
-const columns = (sql: Queryable) => sql`
+/** The columns of an AiSystemRow, read from `ai_systems s`; other modules join AI systems with it. */
+export const aiSystemColumns = (sql: Queryable) => sql`
   s.id, s.slug, s.name, s.kind, s.developer_id, s.parent_id, s.description, s.created_at, s.updated_at
 `;
+const columns = aiSystemColumns;
 
 /** One keyset page of AI systems in slug order, optionally of one developer. */
 export async function listAiSystems(

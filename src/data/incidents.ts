@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/index.js';
+import { actorColumns, type ActorRow } from './actors.js';
+import { aiSystemColumns, type AiSystemRow } from './ai-systems.js';
 import { groupByParent, keyset, type Direction, type PageRequest } from './pagination.js';
 import { searchQuery } from './text-search.js';
 
@@ -192,17 +194,22 @@ export interface IncidentActorRow {
   actor_id: string;
   role: IncidentActorRole;
   note: string;
+  /** The actor itself, read in the same statement so resolving it costs no second query. */
+  actor: ActorRow;
 }
 
 /** The actors of each incident with their roles, grouped per incident id. */
 export async function actorsOfIncidents(sql: Queryable, ids: readonly string[]): Promise<IncidentActorRow[][]> {
-  const rows = await sql<IncidentActorRow[]>`
-    select incident_id as parent_id, actor_id, role, note
-    from incident_actors
-    where incident_id = any(${ids})
-    order by incident_id, array_position(array['attacker','victim','developer','deployer','researcher','responder'], role), actor_id
+  const rows = await sql<(ActorRow & { parent_id: string; link_role: IncidentActorRole; link_note: string })[]>`
+    select l.incident_id as parent_id, l.role as link_role, l.note as link_note, ${actorColumns(sql)}
+    from incident_actors l join actors a on a.id = l.actor_id
+    where l.incident_id = any(${ids})
+    order by l.incident_id, array_position(array['attacker','victim','developer','deployer','researcher','responder'], l.role), l.actor_id
   `;
-  return groupByParent(ids, rows);
+  return groupByParent(
+    ids,
+    rows.map(({ parent_id, link_role, link_note, ...actor }) => ({ parent_id, actor_id: actor.id, role: link_role, note: link_note, actor })),
+  );
 }
 
 export interface IncidentAiSystemRow {
@@ -210,17 +217,28 @@ export interface IncidentAiSystemRow {
   ai_system_id: string;
   role: AiSystemRole;
   usage: string;
+  /** The system itself, read in the same statement. */
+  aiSystem: AiSystemRow;
 }
 
 /** The AI systems of each incident with their role and usage, grouped per incident id. */
 export async function aiSystemsOfIncidents(sql: Queryable, ids: readonly string[]): Promise<IncidentAiSystemRow[][]> {
-  const rows = await sql<IncidentAiSystemRow[]>`
-    select incident_id as parent_id, ai_system_id, role, usage
-    from incident_ai_systems
-    where incident_id = any(${ids})
-    order by incident_id, array_position(array['primary_tool','supplementary_tool','safeguard'], role), ai_system_id
+  const rows = await sql<(AiSystemRow & { link_parent: string; link_role: AiSystemRole; link_usage: string })[]>`
+    select l.incident_id as link_parent, l.role as link_role, l.usage as link_usage, ${aiSystemColumns(sql)}
+    from incident_ai_systems l join ai_systems s on s.id = l.ai_system_id
+    where l.incident_id = any(${ids})
+    order by l.incident_id, array_position(array['primary_tool','supplementary_tool','safeguard'], l.role), l.ai_system_id
   `;
-  return groupByParent(ids, rows);
+  return groupByParent(
+    ids,
+    rows.map(({ link_parent, link_role, link_usage, ...aiSystem }) => ({
+      parent_id: link_parent,
+      ai_system_id: aiSystem.id,
+      role: link_role,
+      usage: link_usage,
+      aiSystem,
+    })),
+  );
 }
 
 /** The ATLAS technique ids of each incident. */

@@ -167,7 +167,7 @@ const IncidentActorRef = builder.objectRef<IncidentActorRow>('IncidentActor').im
   fields: (t) => ({
     role: t.field({ type: IncidentActorRoleEnum, description: 'The part it played.', resolve: (row) => row.role }),
     note: t.exposeString('note', { description: 'What the sources say of its part; may be empty.' }),
-    actor: t.field({ type: ActorRef, description: 'The actor.', resolve: (row) => row.actor_id }),
+    actor: t.field({ type: ActorRef, description: 'The actor.', resolve: (row) => row.actor }),
   }),
 });
 
@@ -176,7 +176,7 @@ const IncidentAiSystemRef = builder.objectRef<IncidentAiSystemRow>('IncidentAiSy
   fields: (t) => ({
     role: t.field({ type: AiSystemRoleEnum, description: 'Primary tool, supplementary tool or safeguard.', resolve: (row) => row.role }),
     usage: t.exposeString('usage', { description: 'How the system was used.' }),
-    aiSystem: t.field({ type: AiSystemRef, description: 'The system.', resolve: (row) => row.ai_system_id }),
+    aiSystem: t.field({ type: AiSystemRef, description: 'The system.', resolve: (row) => row.aiSystem }),
   }),
 });
 
