@@ -11,6 +11,14 @@ export type SearchType = (typeof SEARCH_TYPES)[number];
 // cursor names. The numbers only need to be distinct.
 const TYPE_RANK: Record<SearchType, number> = { incident: 5, report: 4, policy_position: 3, actor: 2, ai_system: 1 };
 
+/**
+ * Matches ranked per type: the most recent this many. Ranking reads every candidate's tsvector, so a common
+ * word over 500,000 reports (one in eight of them) costs half a second to rank in full; the newest
+ * candidates are found along the date index. 200 keeps a phrase or -exclusion (rechecked row by row) near
+ * 50 ms on the synthetic corpus with PostgreSQL's default 128 MB of shared buffers.
+ */
+export const SEARCH_CANDIDATES = 200;
+
 /** Names within this trigram similarity count as a match for actors and AI systems (pg_trgm's default). */
 export const NAME_SIMILARITY = 0.3;
 
@@ -37,23 +45,32 @@ function branches(sql: Queryable, text: string, types: readonly SearchType[]): F
   const parts: Fragment[] = [];
   if (types.includes('incident')) {
     parts.push(sql`
-      select 'incident' as type, ${TYPE_RANK.incident}::int as rank, i.id, ts_rank(i.search_vector, ${query}) as score
-      from incidents i
-      where i.merged_into_id is null and i.search_vector @@ ${query}
+      select 'incident' as type, ${TYPE_RANK.incident}::int as rank, c.id, ts_rank(c.search_vector, ${query}) as score
+      from (
+        select i.id, i.search_vector from incidents i
+        where i.merged_into_id is null and i.search_vector @@ ${query}
+        order by i.occurred_sort desc, i.id desc limit ${SEARCH_CANDIDATES}
+      ) c
     `);
   }
   if (types.includes('report')) {
     parts.push(sql`
-      select 'report' as type, ${TYPE_RANK.report}::int as rank, r.id, ts_rank(r.search_vector, ${query}) as score
-      from reports r
-      where r.search_vector @@ ${query}
+      select 'report' as type, ${TYPE_RANK.report}::int as rank, c.id, ts_rank(c.search_vector, ${query}) as score
+      from (
+        select r.id, r.search_vector from reports r
+        where r.search_vector @@ ${query}
+        order by r.published_sort desc, r.id desc limit ${SEARCH_CANDIDATES}
+      ) c
     `);
   }
   if (types.includes('policy_position')) {
     parts.push(sql`
-      select 'policy_position' as type, ${TYPE_RANK.policy_position}::int as rank, p.id, ts_rank(p.search_vector, ${query}) as score
-      from policy_positions p
-      where p.search_vector @@ ${query} and p.retracted_at is null
+      select 'policy_position' as type, ${TYPE_RANK.policy_position}::int as rank, c.id, ts_rank(c.search_vector, ${query}) as score
+      from (
+        select p.id, p.search_vector from policy_positions p
+        where p.search_vector @@ ${query} and p.retracted_at is null
+        order by p.stated_sort desc, p.id desc limit ${SEARCH_CANDIDATES}
+      ) c
     `);
   }
   // Names are matched approximately as well, so a misspelt "Antropic" still finds Anthropic; the
@@ -79,7 +96,8 @@ function branches(sql: Queryable, text: string, types: readonly SearchType[]): F
 
 /**
  * One page of search hits over the given types, best first (score, then type, then id, all descending),
- * with a highlighted snippet for each hit on the page.
+ * with a highlighted snippet for each hit on the page. Incidents, reports and positions: the newest
+ * SEARCH_CANDIDATES matches of each are ranked.
  */
 export async function searchAll(
   sql: Queryable,
@@ -129,7 +147,7 @@ export async function searchAll(
   }));
 }
 
-/** How many hits the search has over the given types. */
+/** How many hits the search can return over the given types (at most SEARCH_CANDIDATES per ranked type). */
 export async function countSearch(sql: Queryable, text: string, types: readonly SearchType[]): Promise<number> {
   const parts = branches(sql, text, types);
   if (parts.length === 0) return 0;

@@ -70,7 +70,7 @@ builder.queryFields((t) => ({
   search: t.connection({
     type: SearchHitRef,
     description:
-      'Full-text search across incidents, reports, policy positions, actors and AI systems, best match first. English and Spanish stems both match, accents are ignored, names match approximately ("Antropic" finds Anthropic). Web-search syntax: "quoted phrase", OR, -excluded; malformed input (an unbalanced quote) is read leniently, never an error.',
+      'Full-text search across incidents, reports, policy positions, actors and AI systems, best match first. English and Spanish stems both match, accents are ignored, names match approximately ("Antropic" finds Anthropic). Web-search syntax: "quoted phrase", OR, -excluded; malformed input (an unbalanced quote) is read leniently, never an error. Of incidents, reports and positions, the 200 most recent matches of each are ranked (totalCount counts those): for exhaustive lists use the `search` filter of `incidents`, `reports` or `policyPositions`.',
     args: {
       query: t.arg.string({ required: true, description: 'What to look for.' }),
       types: t.arg({ type: [SearchTypeEnum], description: 'Only these kinds of object (default all).' }),
