@@ -5,6 +5,7 @@ import { countReports, listReports, reportByUrlKey, type ReportRow } from '../..
 import type { DeliveredEvent } from '../../events/hub.js';
 import { normalizeReportUrl } from '../../data/urls.js';
 import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
 import { badInput, parseId } from '../errors.js';
 import { freshLoaders } from '../loaders.js';
 import { keysetConnection } from '../pagination.js';
@@ -122,6 +123,24 @@ const LinkPayload = builder.objectRef<{ incidentId: string; reportId: string; ch
   }),
 });
 
+type MutationFieldBuilder = Parameters<Parameters<typeof builder.mutationFields>[0]>[0];
+
+const linkArgs = (t: MutationFieldBuilder) => ({
+  reportId: t.arg.id({ required: true, description: 'The report.' }),
+  incidentId: t.arg.id({ required: true, description: 'The incident.' }),
+});
+
+/** Parses a link's two ids and applies the change; both link mutations share it. */
+async function changeLink(
+  context: GraphQLContext,
+  args: { reportId: string; incidentId: string },
+  change: typeof attachReport,
+) {
+  const reportId = parseId(args.reportId, 'Report', 'reportId');
+  const incidentId = parseId(args.incidentId, 'Incident', 'incidentId');
+  return { reportId, incidentId, ...(await change(context.sql, reportId, incidentId)) };
+}
+
 builder.mutationFields((t) => ({
   submitReport: t.field({
     type: SubmitReportPayload,
@@ -146,30 +165,16 @@ builder.mutationFields((t) => ({
     description: 'Links a report to an incident it documents. Needs an editor key.',
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
-    args: {
-      reportId: t.arg.id({ required: true, description: 'The report.' }),
-      incidentId: t.arg.id({ required: true, description: 'The incident.' }),
-    },
-    resolve: async (_root, args, context) => {
-      const reportId = parseId(args.reportId, 'Report', 'reportId');
-      const incidentId = parseId(args.incidentId, 'Incident', 'incidentId');
-      return { reportId, incidentId, ...(await attachReport(context.sql, reportId, incidentId)) };
-    },
+    args: linkArgs(t),
+    resolve: (_root, args, context) => changeLink(context, args, attachReport),
   }),
   detachReport: t.field({
     type: LinkPayload,
     description: 'Unlinks a report from an incident. Needs an editor key.',
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
-    args: {
-      reportId: t.arg.id({ required: true, description: 'The report.' }),
-      incidentId: t.arg.id({ required: true, description: 'The incident.' }),
-    },
-    resolve: async (_root, args, context) => {
-      const reportId = parseId(args.reportId, 'Report', 'reportId');
-      const incidentId = parseId(args.incidentId, 'Incident', 'incidentId');
-      return { reportId, incidentId, ...(await detachReport(context.sql, reportId, incidentId)) };
-    },
+    args: linkArgs(t),
+    resolve: (_root, args, context) => changeLink(context, args, detachReport),
   }),
 }));
 
