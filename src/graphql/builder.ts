@@ -1,11 +1,12 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { hasRole } from '../auth/viewer.js';
 import type { GraphQLContext } from './context.js';
-import { decodeGlobalId, encodeGlobalId, forbidden } from './errors.js';
+import { badInput, decodeGlobalId, encodeGlobalId, forbidden } from './errors.js';
 
 /** The single SchemaBuilder; type files in ./types register themselves on it. It defines no types. */
 export const builder = new SchemaBuilder<{
@@ -20,7 +21,7 @@ export const builder = new SchemaBuilder<{
   Connection: { totalCount: number | (() => Promise<number>) };
 }>({
   // Relay before scope-auth so auth sees parsed global ids (the scope-auth README's advice).
-  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin],
+  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',
@@ -52,6 +53,22 @@ export const builder = new SchemaBuilder<{
     lastArgOptions: { description: 'Page size counted from the end (at most 100).' },
     afterArgOptions: { description: 'Return items after this cursor.' },
     beforeArgOptions: { description: 'Return items before this cursor.' },
+  },
+  // Every nested list is batched, but a query can still ask for pages of pages of pages: bound the shape of
+  // an operation before anything runs. A list multiplies what it contains by 10; the limits leave room for
+  // a dashboard's page of incidents with all their links several times over.
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: { complexity: 20_000, depth: 14, breadth: 600 },
+    complexityError: (kind, result) => {
+      const measure = ({ Depth: 'depth', Breadth: 'breadth', Complexity: 'complexity' } as const)[kind];
+      const limit = { depth: result.maxDepth, breadth: result.maxBreadth, complexity: result.maxComplexity }[measure];
+      return badInput(
+        `this operation is too ${measure === 'depth' ? 'deeply nested' : measure === 'breadth' ? 'broad' : 'complex'}: ` +
+          `${measure} ${result[measure]} exceeds the limit of ${limit}; ask for fewer nested lists or smaller pages`,
+      );
+    },
   },
   scopeAuth: {
     authorizeOnSubscribe: true,
