@@ -2,10 +2,26 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import {
+  GraphQLError,
+  createSourceEventStream,
+  execute as executeEvent,
+  getOperationAST,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, maskError as yogaMaskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  isAsyncIterable,
+  mapAsyncIterator,
+  maskError as yogaMaskError,
+  useReadinessCheck,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { authenticate, bearerToken } from './auth/authenticate.js';
 import { hasRole, type Viewer } from './auth/viewer.js';
@@ -51,6 +67,63 @@ function readKeyRequired(): GraphQLError {
   });
 }
 
+type Shared = ExecutionResult | Promise<ExecutionResult>;
+
+/** Per event object, per document: the execution result of each (operation, variables, viewer) seen. */
+const sharedResults = new WeakMap<object, WeakMap<DocumentNode, Map<string, Shared>>>();
+
+/**
+ * A cheaper path for fan-out. Each subscription still has its own event stream (its own filter, replay and
+ * cursor), but the hub hands every subscriber the same object for a live event, and subscriptions with the
+ * same document, operation, variables and viewer get the same result for it: the selection set is executed
+ * once per event and distinct operation instead of once per subscriber. Without it, executing
+ * `reportAdded { cursor report { id title } }` for each of 10,000 subscribers dominated the fan-out
+ * (bench/live.ts). Source streams and per-event results are built as graphql-js `subscribe` builds them;
+ * request errors carry BAD_USER_INPUT and HTTP 400 as Yoga's executor marks them, and a failing stream
+ * ends with the error located at the operation, as there.
+ */
+function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
+  return {
+    onSubscribe: ({ setSubscribeFn }) => {
+      setSubscribeFn(async (args: ExecutionArgs) => {
+        const source = await createSourceEventStream(args);
+        if (!isAsyncIterable(source)) {
+          for (const error of source.errors ?? []) {
+            if (error.path !== undefined) continue;
+            const extensions = error.extensions as Record<string, unknown>;
+            const http = (extensions.http ??= {}) as Record<string, unknown>;
+            http.status = 400;
+            extensions.code = 'BAD_USER_INPUT';
+          }
+          return source;
+        }
+        const viewer = (args.contextValue as GraphQLContext).viewer;
+        const key = JSON.stringify([args.operationName ?? null, args.variableValues ?? null, viewer.role, viewer.keyId ?? null]);
+        const operation = getOperationAST(args.document, args.operationName);
+        return mapAsyncIterator(
+          source,
+          (event: unknown) => {
+            if (typeof event !== 'object' || event === null) return executeEvent({ ...args, rootValue: event });
+            let byDocument = sharedResults.get(event);
+            if (!byDocument) sharedResults.set(event, (byDocument = new WeakMap()));
+            let byKey = byDocument.get(args.document);
+            if (!byKey) byDocument.set(args.document, (byKey = new Map()));
+            let result = byKey.get(key);
+            if (!result) byKey.set(key, (result = executeEvent({ ...args, rootValue: event })));
+            return result;
+          },
+          (error: unknown) => {
+            throw new GraphQLError(error instanceof Error ? error.message : String(error), {
+              nodes: operation ? [operation] : undefined,
+              originalError: error instanceof Error ? error : undefined,
+            });
+          },
+        );
+      });
+    },
+  };
+}
+
 /**
  * Builds the HTTP server: Yoga on /graphql (queries, mutations, SSE subscriptions, GraphiQL) and
  * graphql-ws on the same path for WebSocket clients, plus /health and /ready.
@@ -71,6 +144,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
     plugins: [
+      useSharedSubscriptionResults(),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

@@ -29,14 +29,18 @@ export function decodeEventCursor(cursor: string): string {
   return match[1]!;
 }
 
+function delivered(event: LoadedEvent): DeliveredEvent {
+  return { ...event, cursor: encodeEventCursor(event.id) };
+}
+
 interface Subscriber {
   kinds: readonly EventKind[];
   matches: (event: EventRow) => boolean;
   /** Highest id handed to this subscriber (replayed or live): the boundary that prevents duplicates. */
   delivered: bigint;
   /** Live events that arrived while the replay ran; drained in order once it finishes. */
-  buffer: LoadedEvent[] | undefined;
-  push: (event: LoadedEvent) => void;
+  buffer: DeliveredEvent[] | undefined;
+  push: (event: DeliveredEvent) => void;
   end: () => void;
 }
 
@@ -152,8 +156,11 @@ export class EventHub {
   private async drain(): Promise<void> {
     for (;;) {
       const events = await loadEventEntities(this.sql, await readEventsAfter(this.sql, this.lastId.toString(), BATCH));
-      for (const event of events) {
-        this.lastId = BigInt(event.id);
+      for (const loaded of events) {
+        this.lastId = BigInt(loaded.id);
+        // One object per event for every subscriber: its cursor is encoded once, and the server can recognise
+        // the same event across subscriptions (it shares their execution results, see src/server.ts).
+        const event = delivered(loaded);
         for (const subscriber of this.subscribers) {
           if (!subscriber.kinds.includes(event.kind)) continue;
           if (subscriber.buffer) subscriber.buffer.push(event);
@@ -165,7 +172,7 @@ export class EventHub {
     }
   }
 
-  private deliver(subscriber: Subscriber, event: LoadedEvent): void {
+  private deliver(subscriber: Subscriber, event: DeliveredEvent): void {
     const id = BigInt(event.id);
     if (id <= subscriber.delivered) return;
     subscriber.delivered = id;
@@ -202,7 +209,7 @@ export class EventHub {
       // Live only: everything this process already fanned out counts as delivered.
       delivered: afterId ?? this.lastId,
       buffer: afterId === undefined ? undefined : [],
-      push: (event) => stream.push({ ...event, cursor: encodeEventCursor(event.id) }),
+      push: (event) => stream.push(event),
       end: () => void stream.return(),
     };
     this.subscribers.add(subscriber);
@@ -218,7 +225,7 @@ export class EventHub {
         const events = await readEventsAfter(this.sql, subscriber.delivered.toString(), BATCH, subscriber.kinds);
         const matching = events.filter((event) => subscriber.matches(event));
         const loaded = new Map((await loadEventEntities(this.sql, matching)).map((event) => [event.id, event]));
-        for (const event of events) this.deliver(subscriber, loaded.get(event.id) ?? { ...event, entity: null });
+        for (const event of events) this.deliver(subscriber, delivered(loaded.get(event.id) ?? { ...event, entity: null }));
         if (events.length < BATCH || stream.closed) break;
         // Let a slow client drain before reading more, so a long backlog does not pile up in memory.
         await stream.drained(BATCH);
