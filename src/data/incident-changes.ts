@@ -235,8 +235,9 @@ export async function createIncident(sql: Sql, fields: IncidentFields, author: A
     const id = row!.id;
     await writeLinks(tx, id, fields);
     await record(tx, id, 'created', null, author);
+    const [incident] = await incidentsByIds(tx, [id]);
     await emit(tx, 'incident_created', id);
-    return (await incidentsByIds(tx, [id]))[0]!;
+    return incident!;
   });
 }
 
@@ -272,8 +273,9 @@ export async function updateIncident(
     `;
     await writeLinks(tx, incidentId, patch);
     await record(tx, incidentId, 'updated', before, author);
+    const [incident] = await incidentsByIds(tx, [incidentId]);
     await emit(tx, 'incident_updated', incidentId);
-    return (await incidentsByIds(tx, [incidentId]))[0]!;
+    return incident!;
   });
 }
 
@@ -329,8 +331,10 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
     await tx`update incidents set version = version + 1, updated_at = now() where id = ${targetId}`;
     await record(tx, sourceId, 'merged', sourceBefore, author);
     await record(tx, targetId, 'merged_from', targetBefore, author);
-    await appendEvent(tx, { kind: 'incident_merged', entityId: targetId, attributes: { ...(await incidentAttributes(tx, targetId)), incidentIds: [targetId, sourceId] } });
-    return (await incidentsByIds(tx, [targetId]))[0]!;
+    const attributes = { ...(await incidentAttributes(tx, targetId)), incidentIds: [targetId, sourceId] };
+    const [incident] = await incidentsByIds(tx, [targetId]);
+    await appendEvent(tx, { kind: 'incident_merged', entityId: targetId, attributes });
+    return incident!;
   });
 }
 

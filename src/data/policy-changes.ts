@@ -75,12 +75,13 @@ export async function recordPolicyPosition(sql: Sql, input: PositionInput): Prom
     if (cited.length > 0) {
       await tx`insert into policy_position_incidents ${tx(cited.map((incidentId) => ({ position_id: id, incident_id: incidentId })))}`;
     }
+    const [position] = await positionsByIds(tx, [id]);
     await appendEvent(tx, {
       kind: 'position_recorded',
       entityId: id,
       attributes: { topicId: input.topicId, actorIds: [input.actorId], stance: input.stance },
     });
-    return (await positionsByIds(tx, [id]))[0]!;
+    return position!;
   });
 }
 
@@ -93,11 +94,12 @@ export async function retractPolicyPosition(sql: Sql, positionId: string): Promi
     if (!row) throw new NotFoundError('id', `no policy position has id ${positionId}`);
     if (row.retracted_at) throw new ValidationError('id', 'not-retracted', 'this position was already retracted');
     await tx`update policy_positions set retracted_at = now() where id = ${positionId}`;
+    const [position] = await positionsByIds(tx, [positionId]);
     await appendEvent(tx, {
       kind: 'position_retracted',
       entityId: positionId,
       attributes: { topicId: row.topic_id, actorIds: [row.actor_id], stance: row.stance },
     });
-    return (await positionsByIds(tx, [positionId]))[0]!;
+    return position!;
   });
 }

@@ -78,7 +78,11 @@ export async function submitReport(sql: Sql, input: ReportSubmission): Promise<{
       const targets = [...new Set(live.map((row) => row.merged_into_id ?? row.id))];
       await tx`insert into incident_reports ${tx(targets.map((incidentId) => ({ incident_id: incidentId, report_id: id })))} on conflict do nothing`;
     }
-    await appendEvent(tx, { kind: 'report_added', entityId: id, attributes: await reportAttributes(tx, id, language) });
-    return { report: (await reportsByIds(tx, [id]))[0]!, created: true };
+    // Everything read before the append: the append's lock is held until commit, so work after it would
+    // hold up every other writer.
+    const attributes = await reportAttributes(tx, id, language);
+    const [report] = await reportsByIds(tx, [id]);
+    await appendEvent(tx, { kind: 'report_added', entityId: id, attributes });
+    return { report: report!, created: true };
   });
 }
