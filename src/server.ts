@@ -11,6 +11,7 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
+import { complexityFromQuery } from '@pothos/plugin-complexity';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
@@ -29,6 +30,7 @@ import type { Config } from './config.js';
 import type { Sql } from './db/index.js';
 import type { EventHub } from './events/hub.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { OPERATION_LIMITS, tooLarge } from './graphql/builder.js';
 import { schema } from './graphql/index.js';
 import type { Logger } from './logger.js';
 
@@ -86,6 +88,15 @@ function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
   return {
     onSubscribe: ({ setSubscribeFn }) => {
       setSubscribeFn(async (args: ExecutionArgs) => {
+        // The complexity plugin checks operations when a root field resolves, which for a subscription is
+        // its first event: check the shape now, so an oversized subscription is refused at once.
+        const shape = complexityFromQuery(args.document, {
+          schema: args.schema,
+          ctx: args.contextValue as object,
+          variables: (args.variableValues ?? {}) as Record<string, unknown>,
+        });
+        const over = (['depth', 'breadth', 'complexity'] as const).find((measure) => shape[measure] > OPERATION_LIMITS[measure]);
+        if (over) return { errors: [tooLarge(over, shape)] };
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) {
           for (const error of source.errors ?? []) {

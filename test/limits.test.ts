@@ -2,6 +2,7 @@
 // 400, while the largest queries the README and dashboards use still pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSeed } from '../src/data/seed.js';
+import { collect, wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { graphql, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -62,5 +63,19 @@ describe('operation limits', () => {
     }`);
     expect(introspection.body.errors).toBeUndefined();
     expect(introspection.status).toBe(200);
+  });
+
+  it('refuses an oversized subscription when it starts, not at its first event', async () => {
+    let inner = 'title';
+    for (let i = 0; i < 5; i++) inner = `incidents { reports(first: 100) { edges { node { ${inner} } } } }`;
+    const client = wsClient(server.url);
+    const subscription = collect(client, `subscription { reportAdded { cursor report { ${inner} } } }`);
+    // No report is submitted: the refusal must come without any event.
+    const [result] = await subscription.until(1);
+    expect(result!.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/too (deeply nested|complex)/),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    await client.dispose();
   });
 });

@@ -4,9 +4,23 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type { GraphQLError } from 'graphql';
 import { hasRole } from '../auth/viewer.js';
 import type { GraphQLContext } from './context.js';
 import { badInput, decodeGlobalId, encodeGlobalId, forbidden } from './errors.js';
+
+type Measure = 'depth' | 'breadth' | 'complexity';
+
+/** The error for an operation over OPERATION_LIMITS: a 400 naming the measure and the limit. */
+export function tooLarge(measure: Measure, result: Record<Measure, number>): GraphQLError {
+  return badInput(
+    `this operation is too ${measure === 'depth' ? 'deeply nested' : measure === 'breadth' ? 'broad' : 'complex'}: ` +
+      `${measure} ${result[measure]} exceeds the limit of ${OPERATION_LIMITS[measure]}; ask for fewer nested lists or smaller pages`,
+  );
+}
+
+/** The most a single operation may ask for; checked before anything runs (subscriptions: when they start). */
+export const OPERATION_LIMITS = { complexity: 20_000, depth: 14, breadth: 600 } as const;
 
 /** The single SchemaBuilder; type files in ./types register themselves on it. It defines no types. */
 export const builder = new SchemaBuilder<{
@@ -60,15 +74,9 @@ export const builder = new SchemaBuilder<{
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: { complexity: 20_000, depth: 14, breadth: 600 },
-    complexityError: (kind, result) => {
-      const measure = ({ Depth: 'depth', Breadth: 'breadth', Complexity: 'complexity' } as const)[kind];
-      const limit = { depth: result.maxDepth, breadth: result.maxBreadth, complexity: result.maxComplexity }[measure];
-      return badInput(
-        `this operation is too ${measure === 'depth' ? 'deeply nested' : measure === 'breadth' ? 'broad' : 'complex'}: ` +
-          `${measure} ${result[measure]} exceeds the limit of ${limit}; ask for fewer nested lists or smaller pages`,
-      );
-    },
+    limit: OPERATION_LIMITS,
+    complexityError: (kind, result) =>
+      tooLarge(({ Depth: 'depth', Breadth: 'breadth', Complexity: 'complexity' } as const)[kind], result),
   },
   scopeAuth: {
     authorizeOnSubscribe: true,
