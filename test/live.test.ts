@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
 import { submitReport } from '../src/data/report-changes.js';
 import { loadSeed } from '../src/data/seed.js';
-import { readEventsAfter } from '../src/events/log.js';
+import {
+  appendEvent,
+  positionOf,
+  readEventsAfter,
+  readSettledEvents,
+  settledEnd,
+  writeTransaction,
+  type EventPosition,
+} from '../src/events/log.js';
 import { collect, sseSubscribe, wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { graphql, startTestServer, type TestServer } from './helpers/server.js';
@@ -226,33 +234,96 @@ describe('across processes and failures', () => {
 });
 
 describe('event log ordering', () => {
-  it('never lets a reader skip an event under concurrent writers', async () => {
-    const [{ start } = { start: '0' }] = await db.sql<{ start: string }[]>`select coalesce(max(id), 0)::text as start from events`;
+  /** Every event after `start` in log order, as a reader that started there must see them. */
+  async function logAfter(start: EventPosition): Promise<string[]> {
+    return (await readEventsAfter(db.sql, start, 100_000)).map((row) => row.id);
+  }
+
+  /** A writer that appends one event, then waits for `release` before it commits. */
+  function heldWriter(release: Promise<void>): { appended: Promise<string>; done: Promise<void> } {
+    let appended!: (id: string) => void;
+    const id = new Promise<string>((resolve) => (appended = resolve));
+    const done = writeTransaction(db.sql, async (tx) => {
+      appended(await appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} }));
+      await release;
+    });
+    return { appended: id, done };
+  }
+
+  it('holds readers below a writer that has not committed, then shows both in log order', async () => {
+    const start = await settledEnd(db.sql);
+    let releaseFirst!: () => void;
+    const first = heldWriter(new Promise((resolve) => (releaseFirst = resolve)));
+    const firstId = await first.appended;
+    // A second writer starts later and commits first.
+    const secondId = await writeTransaction(db.sql, (tx) => appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} }));
+    expect(BigInt(secondId)).toBeGreaterThan(BigInt(firstId));
+    // Without the horizon a reader would take the second event now and move its cursor past the first.
+    expect((await readEventsAfter(db.sql, start, 10)).map((row) => row.id)).toEqual([secondId]);
+    expect(await readSettledEvents(db.sql, start, 10)).toEqual([]);
+    releaseFirst();
+    await first.done;
+    expect((await readSettledEvents(db.sql, start, 10)).map((row) => row.id)).toEqual([firstId, secondId]);
+  });
+
+  it('is not held back by transactions that write no events', async () => {
+    const start = await settledEnd(db.sql);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    // An ordinary transaction elsewhere in the database, with an xid, open for as long as the test needs.
+    const other = db.sql.begin(async (tx) => {
+      await tx`select pg_current_xact_id()`;
+      holding();
+      await gate;
+    });
+    await held;
+    try {
+      const id = await writeTransaction(db.sql, (tx) => appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} }));
+      expect((await readSettledEvents(db.sql, start, 10)).map((row) => row.id)).toEqual([id]);
+    } finally {
+      release();
+      await other;
+    }
+  });
+
+  it('never lets a reader skip an event under concurrent writers that commit out of id order', async () => {
+    const start = await settledEnd(db.sql);
     const seen: string[] = [];
     let cursor = start;
     let writing = true;
     const reader = (async () => {
       // Read with a moving cursor while writers commit, exactly as the hub does.
       while (writing) {
-        const rows = await readEventsAfter(db.sql, cursor, 1000);
+        const rows = await readSettledEvents(db.sql, cursor, 1000);
         for (const row of rows) seen.push(row.id);
-        if (rows.length > 0) cursor = rows[rows.length - 1]!.id;
+        if (rows.length > 0) cursor = positionOf(rows[rows.length - 1]!);
       }
-      for (const row of await readEventsAfter(db.sql, cursor, 100_000)) seen.push(row.id);
+      for (const row of await readSettledEvents(db.sql, cursor, 100_000)) seen.push(row.id);
     })();
     const writers = Array.from({ length: 8 }, (_, w) =>
       (async () => {
         for (let i = 0; i < 25; i++) {
-          await submitReport(db.sql, { url: `https://concurrency.example.org/${w}/${i}`, title: 't', publisher: 'p' });
+          if (i % 5 === w % 5) {
+            // Draw an id, then hold the commit back a little while other writers commit later ids.
+            await writeTransaction(db.sql, async (tx) => {
+              await appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} });
+              await tx`select pg_sleep(${(((w * 7 + i * 3) % 10) + 1) / 1000})`;
+            });
+          } else {
+            await submitReport(db.sql, { url: `https://concurrency.example.org/${w}/${i}`, title: 't', publisher: 'p' });
+          }
         }
       })(),
     );
     await Promise.all(writers);
     writing = false;
     await reader;
-    const all = await db.sql<{ id: string }[]>`select id::text from events where id > ${start} order by id`;
+    const all = await logAfter(start);
     expect(all).toHaveLength(200);
-    expect(seen).toEqual(all.map((row) => row.id));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual(all);
   });
 });
 

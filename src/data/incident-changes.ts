@@ -1,5 +1,5 @@
 import type { Queryable, Sql } from '../db/index.js';
-import { appendEvent, type EventAttributes, type EventKind } from '../events/log.js';
+import { appendEvent, writeTransaction as eventWriteTransaction, type EventAttributes, type EventKind } from '../events/log.js';
 import { NotFoundError, ValidationError, VersionConflictError, translateDatabaseError } from './errors.js';
 import {
   incidentsByIds,
@@ -206,7 +206,7 @@ async function record(
 /** Runs a write transaction, translating constraint violations into expected errors. */
 export async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
   try {
-    return (await sql.begin((tx) => work(tx))) as T;
+    return await eventWriteTransaction(sql, work);
   } catch (error) {
     throw translateDatabaseError(error);
   }

@@ -3,7 +3,19 @@ import postgres from 'postgres';
 import type { Sql } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { loadEventEntities, type LoadedEvent } from './entities.js';
-import { EVENTS_CHANNEL, eventLogBounds, readEventsAfter, type EventKind, type EventRow } from './log.js';
+import {
+  EVENTS_CHANNEL,
+  LOG_START,
+  comparePositions,
+  eventPosition,
+  positionOf,
+  readEventsAfter,
+  readSettledEvents,
+  settledEnd,
+  type EventKind,
+  type EventPosition,
+  type EventRow,
+} from './log.js';
 
 const BATCH = 500;
 
@@ -36,8 +48,8 @@ function delivered(event: LoadedEvent): DeliveredEvent {
 interface Subscriber {
   kinds: readonly EventKind[];
   matches: (event: EventRow) => boolean;
-  /** Highest id handed to this subscriber (replayed or live): the boundary that prevents duplicates. */
-  delivered: bigint;
+  /** Position of the last event handed to this subscriber (replayed or live): the boundary that prevents duplicates. */
+  delivered: EventPosition;
   /** Live events that arrived while the replay ran; drained in order once it finishes. */
   buffer: DeliveredEvent[] | undefined;
   push: (event: DeliveredEvent) => void;
@@ -65,14 +77,13 @@ export class EventHub {
   private readonly pollIntervalMs: number;
   private listenSql: postgres.Sql | undefined;
   private poll: NodeJS.Timeout | undefined;
-  private lastId = 0n;
+  /** The last event fanned out: every event up to here has been handed to the subscribers. */
+  private last: EventPosition = LOG_START;
   private draining: Promise<void> | undefined;
   private drainAgain = false;
   private stopped = false;
   private readonly subscribers = new Set<Subscriber>();
   private registered = 0;
-  /** Fires after every drain; tests and the benchmark wait on it instead of sleeping. */
-  private readonly drainListeners = new Set<(lastId: bigint) => void>();
 
   constructor(options: EventHubOptions) {
     this.sql = options.sql;
@@ -83,7 +94,7 @@ export class EventHub {
 
   /** Starts listening from the current end of the log. */
   async start(): Promise<void> {
-    this.lastId = BigInt((await eventLogBounds(this.sql)).newest);
+    this.last = await settledEnd(this.sql);
     this.listenSql = postgres(this.url, { max: 1, onnotice: () => {}, connection: { application_name: 'faultline-listen' } });
     // postgres.js re-runs LISTEN after a lost connection and calls onlisten again: that is the moment to
     // catch up on whatever committed while we were deaf.
@@ -106,9 +117,9 @@ export class EventHub {
     this.subscribers.clear();
   }
 
-  /** The id of the last event this process has fanned out. */
-  get position(): bigint {
-    return this.lastId;
+  /** The id of the last event this process has fanned out ('0' before the first). */
+  get position(): string {
+    return this.last.id.toString();
   }
 
   /** Number of live subscriptions in this process. */
@@ -119,21 +130,6 @@ export class EventHub {
   /** Subscriptions ever registered in this process: tests wait on it to know a subscription is live. */
   get registrations(): number {
     return this.registered;
-  }
-
-  /** Resolves once this process has fanned out every event up to `id`. */
-  waitForPosition(id: bigint): Promise<void> {
-    if (this.lastId >= id) return Promise.resolve();
-    return new Promise((resolve) => {
-      const listener = (last: bigint) => {
-        if (last >= id) {
-          this.drainListeners.delete(listener);
-          resolve();
-        }
-      };
-      this.drainListeners.add(listener);
-      this.scheduleDrain();
-    });
   }
 
   private scheduleDrain(): void {
@@ -155,9 +151,9 @@ export class EventHub {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const events = await loadEventEntities(this.sql, await readEventsAfter(this.sql, this.lastId.toString(), BATCH));
+      const events = await loadEventEntities(this.sql, await readSettledEvents(this.sql, this.last, BATCH));
       for (const loaded of events) {
-        this.lastId = BigInt(loaded.id);
+        this.last = positionOf(loaded);
         // One object per event for every subscriber: its cursor is encoded once, and the server can recognise
         // the same event across subscriptions (it shares their execution results, see src/server.ts).
         const event = delivered(loaded);
@@ -167,15 +163,14 @@ export class EventHub {
           else this.deliver(subscriber, event);
         }
       }
-      for (const listener of this.drainListeners) listener(this.lastId);
       if (events.length < BATCH) return;
     }
   }
 
   private deliver(subscriber: Subscriber, event: DeliveredEvent): void {
-    const id = BigInt(event.id);
-    if (id <= subscriber.delivered) return;
-    subscriber.delivered = id;
+    const position = positionOf(event);
+    if (comparePositions(position, subscriber.delivered) <= 0) return;
+    subscriber.delivered = position;
     if (subscriber.matches(event)) subscriber.push(event);
   }
 
@@ -189,17 +184,13 @@ export class EventHub {
     matches: (event: EventRow) => boolean;
     after?: string | null | undefined;
   }): Promise<AsyncIterableIterator<DeliveredEvent>> {
-    let afterId: bigint | undefined;
+    let after: EventPosition | undefined;
     if (options.after != null) {
-      const decoded = BigInt(decodeEventCursor(options.after));
-      const { newest, oldest } = await eventLogBounds(this.sql);
-      if (decoded > BigInt(newest)) {
-        throw badCursor('after is a cursor this server does not know (it is newer than its event log)');
-      }
-      if (BigInt(oldest) > decoded + 1n) {
-        throw badCursor(`after has expired: events up to ${BigInt(oldest) - 1n} were pruned; resubscribe without it and refetch`);
-      }
-      afterId = decoded;
+      const id = decodeEventCursor(options.after);
+      const found = id === '0' ? LOG_START : await eventPosition(this.sql, id);
+      if (found === 'unknown') throw badCursor('after is a cursor this server does not know: pass the `cursor` of an event you received');
+      if (found === 'expired') throw badCursor('after has expired: the events after it were pruned; resubscribe without it and refetch');
+      after = found;
     }
 
     const stream = new EventStream(() => this.subscribers.delete(subscriber));
@@ -207,22 +198,26 @@ export class EventHub {
       kinds: options.kinds,
       matches: options.matches,
       // Live only: everything this process already fanned out counts as delivered.
-      delivered: afterId ?? this.lastId,
-      buffer: afterId === undefined ? undefined : [],
+      delivered: after ?? this.last,
+      buffer: after === undefined ? undefined : [],
       push: (event) => stream.push(event),
       end: () => void stream.return(),
     };
     this.subscribers.add(subscriber);
     this.registered += 1;
-    if (afterId !== undefined) void this.replay(subscriber, stream);
+    if (after !== undefined) void this.replay(subscriber, stream);
     return stream;
   }
 
-  /** Reads the log after the subscriber's cursor, then hands over to live delivery with no gap. */
+  /**
+   * Reads the log after the subscriber's cursor, then hands over to live delivery with no gap. It reads no
+   * further than the hub has fanned out: that part of the log is settled, and everything after it reaches
+   * the subscriber's buffer, which began collecting before the first read.
+   */
   private async replay(subscriber: Subscriber, stream: EventStream): Promise<void> {
     try {
       for (;;) {
-        const events = await readEventsAfter(this.sql, subscriber.delivered.toString(), BATCH, subscriber.kinds);
+        const events = await readEventsAfter(this.sql, subscriber.delivered, BATCH, { kinds: subscriber.kinds, upTo: this.last });
         const matching = events.filter((event) => subscriber.matches(event));
         const loaded = new Map((await loadEventEntities(this.sql, matching)).map((event) => [event.id, event]));
         for (const event of events) this.deliver(subscriber, delivered(loaded.get(event.id) ?? { ...event, entity: null }));
