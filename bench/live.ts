@@ -7,6 +7,7 @@
 //       [--ingest-subscribers 1000] [--ingest-duration 10] [--concurrency 20]
 //       [--client-procs 1] [--open-concurrency 100] [--timeout 1200] [--cpu-prof <dir>] [--server-flags="<node flags>"]
 //       [--synchronous-commit off]   (diagnostic: see SYNCHRONOUS_COMMIT)
+//       [--baseline]   (fan-out and latency: each measurement first against bench/live/bare-server.ts)
 //   env: BENCH_DATABASE_URL (a PostgreSQL where it may create and drop a database; default
 //        postgres://postgres@127.0.0.1:5432/postgres), BENCH_NODE_ENV (default production), BENCH_POOL (10)
 //
@@ -16,7 +17,10 @@
 //   - the server: bench/live/server.ts, `node --expose-gc --import tsx`, a fresh one per measurement so each
 //     starts from the same heap;
 //   - the subscribers: bench/live/subscribers.ts in one or more processes (--client-procs), each holding its
-//     share of the graphql-ws connections (one subscription per connection).
+//     share of the graphql-ws connections (one subscription per connection);
+//   - with --baseline, before each fan-out and latency measurement, the same measurement against
+//     bench/live/bare-server.ts (a bare `ws` server that reads each event in one query and writes each socket
+//     its frame), started and placed the same way; the report gives both and real / bare.
 // Commit time: the writer here calls submitReport (the mutation's own data function and transaction) and
 // stamps CLOCK_MONOTONIC the moment it returns, i.e. right after COMMIT; subscribers stamp the same clock when
 // graphql-ws hands them the event. Everything is bounded: every wait has a deadline, a watchdog ends the run,
@@ -68,6 +72,18 @@ function intOption(name: string, fallback: number): number {
   return value;
 }
 
+/** `--name` alone is on; `--name=on|off|true|false|1|0` sets it. */
+function flagOption(name: string): boolean {
+  const arg = process.argv.slice(2).findLast((item) => item === `--${name}` || item.startsWith(`--${name}=`));
+  if (arg === undefined) return false;
+  if (arg === `--${name}`) return true;
+  const value = arg.slice(name.length + 3);
+  if (['on', 'true', '1'].includes(value)) return true;
+  if (['off', 'false', '0'].includes(value)) return false;
+  console.error(`bench:live: --${name} takes no value (or on/off), got "${value}"`);
+  process.exit(2);
+}
+
 function listOption(name: string, fallback: string): string[] {
   return (rawOption(name) ?? fallback).split(',').map((item) => item.trim()).filter(Boolean);
 }
@@ -85,6 +101,8 @@ const CLIENT_PROCS = Math.max(1, intOption('client-procs', 1));
 const OPEN_CONCURRENCY = Math.max(1, intOption('open-concurrency', 100));
 const TIMEOUT = intOption('timeout', 1200);
 const CPU_PROF = rawOption('cpu-prof') ?? process.env.BENCH_CPU_PROF;
+/** Fan-out and latency: measure against bench/live/bare-server.ts first, and report real / bare. */
+const BASELINE = flagOption('baseline');
 const NODE_ENV = process.env.BENCH_NODE_ENV ?? 'production';
 /**
  * Diagnostic only: `--synchronous-commit off` sets it on the benchmark's own database, so a commit does not
@@ -134,6 +152,12 @@ function sortedOf(values: Iterable<number>): Float64Array {
 
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ms` : 'n/a');
 const median = (values: number[]) => quantile(sortedOf(values), 0.5);
+/** real / bare, e.g. "3.2×"; n/a when the baseline figure is missing, zero or negative (memory of a few subscribers). */
+function ratio(real: number, bare: number): string {
+  if (!Number.isFinite(real) || !Number.isFinite(bare) || bare <= 0 || real < 0) return 'n/a';
+  const value = real / bare;
+  return `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)}×`;
+}
 
 // ---------------------------------------------------------------------------------------------- harness
 
@@ -239,7 +263,13 @@ function redacted(url: string): string {
 
 // ---------------------------------------------------------------------------------------------- children
 
+/** `real`: bench/live/server.ts, the Faultline server. `bare`: bench/live/bare-server.ts, the baseline. */
+type ServerKind = 'real' | 'bare';
+/** How a measurement's log lines name the server it ran against (its profiles are live-bare-*). */
+const tag = (kind: ServerKind) => (kind === 'bare' ? ' [bare baseline]' : '');
+
 interface ServerHandle {
+  kind: ServerKind;
   url: string;
   pid: number;
   stats(gc: boolean): Promise<ServerStats>;
@@ -249,11 +279,12 @@ interface ServerHandle {
 }
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./live/server.ts', import.meta.url));
+const BARE_SERVER_SCRIPT = fileURLToPath(new URL('./live/bare-server.ts', import.meta.url));
 const SUBSCRIBER_SCRIPT = fileURLToPath(new URL('./live/subscribers.ts', import.meta.url));
 
-async function startServer(databaseUrl: string): Promise<ServerHandle> {
+async function startServer(databaseUrl: string, kind: ServerKind): Promise<ServerHandle> {
   const execArgv = ['--expose-gc', ...SERVER_FLAGS, '--import', 'tsx'];
-  const child = fork(SERVER_SCRIPT, [], {
+  const child = fork(kind === 'bare' ? BARE_SERVER_SCRIPT : SERVER_SCRIPT, [], {
     execArgv,
     env: { ...process.env, BENCH_DB_URL: databaseUrl, NODE_ENV },
     serialization: 'advanced',
@@ -261,13 +292,14 @@ async function startServer(databaseUrl: string): Promise<ServerHandle> {
   });
   children.add(child);
   child.once('exit', () => children.delete(child));
-  const ready = await waitFor(child, 'the server to start', 60_000, (message) => {
+  const ready = await waitFor(child, `the ${kind === 'bare' ? 'bare baseline ' : ''}server to start`, 60_000, (message) => {
     const report = message as ServerReport;
-    if (report.type === 'failed') throw new Error(`server failed to start: ${report.error}`);
+    if (report.type === 'failed') throw new Error(`${kind === 'bare' ? 'bare baseline ' : ''}server failed to start: ${report.error}`);
     return report.type === 'ready' ? report : undefined;
   });
   const command = (message: ServerCommand) => child.send(message);
   return {
+    kind,
     url: ready.url,
     pid: ready.pid,
     stats: (gc) => {
@@ -287,7 +319,7 @@ async function startServer(databaseUrl: string): Promise<ServerHandle> {
       });
       if (action === 'start') command({ type: 'profile', action });
       else {
-        const file = path.resolve(CPU_PROF, `live-${name ?? 'server'}.cpuprofile`);
+        const file = path.resolve(CPU_PROF, `live-${kind === 'bare' ? 'bare-' : ''}${name ?? 'server'}.cpuprofile`);
         command({ type: 'profile', action, file });
         await reply;
         log(`CPU profile of the server: ${file}`);
@@ -595,6 +627,7 @@ async function warmUp(server: ServerHandle, subscribers: Subscribers, setup: Set
 }
 
 interface FanoutResult {
+  kind: ServerKind;
   size: number;
   procs: number;
   openMs: number;
@@ -611,22 +644,25 @@ interface FanoutResult {
   errors: number;
   firstError: string | null;
   serverCpuMsPerEvent: number;
+  /** With --baseline: the same measurement against the bare server, run just before. */
+  baseline?: FanoutResult;
 }
 
-async function fanout(setup: Setup, size: number): Promise<FanoutResult> {
+async function fanout(setup: Setup, size: number, kind: ServerKind): Promise<FanoutResult> {
   const procs = Math.max(CLIENT_PROCS, Math.ceil(size / Math.max(1, FD_BUDGET)));
-  log(`fan-out ${size}: starting a fresh server and ${procs} subscriber process(es); ${load()}`);
-  const server = await startServer(setup.databaseUrl);
+  const name = `fan-out ${size}${tag(kind)}`;
+  log(`${name}: starting a fresh server and ${procs} subscriber process(es); ${load()}`);
+  const server = await startServer(setup.databaseUrl, kind);
   const subscribers = await Subscribers.start(procs);
   try {
     await warmUp(server, subscribers, setup, false);
     await sleep(500);
     const before = await server.stats(true);
     const opened = await subscribers.open(server.url, size, null);
-    if (opened.failed > 0) log(`fan-out ${size}: ${opened.failed} connections failed: ${opened.firstError}`);
+    if (opened.failed > 0) log(`${name}: ${opened.failed} connections failed: ${opened.firstError}`);
     const count = subscribers.total;
     await waitForSubscriptions(server, count, 120_000);
-    log(`fan-out ${size}: ${count} subscriptions open in ${ms(opened.ms)}; idling 2 s`);
+    log(`${name}: ${count} subscriptions open in ${ms(opened.ms)}; idling 2 s`);
     await sleep(2_000);
     const after = await server.stats(true);
     const lastMs: number[] = [];
@@ -638,7 +674,7 @@ async function fanout(setup: Setup, size: number): Promise<FanoutResult> {
       committedAt.set(seq, committed);
       const last = await subscribers.waitComplete(seq, 60_000);
       if (last === undefined) {
-        log(`fan-out ${size}: event ${seq} did not reach every subscriber within 60 s`);
+        log(`${name}: event ${seq} did not reach every subscriber within 60 s`);
         lastMs.push(Number.NaN);
       } else {
         lastMs.push(last - committed);
@@ -650,6 +686,7 @@ async function fanout(setup: Setup, size: number): Promise<FanoutResult> {
     const dump = await subscribers.dump();
     const medianMs = [...committedAt].map(([seq, committed]) => median((dump.times.get(seq) ?? []).map((t) => t - committed)));
     const result: FanoutResult = {
+      kind,
       size: count,
       procs,
       openMs: opened.ms,
@@ -666,7 +703,7 @@ async function fanout(setup: Setup, size: number): Promise<FanoutResult> {
         (cpuAfter.cpuUserMs + cpuAfter.cpuSystemMs - cpuBefore.cpuUserMs - cpuBefore.cpuSystemMs) / FANOUT_EVENTS,
     };
     log(
-      `fan-out ${count}: commit → last subscriber ${lastMs.map(ms).join(', ')}; ` +
+      `fan-out ${count}${tag(kind)}: commit → last subscriber ${lastMs.map(ms).join(', ')}; ` +
         `server RSS +${((after.rss - before.rss) / MB).toFixed(1)} MB (${((after.rss - before.rss) / count / 1024).toFixed(1)} KB/subscriber), ` +
         `heap +${((after.heapUsed - before.heapUsed) / count / 1024).toFixed(1)} KB/subscriber`,
     );
@@ -679,6 +716,7 @@ async function fanout(setup: Setup, size: number): Promise<FanoutResult> {
 }
 
 interface LatencyResult {
+  kind: ServerKind;
   rate: number;
   subscribers: number;
   events: number;
@@ -694,16 +732,19 @@ interface LatencyResult {
   serverCpu: number;
   /** Busiest subscriber process's CPU over the same window, as a share of one core. */
   clientCpu: number;
+  /** With --baseline: the same measurement against the bare server, run just before. */
+  baseline?: LatencyResult;
 }
 
-async function latency(setup: Setup, rate: number): Promise<LatencyResult> {
-  log(`latency: ${LATENCY_SUBSCRIBERS} subscribers, ${rate} events/s for ${LATENCY_DURATION} s; ${load()}`);
-  const server = await startServer(setup.databaseUrl);
+async function latency(setup: Setup, rate: number, kind: ServerKind): Promise<LatencyResult> {
+  const name = `latency${tag(kind)}`;
+  log(`${name}: ${LATENCY_SUBSCRIBERS} subscribers, ${rate} events/s for ${LATENCY_DURATION} s; ${load()}`);
+  const server = await startServer(setup.databaseUrl, kind);
   const subscribers = await Subscribers.start(CLIENT_PROCS);
   try {
     await warmUp(server, subscribers, setup, false);
     const opened = await subscribers.open(server.url, LATENCY_SUBSCRIBERS, null);
-    if (opened.failed > 0) log(`latency: ${opened.failed} connections failed: ${opened.firstError}`);
+    if (opened.failed > 0) log(`${name}: ${opened.failed} connections failed: ${opened.firstError}`);
     const count = subscribers.total;
     await waitForSubscriptions(server, count, 120_000);
     await sleep(1_000);
@@ -758,6 +799,7 @@ async function latency(setup: Setup, rate: number): Promise<LatencyResult> {
       if (times.length === count) last.push(max - at);
     }
     const result: LatencyResult = {
+      kind,
       rate: rate,
       subscribers: count,
       events: seqs.length,
@@ -773,9 +815,9 @@ async function latency(setup: Setup, rate: number): Promise<LatencyResult> {
       serverCpu: (cpuAfter.cpuUserMs + cpuAfter.cpuSystemMs - cpuBefore.cpuUserMs - cpuBefore.cpuSystemMs) / (cpuEnded - cpuStarted),
       clientCpu: Math.max(...dump.cpuMs) / (monotonicMs() - cpuStarted),
     };
-    if (dump.firstError) log(`latency: ${dump.errors} subscriber errors, first: ${dump.firstError}`);
+    if (dump.firstError) log(`${name}: ${dump.errors} subscriber errors, first: ${dump.firstError}`);
     log(
-      `latency: p50 ${ms(quantile(result.all, 0.5))}, p99 ${ms(quantile(result.all, 0.99))}, max ${ms(quantile(result.all, 1))} ` +
+      `${name}: p50 ${ms(quantile(result.all, 0.5))}, p99 ${ms(quantile(result.all, 0.99))}, max ${ms(quantile(result.all, 1))} ` +
         `over ${result.samples} deliveries (${result.achievedRate.toFixed(1)} events/s)`,
     );
     await subscribers.close();
@@ -805,7 +847,7 @@ interface IngestRun {
 
 async function ingest(setup: Setup, mode: IngestRun['mode']): Promise<IngestRun> {
   log(`ingest (${mode}): ${INGEST_SUBSCRIBERS} subscribers, ${CONCURRENCY} concurrent HTTP mutations for ${INGEST_DURATION} s; ${load()}`);
-  const server = await startServer(setup.databaseUrl);
+  const server = await startServer(setup.databaseUrl, 'real');
   const subscribers = await Subscribers.start(CLIENT_PROCS);
   try {
     await warmUp(server, subscribers, setup, true);
@@ -881,6 +923,40 @@ async function ingest(setup: Setup, mode: IngestRun['mode']): Promise<IngestRun>
 
 // ---------------------------------------------------------------------------------------------- report
 
+/** Per-event fan-out figures as the report shows them: first event, the following ones, median subscriber. */
+function fanoutFigures(f: FanoutResult) {
+  const following = f.lastMs.slice(1);
+  return {
+    first: f.lastMs[0] ?? Number.NaN,
+    followingMedian: median(following),
+    followingMax: following.length > 0 ? Math.max(...following) : Number.NaN,
+    medianSubscriber: median(f.medianMs),
+    rssPerSubscriber: (f.after.rss - f.before.rss) / f.size / 1024,
+    heapPerSubscriber: (f.after.heapUsed - f.before.heapUsed) / f.size / 1024,
+  };
+}
+
+function logFanoutRatio(real: FanoutResult, bare: FanoutResult): void {
+  const r = fanoutFigures(real);
+  const b = fanoutFigures(bare);
+  log(
+    `fan-out ${real.size}: real / bare: commit → last subscriber, first event ${ratio(r.first, b.first)}, ` +
+      `following median ${ratio(r.followingMedian, b.followingMedian)} / max ${ratio(r.followingMax, b.followingMax)}; ` +
+      `commit → median subscriber ${ratio(r.medianSubscriber, b.medianSubscriber)}; server CPU / event ${ratio(real.serverCpuMsPerEvent, bare.serverCpuMsPerEvent)}` +
+      (real.size !== bare.size ? ` (unequal: ${real.size} vs ${bare.size} subscribers)` : ''),
+  );
+}
+
+function logLatencyRatio(real: LatencyResult, bare: LatencyResult): void {
+  const q = (lat: LatencyResult, p: number) => quantile(lat.all, p);
+  log(
+    `latency ${real.rate}/s: real / bare: p50 ${ratio(q(real, 0.5), q(bare, 0.5))}, p99 ${ratio(q(real, 0.99), q(bare, 0.99))}, ` +
+      `max ${ratio(q(real, 1), q(bare, 1))}, last subscriber p99 ${ratio(quantile(real.last, 0.99), quantile(bare.last, 0.99))}, ` +
+      `server CPU ${ratio(real.serverCpu, bare.serverCpu)}` +
+      (real.subscribers !== bare.subscribers ? ` (unequal: ${real.subscribers} vs ${bare.subscribers} subscribers)` : ''),
+  );
+}
+
 function verdict(met: boolean): string {
   return met ? '**met**' : '**missed**';
 }
@@ -889,18 +965,33 @@ function printReport(fanouts: FanoutResult[], lats: LatencyResult[], ingests: In
   const cpus = os.cpus();
   const lines: string[] = [];
   lines.push(`Run ${new Date().toISOString()} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB, ${load()} at the end, ` +
-    `Node ${process.version}, NODE_ENV=${NODE_ENV}${SERVER_FLAGS.length ? `, server flags ${SERVER_FLAGS.join(' ')}` : ''}${SYNCHRONOUS_COMMIT !== 'on' ? `, **synchronous_commit=${SYNCHRONOUS_COMMIT} (diagnostic)**` : ''}, ulimit -n ${fdLimit}, subscriber processes: ${CLIENT_PROCS}+`);
+    `Node ${process.version}, NODE_ENV=${NODE_ENV}${SERVER_FLAGS.length ? `, server flags ${SERVER_FLAGS.join(' ')}` : ''}${SYNCHRONOUS_COMMIT !== 'on' ? `, **synchronous_commit=${SYNCHRONOUS_COMMIT} (diagnostic)**` : ''}, ulimit -n ${fdLimit}, subscriber processes: ${CLIENT_PROCS}+` +
+    (BASELINE ? '; with --baseline: "bare baseline" rows are bench/live/bare-server.ts (ws + one query per notification), run just before, same parameters; "real / bare" divides each figure' : ''));
   if (fanouts.length > 0) {
     lines.push('');
     lines.push('| subscribers | open all | commit → last subscriber, first event | following events (median / max) | commit → median subscriber | server RSS / subscriber | heap / subscriber | server CPU / event | delivered |');
     lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const f of fanouts) {
+    const row = (label: string, f: FanoutResult) => {
       const warm = f.lastMs.slice(1);
+      return (
+        `| ${label} | ${(f.openMs / 1000).toFixed(1)} s | ${ms(f.lastMs[0] ?? Number.NaN)} | ${ms(median(warm))} / ${ms(Math.max(...warm))} | ` +
+        `${ms(median(f.medianMs))} | ${((f.after.rss - f.before.rss) / f.size / 1024).toFixed(1)} KB | ` +
+        `${((f.after.heapUsed - f.before.heapUsed) / f.size / 1024).toFixed(1)} KB | ${ms(f.serverCpuMsPerEvent)} | ` +
+        `${f.delivered}/${f.expected}${f.errors ? `, ${f.errors} errors (${f.firstError})` : ''} |`
+      );
+    };
+    for (const f of fanouts) {
+      lines.push(row(`${f.size}`, f));
+      if (!f.baseline) continue;
+      // The baseline's row in the same columns, then real / bare for each time (and memory, CPU).
+      const bare = f.baseline;
+      lines.push(row(`${bare.size} bare baseline`, bare));
+      const r = fanoutFigures(f);
+      const b = fanoutFigures(bare);
       lines.push(
-        `| ${f.size} | ${(f.openMs / 1000).toFixed(1)} s | ${ms(f.lastMs[0] ?? Number.NaN)} | ${ms(median(warm))} / ${ms(Math.max(...warm))} | ` +
-          `${ms(median(f.medianMs))} | ${((f.after.rss - f.before.rss) / f.size / 1024).toFixed(1)} KB | ` +
-          `${((f.after.heapUsed - f.before.heapUsed) / f.size / 1024).toFixed(1)} KB | ${ms(f.serverCpuMsPerEvent)} | ` +
-          `${f.delivered}/${f.expected}${f.errors ? `, ${f.errors} errors (${f.firstError})` : ''} |`,
+        `| real / bare | ${ratio(f.openMs, bare.openMs)} | ${ratio(r.first, b.first)} | ${ratio(r.followingMedian, b.followingMedian)} / ${ratio(r.followingMax, b.followingMax)} | ` +
+          `${ratio(r.medianSubscriber, b.medianSubscriber)} | ${ratio(r.rssPerSubscriber, b.rssPerSubscriber)} | ${ratio(r.heapPerSubscriber, b.heapPerSubscriber)} | ` +
+          `${ratio(f.serverCpuMsPerEvent, bare.serverCpuMsPerEvent)} | – |`,
       );
     }
     const big = fanouts.find((f) => f.size >= 10_000);
@@ -917,12 +1008,23 @@ function printReport(fanouts: FanoutResult[], lats: LatencyResult[], ingests: In
     lines.push('');
     lines.push(`| commit → client, ${subscribers} subscribers | events/s | deliveries | p50 | p90 | p99 | p99.9 | max | last subscriber p99 | server CPU | subscriber process CPU | writer commit p50 |`);
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const lat of lats) {
+    const row = (label: string, lat: LatencyResult) => {
       const q = (p: number) => ms(quantile(lat.all, p));
+      return (
+        `| ${label} | ${lat.achievedRate.toFixed(1)} | ${lat.samples}/${lat.expectedSamples}` +
+        `${lat.errors ? `, ${lat.errors} errors (${lat.firstError})` : ''} | ${q(0.5)} | ${q(0.9)} | ${q(0.99)} | ${q(0.999)} | ${q(1)} | ` +
+        `${ms(quantile(lat.last, 0.99))} | ${(lat.serverCpu * 100).toFixed(0)} % | ${(lat.clientCpu * 100).toFixed(0)} % | ${ms(quantile(lat.commitMs, 0.5))} |`
+      );
+    };
+    for (const lat of lats) {
+      lines.push(row(`${lat.rate}/s for ${LATENCY_DURATION} s`, lat));
+      if (!lat.baseline) continue;
+      const bare = lat.baseline;
+      lines.push(row(`${bare.rate}/s for ${LATENCY_DURATION} s, bare baseline${bare.subscribers !== lat.subscribers ? ` (${bare.subscribers} subscribers)` : ''}`, bare));
+      const q = (p: number) => ratio(quantile(lat.all, p), quantile(bare.all, p));
       lines.push(
-        `| ${lat.rate}/s for ${LATENCY_DURATION} s | ${lat.achievedRate.toFixed(1)} | ${lat.samples}/${lat.expectedSamples}` +
-          `${lat.errors ? `, ${lat.errors} errors (${lat.firstError})` : ''} | ${q(0.5)} | ${q(0.9)} | ${q(0.99)} | ${q(0.999)} | ${q(1)} | ` +
-          `${ms(quantile(lat.last, 0.99))} | ${(lat.serverCpu * 100).toFixed(0)} % | ${(lat.clientCpu * 100).toFixed(0)} % | ${ms(quantile(lat.commitMs, 0.5))} |`,
+        `| real / bare | – | – | ${q(0.5)} | ${q(0.9)} | ${q(0.99)} | ${q(0.999)} | ${q(1)} | ${ratio(quantile(lat.last, 0.99), quantile(bare.last, 0.99))} | ` +
+          `${ratio(lat.serverCpu, bare.serverCpu)} | ${ratio(lat.clientCpu, bare.clientCpu)} | – |`,
       );
     }
     const target = lats.find((lat) => lat.rate === 100);
@@ -980,8 +1082,28 @@ async function main(): Promise<void> {
   const fanouts: FanoutResult[] = [];
   const ingests: IngestRun[] = [];
   const lats: LatencyResult[] = [];
-  if (PHASES.has('fanout')) for (const size of SIZES) fanouts.push(await fanout(setup, size));
-  if (PHASES.has('latency')) for (const rate of RATES) lats.push(await latency(setup, rate));
+  if (PHASES.has('fanout')) {
+    for (const size of SIZES) {
+      const bare = BASELINE ? await fanout(setup, size, 'bare') : undefined;
+      const real = await fanout(setup, size, 'real');
+      if (bare) {
+        real.baseline = bare;
+        logFanoutRatio(real, bare);
+      }
+      fanouts.push(real);
+    }
+  }
+  if (PHASES.has('latency')) {
+    for (const rate of RATES) {
+      const bare = BASELINE ? await latency(setup, rate, 'bare') : undefined;
+      const real = await latency(setup, rate, 'real');
+      if (bare) {
+        real.baseline = bare;
+        logLatencyRatio(real, bare);
+      }
+      lats.push(real);
+    }
+  }
   if (PHASES.has('ingest')) {
     ingests.push(await ingest(setup, 'every event'));
     ingests.push(await ingest(setup, 'filtered out'));

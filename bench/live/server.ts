@@ -2,12 +2,11 @@
 // src/main.ts starts it) on 127.0.0.1 with a free port, against the database in BENCH_DB_URL. Prints
 // "listening <url>" and reports the URL over IPC; answers 'stats' (memory after an optional forced GC,
 // subscription count, CPU time), 'profile' (a V8 CPU profile of just the measured window) and 'stop'. Run by the parent as `node --expose-gc --import tsx`.
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
 import { createSql } from '../../src/db/connection.js';
 import { EventHub } from '../../src/events/hub.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer, listen } from '../../src/server.js';
+import { createProfiler } from './profiler.js';
 import type { ServerCommand, ServerReport } from './protocol.js';
 
 const url = process.env.BENCH_DB_URL;
@@ -43,35 +42,11 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(code), 50);
   };
 
-  let profiler: Session | undefined;
-  const profile = async (message: Extract<ServerCommand, { type: 'profile' }>) => {
-    if (message.action === 'start') {
-      profiler = new Session();
-      profiler.connect();
-      await profiler.post('Profiler.enable');
-      await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
-      await profiler.post('Profiler.start');
-      // Allocations too (sampled every 16 KB): what each delivery allocates drives the GC share of the profile.
-      await profiler.post('HeapProfiler.enable');
-      await profiler.post('HeapProfiler.startSampling', {
-        samplingInterval: 16_384,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
-      } as never);
-    } else if (profiler) {
-      const { profile: result } = await profiler.post('Profiler.stop');
-      await writeFile(message.file, JSON.stringify(result));
-      const { profile: heap } = await profiler.post('HeapProfiler.stopSampling');
-      await writeFile(message.file.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(heap));
-      profiler.disconnect();
-      profiler = undefined;
-    }
-    send({ type: 'profile', action: message.action });
-  };
+  const profile = createProfiler(send);
 
   process.on('message', (message: ServerCommand) => {
     if (message.type === 'profile') {
-      void profile(message).catch((error: unknown) => send({ type: 'failed', error: String(error) }));
+      profile(message);
       return;
     }
     if (message.type === 'stop') {
