@@ -78,11 +78,13 @@ export async function submitReport(sql: Sql, input: ReportSubmission): Promise<{
       const targets = [...new Set(live.map((row) => row.merged_into_id ?? row.id))];
       await tx`insert into incident_reports ${tx(targets.map((incidentId) => ({ incident_id: incidentId, report_id: id })))} on conflict do nothing`;
     }
-    // Everything read before the append: the append's lock is held until commit, so work after it would
-    // hold up every other writer.
-    const attributes = await reportAttributes(tx, id, language);
-    const [report] = await reportsByIds(tx, [id]);
-    await appendEvent(tx, { kind: 'report_added', entityId: id, attributes });
+    // A report without incidents has nothing for incident, actor, system or country filters to match.
+    const attributes =
+      incidentIds.length > 0
+        ? await reportAttributes(tx, id, language)
+        : { incidentIds: [], actorIds: [], aiSystemIds: [], countries: [], language };
+    // Both sent at once: they travel in one round trip.
+    const [[report]] = await Promise.all([reportsByIds(tx, [id]), appendEvent(tx, { kind: 'report_added', entityId: id, attributes })]);
     return { report: report!, created: true };
   });
 }

@@ -82,18 +82,24 @@ export async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Pro
   let lastEvent = '';
   try {
     return (await sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock_shared(${WRITER_LOCK_CLASS}, ${WRITER_LOCK_OBJECT})`;
+      // Sent now, not awaited: PostgreSQL runs it before the work's first statement all the same, and the
+      // two travel together (one round trip fewer per write).
+      const registered = tx`select pg_advisory_xact_lock_shared(${WRITER_LOCK_CLASS}, ${WRITER_LOCK_OBJECT})`.execute();
+      registered.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled first
       const writer = { lastEvent: '' };
       writers.set(tx, writer);
       try {
-        return await work(tx);
+        const result = await work(tx);
+        await registered;
+        return result;
       } finally {
         lastEvent = writer.lastEvent;
       }
     })) as T;
   } finally {
-    // A failure here (the database went away) must not hide the transaction's own outcome.
-    await sql`select pg_notify(${EVENTS_CHANNEL}, ${lastEvent})`.catch(() => {});
+    // Not awaited: the transaction's outcome is settled, and its caller need not wait for the wake-up. A
+    // failure here (the database went away) must not hide that outcome either; the hub's poll covers it.
+    sql`select pg_notify(${EVENTS_CHANNEL}, ${lastEvent})`.execute().catch(() => {});
   }
 }
 
