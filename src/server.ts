@@ -2,37 +2,25 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  GraphQLError,
-  createSourceEventStream,
-  execute as executeEvent,
-  getOperationAST,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-} from 'graphql';
-import { complexityFromQuery } from '@pothos/plugin-complexity';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import {
   createYoga,
-  isAsyncIterable,
-  mapAsyncIterator,
   maskError as yogaMaskError,
   useReadinessCheck,
-  type Plugin,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, bearerToken } from './auth/authenticate.js';
 import { hasRole, type Viewer } from './auth/viewer.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/index.js';
 import type { EventHub } from './events/hub.js';
 import type { GraphQLContext } from './graphql/context.js';
-import { OPERATION_LIMITS, tooLarge } from './graphql/builder.js';
 import { schema } from './graphql/index.js';
+import { subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
+import { directSubscription, serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
 
 export interface ServerOptions {
   sql: Sql;
@@ -49,6 +37,15 @@ export interface FaultlineServer {
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
   /** Stops accepting work, closes sockets and subscriptions, and waits for them. */
   stop(): Promise<void>;
+}
+
+/** What a WebSocket operation carries to graphql-ws's execute and subscribe hooks. */
+interface WebSocketRoot {
+  /** Yoga's execute for queries and mutations, with its plugins. */
+  execute: (args: ExecutionArgs) => unknown;
+  socket: WebSocket;
+  /** graphql-ws's id of the operation. */
+  id: string;
 }
 
 interface ServerContext {
@@ -69,78 +66,33 @@ function readKeyRequired(): GraphQLError {
   });
 }
 
-type Shared = ExecutionResult | Promise<ExecutionResult>;
-
-/** Per event object, per document: the execution result of each (operation, variables, viewer) seen. */
-const sharedResults = new WeakMap<object, WeakMap<DocumentNode, Map<string, Shared>>>();
-
-/**
- * A cheaper path for fan-out. Each subscription still has its own event stream (its own filter, replay and
- * cursor), but the hub hands every subscriber the same object for a live event, and subscriptions with the
- * same document, operation, variables and viewer get the same result for it: the selection set is executed
- * once per event and distinct operation instead of once per subscriber. Without it, executing
- * `reportAdded { cursor report { id title } }` for each of 10,000 subscribers dominated the fan-out
- * (bench/live.ts). Source streams and per-event results are built as graphql-js `subscribe` builds them;
- * request errors carry BAD_USER_INPUT and HTTP 400 as Yoga's executor marks them, and a failing stream
- * ends with the error located at the operation, as there.
- */
-function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
-  return {
-    onSubscribe: ({ setSubscribeFn }) => {
-      setSubscribeFn(async (args: ExecutionArgs) => {
-        // The complexity plugin checks operations when a root field resolves, which for a subscription is
-        // its first event: check the shape now, so an oversized subscription is refused at once.
-        const shape = complexityFromQuery(args.document, {
-          schema: args.schema,
-          ctx: args.contextValue as object,
-          variables: (args.variableValues ?? {}) as Record<string, unknown>,
-        });
-        const over = (['depth', 'breadth', 'complexity'] as const).find((measure) => shape[measure] > OPERATION_LIMITS[measure]);
-        if (over) return { errors: [tooLarge(over, shape)] };
-        const source = await createSourceEventStream(args);
-        if (!isAsyncIterable(source)) {
-          for (const error of source.errors ?? []) {
-            if (error.path !== undefined) continue;
-            const extensions = error.extensions as Record<string, unknown>;
-            const http = (extensions.http ??= {}) as Record<string, unknown>;
-            http.status = 400;
-            extensions.code = 'BAD_USER_INPUT';
-          }
-          return source;
-        }
-        const viewer = (args.contextValue as GraphQLContext).viewer;
-        const key = JSON.stringify([args.operationName ?? null, args.variableValues ?? null, viewer.role, viewer.keyId ?? null]);
-        const operation = getOperationAST(args.document, args.operationName);
-        return mapAsyncIterator(
-          source,
-          (event: unknown) => {
-            if (typeof event !== 'object' || event === null) return executeEvent({ ...args, rootValue: event });
-            let byDocument = sharedResults.get(event);
-            if (!byDocument) sharedResults.set(event, (byDocument = new WeakMap()));
-            let byKey = byDocument.get(args.document);
-            if (!byKey) byDocument.set(args.document, (byKey = new Map()));
-            let result = byKey.get(key);
-            if (!result) byKey.set(key, (result = executeEvent({ ...args, rootValue: event })));
-            return result;
-          },
-          (error: unknown) => {
-            throw new GraphQLError(error instanceof Error ? error.message : String(error), {
-              nodes: operation ? [operation] : undefined,
-              originalError: error instanceof Error ? error : undefined,
-            });
-          },
-        );
-      });
-    },
-  };
-}
-
 /**
  * Builds the HTTP server: Yoga on /graphql (queries, mutations, SSE subscriptions, GraphiQL) and
  * graphql-ws on the same path for WebSocket clients, plus /health and /ready.
  */
 export function buildServer(options: ServerOptions): FaultlineServer {
   const { sql, events, logger, config } = options;
+
+  // Unexpected errors (a database failure, a bug) reach the client as one line with the request id; the
+  // server log gets the detail under the same id.
+  const maskUnexpected = (error: unknown, message: string, isDev?: boolean): Error => {
+    const masked = yogaMaskError(error, message, isDev);
+    if (masked === error) return error as Error;
+    const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+    const requestId = requestScope.getStore()?.requestId ?? randomUUID();
+    logger.error('unexpected error', {
+      requestId,
+      path: error instanceof GraphQLError ? error.path?.join('.') : undefined,
+      error: original instanceof Error ? `${original.name}: ${original.message}` : String(original),
+    });
+    return new GraphQLError(`Internal server error (request id ${requestId})`, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+    });
+  };
+  // WebSocket subscriptions bypass Yoga's per-result hooks (src/websocket.ts), so they mask here, once per
+  // shared result.
+  const maskResult = (result: ExecutionResult): ExecutionResult =>
+    result.errors ? { ...result, errors: result.errors.map((error) => maskUnexpected(error, 'Unexpected error.') as GraphQLError) } : result;
 
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
@@ -168,24 +120,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         },
       }),
     ],
-    maskedErrors: {
-      // Unexpected errors (a database failure, a bug) reach the client as one line with the request id;
-      // the server log gets the detail under the same id.
-      maskError: (error, message, isDev) => {
-        const masked = yogaMaskError(error, message, isDev);
-        if (masked === error) return error as Error;
-        const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-        const requestId = requestScope.getStore()?.requestId ?? randomUUID();
-        logger.error('unexpected error', {
-          requestId,
-          path: error instanceof GraphQLError ? error.path?.join('.') : undefined,
-          error: original instanceof Error ? `${original.name}: ${original.message}` : String(original),
-        });
-        return new GraphQLError(`Internal server error (request id ${requestId})`, {
-          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
-        });
-      },
-    },
+    maskedErrors: { maskError: maskUnexpected },
     context: async ({ request, viewer, requestId }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
       const resolved = viewer ?? (await authenticate(sql, bearerToken(request.headers.get('authorization'))));
@@ -206,7 +141,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
   const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
   // The WebSocket server re-emits the HTTP server's errors (a port in use); listen() reports those.
   wsServer.on('error', () => {});
-  const wsCleanup = useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
+  const wsCleanup = serveGraphQLOverWebSocket<Record<string, unknown> | undefined, WebSocketExtra & { viewer?: Viewer }>(
+    wsServer,
     {
       // A bad key closes the socket with 4403 Forbidden (graphql-ws's own code for a refused init).
       onConnect: async (ctx) => {
@@ -225,9 +161,13 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         }
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, params) => {
-        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+      subscribe: async (args) => {
+        const { socket, id } = args.rootValue as WebSocketRoot;
+        const started = await subscribeShared(args, maskResult);
+        return 'source' in started ? directSubscription(started, socket, id) : started;
+      },
+      onSubscribe: async (ctx, id, params) => {
+        const { schema: enveloped, execute, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
@@ -249,11 +189,11 @@ export function buildServer(options: ServerOptions): FaultlineServer {
           document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: { execute, socket: ctx.extra.socket, id } satisfies WebSocketRoot,
         };
       },
     },
-    wsServer,
+    { logger },
   );
 
   let stopping: Promise<void> | undefined;

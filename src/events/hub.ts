@@ -22,6 +22,8 @@ const BATCH = 500;
 /** An event as subscribers receive it: the log row, the record it concerns, and its cursor. */
 export interface DeliveredEvent extends LoadedEvent {
   cursor: string;
+  /** Where the event sits in the log, computed once for every subscriber it is offered to. */
+  position: EventPosition;
 }
 
 /** Subscription cursors are opaque: base64url of "event:<id>". */
@@ -41,8 +43,19 @@ export function decodeEventCursor(cursor: string): string {
   return match[1]!;
 }
 
+/** The error that ends a subscription whose client fell too far behind. */
+export function subscriberTooSlow(limit: number): GraphQLError {
+  return new GraphQLError(
+    `This subscription fell more than ${limit} events behind its client and was ended; resubscribe with the cursor of the last event you received`,
+    { extensions: { code: SUBSCRIBER_TOO_SLOW } },
+  );
+}
+
+/** The error code of `subscriberTooSlow`. */
+export const SUBSCRIBER_TOO_SLOW = 'SUBSCRIBER_TOO_SLOW';
+
 function delivered(event: LoadedEvent): DeliveredEvent {
-  return { ...event, cursor: encodeEventCursor(event.id) };
+  return { ...event, cursor: encodeEventCursor(event.id), position: positionOf(event) };
 }
 
 interface Subscriber {
@@ -53,6 +66,7 @@ interface Subscriber {
   /** Live events that arrived while the replay ran; drained in order once it finishes. */
   buffer: DeliveredEvent[] | undefined;
   push: (event: DeliveredEvent) => void;
+  fail: (error: Error) => void;
   end: () => void;
 }
 
@@ -63,6 +77,11 @@ export interface EventHubOptions {
   logger: Logger;
   /** Safety net: read the log this often even without a NOTIFY (ms). */
   pollIntervalMs?: number;
+  /**
+   * Events one subscription may have waiting for its client before it is ended as too slow (10,000 by
+   * default). The client resumes from its last cursor; until then the server does not hold its backlog.
+   */
+  maxQueuedEvents?: number;
 }
 
 /**
@@ -75,6 +94,7 @@ export class EventHub {
   private readonly url: string;
   private readonly logger: Logger;
   private readonly pollIntervalMs: number;
+  private readonly maxQueuedEvents: number;
   private listenSql: postgres.Sql | undefined;
   private poll: NodeJS.Timeout | undefined;
   /** The last event fanned out: every event up to here has been handed to the subscribers. */
@@ -90,6 +110,7 @@ export class EventHub {
     this.url = options.url;
     this.logger = options.logger;
     this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
+    this.maxQueuedEvents = options.maxQueuedEvents ?? 10_000;
   }
 
   /** Starts listening from the current end of the log. */
@@ -153,14 +174,16 @@ export class EventHub {
     for (;;) {
       const events = await loadEventEntities(this.sql, await readSettledEvents(this.sql, this.last, BATCH));
       for (const loaded of events) {
-        this.last = positionOf(loaded);
         // One object per event for every subscriber: its cursor is encoded once, and the server can recognise
-        // the same event across subscriptions (it shares their execution results, see src/server.ts).
+        // the same event across subscriptions (it shares their execution results, see
+        // src/graphql/shared-subscriptions.ts).
         const event = delivered(loaded);
+        this.last = event.position;
         for (const subscriber of this.subscribers) {
           if (!subscriber.kinds.includes(event.kind)) continue;
-          if (subscriber.buffer) subscriber.buffer.push(event);
-          else this.deliver(subscriber, event);
+          if (!subscriber.buffer) this.deliver(subscriber, event);
+          else if (subscriber.buffer.length < this.maxQueuedEvents) subscriber.buffer.push(event);
+          else subscriber.fail(subscriberTooSlow(this.maxQueuedEvents));
         }
       }
       if (events.length < BATCH) return;
@@ -168,9 +191,8 @@ export class EventHub {
   }
 
   private deliver(subscriber: Subscriber, event: DeliveredEvent): void {
-    const position = positionOf(event);
-    if (comparePositions(position, subscriber.delivered) <= 0) return;
-    subscriber.delivered = position;
+    if (comparePositions(event.position, subscriber.delivered) <= 0) return;
+    subscriber.delivered = event.position;
     if (subscriber.matches(event)) subscriber.push(event);
   }
 
@@ -193,7 +215,7 @@ export class EventHub {
       after = found;
     }
 
-    const stream = new EventStream(() => this.subscribers.delete(subscriber));
+    const stream = new EventStream(() => this.subscribers.delete(subscriber), this.maxQueuedEvents);
     const subscriber: Subscriber = {
       kinds: options.kinds,
       matches: options.matches,
@@ -201,6 +223,7 @@ export class EventHub {
       delivered: after ?? this.last,
       buffer: after === undefined ? undefined : [],
       push: (event) => stream.push(event),
+      fail: (error) => stream.fail(error),
       end: () => void stream.return(),
     };
     this.subscribers.add(subscriber);
@@ -215,19 +238,31 @@ export class EventHub {
    * the subscriber's buffer, which began collecting before the first read.
    */
   private async replay(subscriber: Subscriber, stream: EventStream): Promise<void> {
+    const buffer = subscriber.buffer!;
     try {
       for (;;) {
-        const events = await readEventsAfter(this.sql, subscriber.delivered, BATCH, { kinds: subscriber.kinds, upTo: this.last });
+        const upTo = this.last;
+        const events = await readEventsAfter(this.sql, subscriber.delivered, BATCH, { kinds: subscriber.kinds, upTo });
         const matching = events.filter((event) => subscriber.matches(event));
         const loaded = new Map((await loadEventEntities(this.sql, matching)).map((event) => [event.id, event]));
-        for (const event of events) this.deliver(subscriber, delivered(loaded.get(event.id) ?? { ...event, entity: null }));
+        for (const event of events) {
+          // Never more than the bound waiting for the client: a slow client slows the replay down instead.
+          await stream.drained(this.maxQueuedEvents);
+          if (stream.closed) return;
+          this.deliver(subscriber, delivered(loaded.get(event.id) ?? { ...event, entity: null }));
+        }
+        // Live events up to `upTo` were in this read's range: the buffer need only keep what came after.
+        while (buffer.length > 0 && comparePositions(buffer[0]!.position, upTo) <= 0) buffer.shift();
         if (events.length < BATCH || stream.closed) break;
-        // Let a slow client drain before reading more, so a long backlog does not pile up in memory.
-        await stream.drained(BATCH);
       }
-      const buffered = subscriber.buffer ?? [];
+      // Hand over to live delivery: the buffer keeps collecting while it drains, and live delivery takes over
+      // in the same turn as it empties.
+      while (buffer.length > 0 && !stream.closed) {
+        await stream.drained(this.maxQueuedEvents);
+        const next = buffer.shift();
+        if (next) this.deliver(subscriber, next);
+      }
       subscriber.buffer = undefined;
-      for (const event of buffered) this.deliver(subscriber, event);
     } catch (error) {
       this.logger.warn('replaying the event log failed', { error: String(error) });
       stream.fail(new GraphQLError('Replaying missed events failed; resubscribe with your last cursor'));
@@ -247,10 +282,17 @@ class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   private drainWaiters: Array<{ below: number; resolve: () => void }> = [];
   closed = false;
 
-  constructor(private readonly onClose: () => void) {}
+  constructor(
+    private readonly onClose: () => void,
+    private readonly maxQueued: number,
+  ) {}
 
   push(event: DeliveredEvent): void {
     if (this.closed) return;
+    if (this.queue.length >= this.maxQueued) {
+      this.fail(subscriberTooSlow(this.maxQueued));
+      return;
+    }
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;

@@ -24,13 +24,13 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 /** Starts the real HTTP server on a free port against the given database URL. */
 export async function startTestServer(
   databaseUrl: string,
-  options: { requireReadKey?: boolean; logger?: Logger } = {},
+  options: { requireReadKey?: boolean; logger?: Logger; maxQueuedEvents?: number } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
   const statements: string[] = [];
   const logger = options.logger ?? createLogger('debug', (line) => logs.push(line));
   const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query) });
-  const events = new EventHub({ sql, url: databaseUrl, logger, pollIntervalMs: 1_000 });
+  const events = new EventHub({ sql, url: databaseUrl, logger, pollIntervalMs: 1_000, maxQueuedEvents: options.maxQueuedEvents });
   await events.start();
   const server = buildServer({
     sql,

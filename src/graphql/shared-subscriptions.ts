@@ -1,0 +1,104 @@
+// Subscriptions executed once per event, not once per subscriber. Each subscription still has its own
+// event stream (its own filter, replay and cursor), but the hub hands every subscriber the same object for a
+// live event, and subscriptions with the same document, operation, variables and viewer get the same result
+// for it. Executing `reportAdded { cursor report { id title } }` for each of 10,000 subscribers dominated the
+// fan-out before (bench/README.md). Source streams and per-event results are built as graphql-js
+// `subscribe` builds them; request errors carry BAD_USER_INPUT and HTTP 400 as Yoga's executor marks them,
+// and a failing stream ends with the error located at the operation, as there.
+import {
+  GraphQLError,
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import { complexityFromQuery } from '@pothos/plugin-complexity';
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import { OPERATION_LIMITS, tooLarge } from './builder.js';
+import type { GraphQLContext } from './context.js';
+
+type Shared = ExecutionResult | Promise<ExecutionResult>;
+
+/** A subscription that started: its source events, and the (shared) result each one produces. */
+export interface SharedSubscription {
+  source: AsyncIterableIterator<unknown>;
+  resultFor(event: unknown): Shared;
+  /** The error a failing source ends with, located at the operation. */
+  streamError(error: unknown): GraphQLError;
+}
+
+/** Per event object, per document: the result of each (operation, variables, viewer) seen. */
+const sharedResults = new WeakMap<object, WeakMap<DocumentNode, Map<string, Shared>>>();
+
+/**
+ * Starts a subscription: checks its size, creates its source stream, and returns how to turn each event into
+ * its result, or the errors that refused it. `finish` is applied once to each result (Yoga's error masking on
+ * the WebSocket path, which bypasses Yoga's per-result hooks); a shared result is finished once for all.
+ */
+export async function subscribeShared(
+  args: ExecutionArgs,
+  finish: (result: ExecutionResult) => ExecutionResult = (result) => result,
+): Promise<SharedSubscription | ExecutionResult> {
+  // The complexity plugin checks operations when a root field resolves, which for a subscription is its
+  // first event: check the shape now, so an oversized subscription is refused at once.
+  const shape = complexityFromQuery(args.document, {
+    schema: args.schema,
+    ctx: args.contextValue as object,
+    variables: (args.variableValues ?? {}) as Record<string, unknown>,
+  });
+  const over = (['depth', 'breadth', 'complexity'] as const).find((measure) => shape[measure] > OPERATION_LIMITS[measure]);
+  if (over) return finish({ errors: [tooLarge(over, shape)] });
+  const source = await createSourceEventStream(args);
+  if (!isAsyncIterable(source)) {
+    for (const error of source.errors ?? []) {
+      if (error.path !== undefined) continue;
+      const extensions = error.extensions as Record<string, unknown>;
+      const http = (extensions.http ??= {}) as Record<string, unknown>;
+      http.status = 400;
+      extensions.code = 'BAD_USER_INPUT';
+    }
+    return finish(source);
+  }
+  const viewer = (args.contextValue as GraphQLContext).viewer;
+  const key = JSON.stringify([args.operationName ?? null, args.variableValues ?? null, viewer.role, viewer.keyId ?? null]);
+  const operation = getOperationAST(args.document, args.operationName);
+  const run = (event: unknown): Shared => {
+    const result = execute({ ...args, rootValue: event });
+    return result instanceof Promise ? result.then(finish) : finish(result);
+  };
+  return {
+    source: source as AsyncIterableIterator<unknown>,
+    resultFor: (event) => {
+      if (typeof event !== 'object' || event === null) return run(event);
+      let byDocument = sharedResults.get(event);
+      if (!byDocument) sharedResults.set(event, (byDocument = new WeakMap()));
+      let byKey = byDocument.get(args.document);
+      if (!byKey) byDocument.set(args.document, (byKey = new Map()));
+      let result = byKey.get(key);
+      if (!result) byKey.set(key, (result = run(event)));
+      return result;
+    },
+    streamError: (error) =>
+      new GraphQLError(error instanceof Error ? error.message : String(error), {
+        nodes: operation ? [operation] : undefined,
+        originalError: error instanceof Error ? error : undefined,
+      }),
+  };
+}
+
+/** Yoga plugin: subscriptions over HTTP (SSE) use the shared results too; Yoga masks each result as usual. */
+export function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
+  return {
+    onSubscribe: ({ setSubscribeFn }) => {
+      setSubscribeFn(async (args: ExecutionArgs) => {
+        const started = await subscribeShared(args);
+        if (!('source' in started)) return started;
+        return mapAsyncIterator(started.source, started.resultFor, (error: unknown) => {
+          throw started.streamError(error);
+        });
+      });
+    },
+  };
+}

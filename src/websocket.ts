@@ -1,0 +1,211 @@
+// graphql-ws over the `ws` package, tuned for fan-out. graphql-ws ships an adapter for `ws`
+// (graphql-ws/use/ws); this one is built on the same `makeServer` and differs where it matters when one
+// event goes to thousands of sockets:
+// - Subscription events skip graphql-ws's per-message path. A subscription's results (shared by every
+//   subscription asking the same thing, see src/graphql/shared-subscriptions.ts) are serialised once, and
+//   each subscriber gets a `next` frame built by splicing its id in. graphql-ws still handles everything
+//   else: the handshake, subscribe, complete, errors, queries and mutations.
+// - Sending does not wait for the kernel to take the previous frame, and frames for one socket within one
+//   turn of the event loop go out in one write (the socket is corked until the turn ends). A subscriber
+//   with several events queued gets them in one system call instead of one each.
+// - Backpressure is explicit: a subscription stops taking events while its socket has more than
+//   HIGH_WATER_BYTES unsent, and its events wait in the hub's queue for it, which is bounded: a client that
+//   falls further behind is disconnected with 1013 (try again later) and resumes from its last cursor.
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { WebSocket, type WebSocketServer } from 'ws';
+import { SUBSCRIBER_TOO_SLOW } from './events/hub.js';
+import type { SharedSubscription } from './graphql/shared-subscriptions.js';
+import type { Logger } from './logger.js';
+
+/** What graphql-ws's context carries for this transport (`ctx.extra`). */
+export interface WebSocketExtra {
+  socket: WebSocket;
+  request: IncomingMessage;
+}
+
+export interface WebSocketTransportOptions {
+  logger: Logger;
+  /** Ping every this many ms and drop a socket whose pong is as late (graphql-ws/use/ws uses 12 s). */
+  keepAliveMs?: number;
+}
+
+/** The close code a client that reads too slowly gets: standard "try again later", so clients retry. */
+export const TOO_SLOW_CLOSE_CODE = 1013;
+
+/** Unsent bytes on a socket above which its subscriptions wait for the client before sending more. */
+const HIGH_WATER_BYTES = 256 * 1024;
+
+/** One serialisation per shared execution result. */
+const serialized = new WeakMap<ExecutionResult, string>();
+
+function payloadJson(result: ExecutionResult): string {
+  let json = serialized.get(result);
+  if (json === undefined) {
+    // The shape graphql-ws gives a result: errors as their JSON form, and left out when there are none.
+    const { errors, ...rest } = result;
+    json = JSON.stringify(errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest);
+    serialized.set(result, json);
+  }
+  return json;
+}
+
+type TcpSocket = Pick<Socket, 'cork' | 'uncork' | 'once' | 'off'>;
+
+/** The TCP socket under a WebSocket: ws keeps it in a private field, so this is checked, not assumed. */
+function tcpOf(socket: WebSocket): TcpSocket | undefined {
+  const tcp = (socket as unknown as { _socket?: Partial<TcpSocket> })._socket;
+  return typeof tcp?.cork === 'function' && typeof tcp.uncork === 'function' && typeof tcp.once === 'function'
+    ? (tcp as TcpSocket)
+    : undefined;
+}
+
+/** Sockets corked during this turn of the event loop; uncorked together once it ends. */
+const corked = new Set<TcpSocket>();
+let uncorkScheduled = false;
+
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  for (const tcp of corked) tcp.uncork();
+  corked.clear();
+}
+
+function corkForThisTurn(socket: WebSocket): void {
+  // Without the TCP socket, frames are simply written one by one.
+  const tcp = tcpOf(socket);
+  if (!tcp || corked.has(tcp)) return;
+  tcp.cork();
+  corked.add(tcp);
+  if (!uncorkScheduled) {
+    uncorkScheduled = true;
+    setImmediate(uncorkAll);
+  }
+}
+
+/** Sends one frame, corked for this turn of the event loop. */
+function sendFrame(socket: WebSocket, data: string): void {
+  if (socket.readyState !== WebSocket.OPEN) return;
+  corkForThisTurn(socket);
+  socket.send(data);
+}
+
+/** Resolves once the socket has sent what it buffered (or closed). */
+function writable(socket: WebSocket): Promise<void> {
+  const tcp = tcpOf(socket);
+  if (!tcp || socket.readyState !== WebSocket.OPEN) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      tcp.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    tcp.once('drain', done);
+    socket.once('close', done);
+  });
+}
+
+/**
+ * The iterator graphql-ws gets for a subscription on `socket` with message id `id`: it sends each event's
+ * result as a `next` frame itself, in order, and yields nothing; it ends when the source ends (graphql-ws
+ * then sends `complete`) and fails as the source fails. `return()` (the client's `complete`, or a closed
+ * socket) ends the source at once.
+ */
+export function directSubscription(started: SharedSubscription, socket: WebSocket, id: string): AsyncIterableIterator<ExecutionResult> {
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const { source } = started;
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    next: async () => {
+      for (;;) {
+        // Backpressure: while the client is behind, stop taking events; they wait in the subscription's
+        // queue, which the hub bounds.
+        if (socket.bufferedAmount > HIGH_WATER_BYTES) await writable(socket);
+        let step: IteratorResult<unknown>;
+        try {
+          step = await source.next();
+        } catch (error) {
+          if (error instanceof GraphQLError && error.extensions.code === SUBSCRIBER_TOO_SLOW) {
+            socket.close(TOO_SLOW_CLOSE_CODE, 'Client reads too slowly: reconnect and resume from your last cursor');
+            return { value: undefined, done: true };
+          }
+          throw started.streamError(error);
+        }
+        if (step.done) return { value: undefined, done: true };
+        const result = started.resultFor(step.value);
+        sendFrame(socket, `${head}${payloadJson(result instanceof Promise ? await result : result)}}`);
+      }
+    },
+    return: async () => {
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/**
+ * Serves graphql-ws on `wsServer`. Same protocol, hooks and close codes as graphql-ws/use/ws (it is built on
+ * graphql-ws's own `makeServer`); see the top of this file for what it does differently.
+ */
+export function serveGraphQLOverWebSocket<P extends Record<string, unknown> | undefined, E extends WebSocketExtra>(
+  wsServer: WebSocketServer,
+  options: ServerOptions<P, E>,
+  transport: WebSocketTransportOptions,
+): { dispose(): Promise<void> } {
+  const { logger } = transport;
+  const keepAliveMs = transport.keepAliveMs ?? 12_000;
+  const server = makeServer<P, E>(options);
+  wsServer.options.handleProtocols = handleProtocols;
+
+  wsServer.on('connection', (socket, request) => {
+    socket.once('error', (error) => {
+      logger.warn('websocket error', { error: String(error) });
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    });
+
+    let pongWait: NodeJS.Timeout | undefined;
+    const ping = setInterval(() => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+      socket.once('pong', () => {
+        clearTimeout(pongWait);
+        pongWait = undefined;
+      });
+      socket.ping();
+    }, keepAliveMs);
+
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => sendFrame(socket, data),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (receive) =>
+          socket.on('message', async (data) => {
+            try {
+              await receive(String(data));
+            } catch (error) {
+              logger.error('websocket message handling failed', { error: String(error) });
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            }
+          }),
+      },
+      // The connection's own fields (the viewer, say) are filled in by the hooks.
+      { socket, request } as E,
+    );
+
+    socket.once('close', (code, reason) => {
+      clearTimeout(pongWait);
+      clearInterval(ping);
+      void closed(code, String(reason));
+    });
+  });
+
+  return {
+    dispose: async () => {
+      for (const client of wsServer.clients) client.close(1001, 'Going away');
+      wsServer.removeAllListeners('connection');
+    },
+  };
+}

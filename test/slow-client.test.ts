@@ -1,0 +1,97 @@
+// A WebSocket client that stops reading must not make the server hold an ever-growing backlog: its
+// subscription waits while the socket is full, the hub queues at most `maxQueuedEvents` for it, and past that
+// the client is disconnected with 1013 (try again later). Resuming from its last cursor loses nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { submitReport } from '../src/data/report-changes.js';
+import { settledEnd } from '../src/events/log.js';
+import { collect, wsClient } from './helpers/clients.js';
+import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const MAX_QUEUED = 20;
+// Big enough that a few hundred events fill the kernel's socket buffers on loopback.
+const SUMMARY = 'x'.repeat(9_000);
+const SUBSCRIPTION = 'subscription ($after: String) { reportAdded(after: $after) { cursor report { title summary } } }';
+
+let db: TestDatabase;
+let server: TestServer;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db.url, { maxQueuedEvents: MAX_QUEUED });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await db?.drop();
+});
+
+interface NextMessage {
+  type: string;
+  id?: string;
+  payload?: { data?: { reportAdded?: { cursor: string; report: { title: string } } } };
+}
+
+/** Polls on the event loop until the condition holds; fails after `ms`. */
+async function waitFor(condition: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('a client that stops reading', () => {
+  it('is disconnected with 1013 once it falls too far behind, and resumes from its cursor without a gap', async () => {
+    const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const messages: NextMessage[] = [];
+    let closed: { code: number; reason: string } | undefined;
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as NextMessage));
+    socket.on('close', (code, reason) => (closed = { code, reason: String(reason) }));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await waitFor(() => messages.some((message) => message.type === 'connection_ack'));
+    const registered = server.events.registrations;
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
+    await waitFor(() => server.events.registrations > registered);
+
+    // Stop reading: the kernel's buffers fill, then the server's socket, then the hub's queue.
+    (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const titles: string[] = [];
+    for (let batch = 0; server.events.subscriberCount > 0; batch++) {
+      expect(batch, 'the subscription was never ended').toBeLessThan(40);
+      await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const title = `slow ${batch * 100 + i}`;
+          await submitReport(db.sql, { url: `https://slow.example.org/${batch}/${i}`, title, publisher: 'p', summary: SUMMARY });
+          titles.push(title);
+        }),
+      );
+      // Let the hub fan the batch out before deciding whether another is needed.
+      const end = (await settledEnd(db.sql)).id.toString();
+      await waitFor(() => server.events.position === end);
+    }
+    // Ended server-side while the client was not reading: its backlog is no longer held.
+    expect(server.events.subscriberCount).toBe(0);
+
+    (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.resume();
+    await waitFor(() => closed !== undefined);
+    expect(closed!.code).toBe(1013);
+    expect(closed!.reason).toMatch(/resume from your last cursor/);
+
+    const received = messages.filter((message) => message.type === 'next').map((message) => message.payload!.data!.reportAdded!);
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.length).toBeLessThan(titles.length);
+
+    // Everything after the last event it got arrives on resubscribing, each once.
+    const client = wsClient(server.url);
+    const resumed = collect(client, SUBSCRIPTION, { after: received[received.length - 1]!.cursor });
+    const rest = await resumed.until(titles.length - received.length);
+    const all = [...received.map((event) => event.report.title), ...rest.map((result) => (result.data as { reportAdded: { report: { title: string } } }).reportAdded.report.title)];
+    expect(new Set(all).size).toBe(titles.length);
+    expect(all.sort()).toEqual([...titles].sort());
+    resumed.dispose();
+    await client.dispose();
+  });
+});
