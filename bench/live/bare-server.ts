@@ -139,6 +139,9 @@ async function main(): Promise<void> {
   let stopped = false;
   const read = async () => {
     const rows = await readNew();
+    // Frames of one read go to each socket in one write, as the real server does (src/websocket.ts corks each
+    // socket for a turn of the event loop): the floor should not pay a system call per frame the real one saves.
+    const corked = new Set<{ cork(): void; uncork(): void }>();
     for (const row of rows) {
       if (sent.has(row.id)) continue;
       sent.add(row.id);
@@ -147,9 +150,16 @@ async function main(): Promise<void> {
         data: { reportAdded: { cursor: base64url(`event:${row.id}`), report: { id: base64url(`Report:${row.report_id}`), title: row.title } } },
       });
       for (const subscription of subscriptions) {
-        if (subscription.socket.readyState === 1) subscription.socket.send(subscription.head + payload + '}');
+        if (subscription.socket.readyState !== 1) continue;
+        const tcp = (subscription.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+        if (tcp && !corked.has(tcp)) {
+          tcp.cork();
+          corked.add(tcp);
+        }
+        subscription.socket.send(subscription.head + payload + '}');
       }
     }
+    for (const tcp of corked) tcp.uncork();
     if (sent.size > 4 * WINDOW) {
       const floor = BigInt(last) - BigInt(WINDOW);
       for (const id of sent) if (BigInt(id) <= floor) sent.delete(id);
