@@ -2,6 +2,7 @@
 // subscription waits while the socket is full, the hub queues at most `maxQueuedEvents` for it, and past that
 // the client is disconnected with 1013 (try again later). Resuming from its last cursor loses nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
 import WebSocket from 'ws';
 import { submitReport } from '../src/data/report-changes.js';
 import { settledEnd } from '../src/events/log.js';
@@ -42,6 +43,27 @@ async function waitFor(condition: () => boolean, ms = 30_000): Promise<void> {
   }
 }
 
+/**
+ * Submits batches of large reports until the server has ended every subscription (a client that does not read
+ * falls behind), letting the hub fan each batch out first. Returns the titles submitted.
+ */
+async function submitUntilEnded(prefix: string): Promise<string[]> {
+  const titles: string[] = [];
+  for (let batch = 0; server.events.subscriberCount > 0; batch++) {
+    expect(batch, 'the subscription was never ended').toBeLessThan(40);
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const title = `${prefix} ${batch * 100 + i}`;
+        await submitReport(db.sql, { url: `https://slow.example.org/${prefix}/${batch}/${i}`, title, publisher: 'p', summary: SUMMARY });
+        titles.push(title);
+      }),
+    );
+    const end = (await settledEnd(db.sql)).id.toString();
+    await waitFor(() => server.events.position === end);
+  }
+  return titles;
+}
+
 describe('a client that stops reading', () => {
   it('is disconnected with 1013 once it falls too far behind, and resumes from its cursor without a gap', async () => {
     const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
@@ -58,20 +80,7 @@ describe('a client that stops reading', () => {
 
     // Stop reading: the kernel's buffers fill, then the server's socket, then the hub's queue.
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    const titles: string[] = [];
-    for (let batch = 0; server.events.subscriberCount > 0; batch++) {
-      expect(batch, 'the subscription was never ended').toBeLessThan(40);
-      await Promise.all(
-        Array.from({ length: 100 }, async (_, i) => {
-          const title = `slow ${batch * 100 + i}`;
-          await submitReport(db.sql, { url: `https://slow.example.org/${batch}/${i}`, title, publisher: 'p', summary: SUMMARY });
-          titles.push(title);
-        }),
-      );
-      // Let the hub fan the batch out before deciding whether another is needed.
-      const end = (await settledEnd(db.sql)).id.toString();
-      await waitFor(() => server.events.position === end);
-    }
+    const titles = await submitUntilEnded('ws');
     // Ended server-side while the client was not reading: its backlog is no longer held.
     expect(server.events.subscriberCount).toBe(0);
 
@@ -93,5 +102,33 @@ describe('a client that stops reading', () => {
     expect(all.sort()).toEqual([...titles].sort());
     resumed.dispose();
     await client.dispose();
+  });
+
+  it('over SSE gets a SUBSCRIBER_TOO_SLOW error once it falls too far behind', async () => {
+    const registered = server.events.registrations;
+    const request = http.request(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    });
+    request.end(JSON.stringify({ query: SUBSCRIPTION }));
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) => request.once('response', resolve).once('error', reject));
+    expect(response.statusCode).toBe(200);
+    response.pause();
+    await waitFor(() => server.events.registrations > registered);
+    const titles = await submitUntilEnded('sse');
+
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => (text += chunk));
+    response.resume();
+    await new Promise((resolve) => response.once('end', resolve));
+    const results = text
+      .split('\n\n')
+      .filter((message) => message.includes('event: next'))
+      .map((message) => JSON.parse(message.slice(message.indexOf('data:') + 5)) as { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> });
+    const last = results[results.length - 1]!;
+    expect(last.errors?.[0]?.extensions?.code).toBe('SUBSCRIBER_TOO_SLOW');
+    expect(last.errors?.[0]?.message).toMatch(/resubscribe with the cursor of the last event you received/);
+    expect(results.length - 1).toBeLessThan(titles.length);
   });
 });
