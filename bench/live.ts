@@ -7,7 +7,7 @@
 //       [--ingest-subscribers 1000] [--ingest-duration 10] [--concurrency 20]
 //       [--client-procs 1] [--open-concurrency 100] [--timeout 1200] [--cpu-prof <dir>] [--server-flags="<node flags>"]
 //       [--synchronous-commit off]   (diagnostic: see SYNCHRONOUS_COMMIT)
-//       [--baseline]   (fan-out and latency: each measurement first against bench/live/bare-server.ts)
+//       [--baseline]   (each measurement first against bench/live/bare-server.ts)
 //   env: BENCH_DATABASE_URL (a PostgreSQL where it may create and drop a database; default
 //        postgres://postgres@127.0.0.1:5432/postgres), BENCH_NODE_ENV (default production), BENCH_POOL (10)
 //
@@ -18,9 +18,10 @@
 //     starts from the same heap;
 //   - the subscribers: bench/live/subscribers.ts in one or more processes (--client-procs), each holding its
 //     share of the graphql-ws connections (one subscription per connection);
-//   - with --baseline, before each fan-out and latency measurement, the same measurement against
-//     bench/live/bare-server.ts (a bare `ws` server that reads each event in one query and writes each socket
-//     its frame), started and placed the same way; the report gives both and real / bare.
+//   - with --baseline, before each measurement, the same measurement against bench/live/bare-server.ts (a bare
+//     `ws` server that reads each event in one query and writes each socket its frame, and a bare node:http
+//     POST endpoint that calls submitReport for the ingest phase), started and placed the same way; the report
+//     gives both and real / bare.
 // Commit time: the writer here calls submitReport (the mutation's own data function and transaction) and
 // stamps CLOCK_MONOTONIC the moment it returns, i.e. right after COMMIT; subscribers stamp the same clock when
 // graphql-ws hands them the event. Everything is bounded: every wait has a deadline, a watchdog ends the run,
@@ -101,7 +102,7 @@ const CLIENT_PROCS = Math.max(1, intOption('client-procs', 1));
 const OPEN_CONCURRENCY = Math.max(1, intOption('open-concurrency', 100));
 const TIMEOUT = intOption('timeout', 1200);
 const CPU_PROF = rawOption('cpu-prof') ?? process.env.BENCH_CPU_PROF;
-/** Fan-out and latency: measure against bench/live/bare-server.ts first, and report real / bare. */
+/** Every phase: measure against bench/live/bare-server.ts first, and report real / bare. */
 const BASELINE = flagOption('baseline');
 const NODE_ENV = process.env.BENCH_NODE_ENV ?? 'production';
 /**
@@ -829,6 +830,7 @@ async function latency(setup: Setup, rate: number, kind: ServerKind): Promise<La
 }
 
 interface IngestRun {
+  kind: ServerKind;
   mode: 'every event' | 'filtered out';
   subscribers: number;
   result: IngestResult;
@@ -843,19 +845,23 @@ interface IngestRun {
   serverCpu: number;
   clientCpu: number;
   errors: number;
+  /** With --baseline: the same measurement against the bare server, run just before. */
+  baseline?: IngestRun;
 }
 
-async function ingest(setup: Setup, mode: IngestRun['mode']): Promise<IngestRun> {
-  log(`ingest (${mode}): ${INGEST_SUBSCRIBERS} subscribers, ${CONCURRENCY} concurrent HTTP mutations for ${INGEST_DURATION} s; ${load()}`);
-  const server = await startServer(setup.databaseUrl, 'real');
+async function ingest(setup: Setup, mode: IngestRun['mode'], kind: ServerKind): Promise<IngestRun> {
+  const name = `ingest (${mode})${tag(kind)}`;
+  log(`${name}: ${INGEST_SUBSCRIBERS} subscribers, ${CONCURRENCY} concurrent HTTP mutations for ${INGEST_DURATION} s; ${load()}`);
+  const server = await startServer(setup.databaseUrl, kind);
   const subscribers = await Subscribers.start(CLIENT_PROCS);
   try {
     await warmUp(server, subscribers, setup, true);
     // Filtered out: every subscriber watches one incident; the benchmark's reports link none, so the hub
-    // runs each subscriber's filter and delivers nothing.
+    // runs each subscriber's filter and delivers nothing (the bare server sends nothing to a subscription
+    // with a filter).
     const filter = mode === 'filtered out' ? { incident: setup.incidentGlobalId } : null;
     const opened = await subscribers.open(server.url, INGEST_SUBSCRIBERS, filter);
-    if (opened.failed > 0) log(`ingest: ${opened.failed} connections failed: ${opened.firstError}`);
+    if (opened.failed > 0) log(`${name}: ${opened.failed} connections failed: ${opened.firstError}`);
     const count = subscribers.total;
     await waitForSubscriptions(server, count, 120_000);
     await sleep(1_000);
@@ -893,6 +899,7 @@ async function ingest(setup: Setup, mode: IngestRun['mode']): Promise<IngestRun>
     }
     const sortedDelivery = sortedOf(delivery);
     const run: IngestRun = {
+      kind,
       mode,
       subscribers: count,
       result,
@@ -907,12 +914,12 @@ async function ingest(setup: Setup, mode: IngestRun['mode']): Promise<IngestRun>
       errors,
     };
     log(
-      `ingest (${mode}): ${(result.ok / result.seconds).toFixed(0)} mutations/s (${result.ok} ok, ${result.failed} failed), ` +
+      `${name}: ${(result.ok / result.seconds).toFixed(0)} mutations/s (${result.ok} ok, ${result.failed} failed), ` +
         `mutation p50 ${ms(quantile(result.latencies, 0.5))} p99 ${ms(quantile(result.latencies, 0.99))}` +
         (mode === 'every event' ? `; subscribers caught up ${ms(drainMs)} after the last response` : ''),
     );
-    if (result.firstError) log(`ingest: first failure: ${result.firstError}`);
-    if (dump.firstError) log(`ingest: ${dump.errors} subscriber errors, first: ${dump.firstError}`);
+    if (result.firstError) log(`${name}: first failure: ${result.firstError}`);
+    if (dump.firstError) log(`${name}: ${dump.errors} subscriber errors, first: ${dump.firstError}`);
     await subscribers.close();
     return run;
   } finally {
@@ -957,6 +964,27 @@ function logLatencyRatio(real: LatencyResult, bare: LatencyResult): void {
   );
 }
 
+/** Ingest figures as the report shows them; mutations/s is a rate, so its real / bare is below 1 when real is slower. */
+function ingestFigures(run: IngestRun) {
+  const r = run.result;
+  return {
+    rate: r.ok / r.seconds,
+    p50: quantile(r.latencies, 0.5),
+    p99: quantile(r.latencies, 0.99),
+  };
+}
+
+function logIngestRatio(real: IngestRun, bare: IngestRun): void {
+  const r = ingestFigures(real);
+  const b = ingestFigures(bare);
+  log(
+    `ingest (${real.mode}): real / bare: mutations/s ${ratio(r.rate, b.rate)}, mutation p50 ${ratio(r.p50, b.p50)} / p99 ${ratio(r.p99, b.p99)}, ` +
+      `server CPU ${ratio(real.serverCpu, bare.serverCpu)}` +
+      (real.mode === 'every event' ? `, sent → delivered p50 ${ratio(real.deliveryP50, bare.deliveryP50)} / p99 ${ratio(real.deliveryP99, bare.deliveryP99)}` : '') +
+      (real.subscribers !== bare.subscribers ? ` (unequal: ${real.subscribers} vs ${bare.subscribers} subscribers)` : ''),
+  );
+}
+
 function verdict(met: boolean): string {
   return met ? '**met**' : '**missed**';
 }
@@ -966,7 +994,7 @@ function printReport(fanouts: FanoutResult[], lats: LatencyResult[], ingests: In
   const lines: string[] = [];
   lines.push(`Run ${new Date().toISOString()} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB, ${load()} at the end, ` +
     `Node ${process.version}, NODE_ENV=${NODE_ENV}${SERVER_FLAGS.length ? `, server flags ${SERVER_FLAGS.join(' ')}` : ''}${SYNCHRONOUS_COMMIT !== 'on' ? `, **synchronous_commit=${SYNCHRONOUS_COMMIT} (diagnostic)**` : ''}, ulimit -n ${fdLimit}, subscriber processes: ${CLIENT_PROCS}+` +
-    (BASELINE ? '; with --baseline: "bare baseline" rows are bench/live/bare-server.ts (ws + one query per notification), run just before, same parameters; "real / bare" divides each figure' : ''));
+    (BASELINE ? '; with --baseline: "bare baseline" rows are bench/live/bare-server.ts (ws + one query per notification; ingest: node:http + submitReport), run just before, same parameters; "real / bare" divides each figure' : ''));
   if (fanouts.length > 0) {
     lines.push('');
     lines.push('| subscribers | open all | commit → last subscriber, first event | following events (median / max) | commit → median subscriber | server RSS / subscriber | heap / subscriber | server CPU / event | delivered |');
@@ -1038,12 +1066,26 @@ function printReport(fanouts: FanoutResult[], lats: LatencyResult[], ingests: In
     lines.push('');
     lines.push(`| ingest, ${CONCURRENCY} concurrent mutations | subscribers | mutations/s | ok / failed | mutation p50 / p99 | server CPU | subscriber process CPU | deliveries | sent → delivered p50 / p99 | caught up after last response |`);
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const run of ingests) {
+    const row = (label: string, run: IngestRun) => {
       const r = run.result;
+      return (
+        `| ${label} | ${run.subscribers} | ${(r.ok / r.seconds).toFixed(0)} | ${r.ok} / ${r.failed} | ${ms(quantile(r.latencies, 0.5))} / ${ms(quantile(r.latencies, 0.99))} | ` +
+        `${(run.serverCpu * 100).toFixed(0)} % | ${(run.clientCpu * 100).toFixed(0)} % | ${run.delivered}/${run.expectedDeliveries}${run.errors ? `, ${run.errors} errors` : ''} | ` +
+        `${run.mode === 'every event' ? `${ms(run.deliveryP50)} / ${ms(run.deliveryP99)}` : '–'} | ${run.mode === 'every event' ? ms(run.drainMs) : '–'} |`
+      );
+    };
+    for (const run of ingests) {
+      lines.push(row(run.mode, run));
+      if (!run.baseline) continue;
+      const bare = run.baseline;
+      lines.push(row(`${bare.mode}, bare baseline`, bare));
+      const r = ingestFigures(run);
+      const b = ingestFigures(bare);
+      const every = run.mode === 'every event';
       lines.push(
-        `| ${run.mode} | ${run.subscribers} | ${(r.ok / r.seconds).toFixed(0)} | ${r.ok} / ${r.failed} | ${ms(quantile(r.latencies, 0.5))} / ${ms(quantile(r.latencies, 0.99))} | ` +
-          `${(run.serverCpu * 100).toFixed(0)} % | ${(run.clientCpu * 100).toFixed(0)} % | ${run.delivered}/${run.expectedDeliveries}${run.errors ? `, ${run.errors} errors` : ''} | ` +
-          `${run.mode === 'every event' ? `${ms(run.deliveryP50)} / ${ms(run.deliveryP99)}` : '–'} | ${run.mode === 'every event' ? ms(run.drainMs) : '–'} |`,
+        `| real / bare | – | ${ratio(r.rate, b.rate)} | – | ${ratio(r.p50, b.p50)} / ${ratio(r.p99, b.p99)} | ${ratio(run.serverCpu, bare.serverCpu)} | ` +
+          `${ratio(run.clientCpu, bare.clientCpu)} | – | ${every ? `${ratio(run.deliveryP50, bare.deliveryP50)} / ${ratio(run.deliveryP99, bare.deliveryP99)}` : '–'} | ` +
+          `${every ? ratio(run.drainMs, bare.drainMs) : '–'} |`,
       );
     }
     lines.push('');
@@ -1105,8 +1147,15 @@ async function main(): Promise<void> {
     }
   }
   if (PHASES.has('ingest')) {
-    ingests.push(await ingest(setup, 'every event'));
-    ingests.push(await ingest(setup, 'filtered out'));
+    for (const mode of ['every event', 'filtered out'] as const) {
+      const bare = BASELINE ? await ingest(setup, mode, 'bare') : undefined;
+      const real = await ingest(setup, mode, 'real');
+      if (bare) {
+        real.baseline = bare;
+        logIngestRatio(real, bare);
+      }
+      ingests.push(real);
+    }
   }
   printReport(fanouts, lats, ingests, FD_LIMIT);
   clearTimeout(watchdog);

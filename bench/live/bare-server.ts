@@ -1,35 +1,53 @@
 // Child process of bench/live.ts with --baseline: the floor the live figures are divided by, as bench/read.ts
 // divides by its raw endpoint. Not part of the service and not a GraphQL server: the least work that delivers
 // the same events to the same subscriber processes (bench/live/subscribers.ts, graphql-ws createClient,
-// unchanged), so "real / bare" is what Faultline's own path (Yoga, graphql-ws's server, the event hub,
-// execution) costs on top of reading the event and writing the sockets.
+// unchanged) and commits the same mutations, so "real / bare" is what Faultline's own path (Yoga,
+// graphql-ws's server, the event hub, execution) costs on top of the database work, reading the event and
+// writing the sockets.
 //
-// - A `ws` WebSocketServer on 127.0.0.1, a free port, path /graphql, subprotocol graphql-transport-ws, with
-//   just enough of that protocol for graphql-ws's client: connection_init → connection_ack, ping → pong,
-//   subscribe (the socket and the message id are remembered; the query and its variables are ignored, so a
-//   filter is too: only the fan-out and latency phases use this server), complete, close.
-// - postgres.js: LISTEN on the channel the real server uses and, on each notification, one query for the
-//   report_added events not yet sent, with their report's id and title. Each event's payload is serialised
-//   once with JSON.stringify; each subscriber gets `{"id":<its id>,"type":"next","payload":<payload>}`
-//   built by concatenation.
+// - A node:http server on 127.0.0.1, a free port, with a `ws` WebSocketServer on it at /graphql, as the real
+//   server is laid out (one port for both):
+//   - WebSocket, subprotocol graphql-transport-ws, with just enough of that protocol for graphql-ws's
+//     client: connection_init → connection_ack, ping → pong, subscribe (the socket and the message id are
+//     remembered; the query is ignored, and so is a filter's content: a subscription whose variables carry a
+//     `filter` is counted but sent nothing, which is what the real server sends the ingest phase's
+//     "filtered out" subscribers, who watch an incident the bench's reports do not link), complete, close.
+//   - HTTP POST /graphql, for the ingest phase: the body the bench sends (`{ query, variables: { input } }`),
+//     the query ignored, the Authorization header checked for a Bearer token's presence only (the key is not
+//     looked up), then the real `submitReport(sql, input)` from src/data/report-changes.ts — the same SQL,
+//     transaction, event append and NOTIFY as the mutation's — and a response of the shape the real server
+//     gives the bench's selection (`{"data":{"submitReport":{"__typename":"SubmitReportPayload","created":…,
+//     "report":{"id":<global id>}}}}`), built by concatenation.
+// - postgres.js: one pool of BENCH_POOL connections (default 10, as bench/live/server.ts; createSql, as the
+//   real server) for the mutations and the event reads. LISTEN on the channel the real server uses and read
+//   the events the notifications name: `writeTransaction` (src/events/log.ts) sends each write's last event
+//   id as the payload, after COMMIT, so the row is visible by then. Notifications that arrive while a read
+//   is in flight are gathered and read together in the next one: one query for those report_added events
+//   with their report's id and title. Each event's payload is serialised once with JSON.stringify; each
+//   unfiltered subscriber gets `{"id":<its id>,"type":"next","payload":<payload>}` built by concatenation.
 //
-// Event ids may not commit in id order (an event log with xact ids), so "after the last id seen" could skip
-// one that commits late: each read takes a window of 1,000 ids below the highest seen and a set of the ids
-// already sent drops the repeats. Good enough for a benchmark that commits one writer's events at a time.
+// Reading by the notified ids is exact for this benchmark, whose every write is one submitReport (one event
+// per transaction) and whose notifications are not lost; a write with several events would have only its
+// last one read, and no poll makes up for a lost NOTIFY (the real hub has both covered). It reads only new
+// rows, as the real hub does: an earlier version re-read a window of 1,000 ids below the highest sent on
+// every notification, which was cheap with one writer but cost 5-10 ms and ~1,000 rows per read under
+// ingest's 20 concurrent writers.
 //
 // Answers the same IPC as bench/live/server.ts: 'ready' once listening, 'stats', 'profile' and 'stop'. Run by
 // the parent as `node --expose-gc --import tsx`, against the database in BENCH_DB_URL.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import postgres from 'postgres';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { submitReport, type ReportSubmission } from '../../src/data/report-changes.js';
+import { createSql, type Sql } from '../../src/db/connection.js';
 import { EVENTS_CHANNEL } from '../../src/events/log.js';
 import { createProfiler } from './profiler.js';
 import type { ServerCommand, ServerReport } from './protocol.js';
 
 const url = process.env.BENCH_DB_URL;
+/** Same pool size as the real server (bench/live/server.ts). */
+const pool = Number(process.env.BENCH_POOL ?? 10);
 const PROTOCOL = 'graphql-transport-ws';
-/** Ids below the highest sent that are read again on every notification, for events committed out of id order. */
-const WINDOW = 1000;
 
 function send(message: ServerReport): void {
   process.send?.(message);
@@ -41,7 +59,9 @@ interface Subscription {
   head: string;
 }
 
+/** Every subscription (what 'stats' counts), and those without a filter: the ones events are sent to. */
 const subscriptions = new Set<Subscription>();
+const receivers = new Set<Subscription>();
 
 /** Same shapes as the real server's (base64url global id, base64url "event:<id>" cursor): similar frame sizes. */
 const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
@@ -55,7 +75,10 @@ function accept(socket: WebSocket): void {
   const own = new Map<string, Subscription>();
   socket.on('error', () => {});
   socket.on('close', () => {
-    for (const subscription of own.values()) subscriptions.delete(subscription);
+    for (const subscription of own.values()) {
+      subscriptions.delete(subscription);
+      receivers.delete(subscription);
+    }
     own.clear();
   });
   socket.on('message', (raw: RawData) => {
@@ -97,6 +120,9 @@ function accept(socket: WebSocket): void {
         const subscription: Subscription = { socket, head: `{"id":${JSON.stringify(id)},"type":"next","payload":` };
         own.set(id, subscription);
         subscriptions.add(subscription);
+        // Filters are not evaluated: a subscription with one gets nothing (see the top of this file).
+        const variables = (message.payload as { variables?: { filter?: unknown } | null } | undefined)?.variables;
+        if (variables?.filter == null) receivers.add(subscription);
         return;
       }
       case 'complete': {
@@ -104,6 +130,7 @@ function accept(socket: WebSocket): void {
         if (subscription) {
           own.delete(message.id as string);
           subscriptions.delete(subscription);
+          receivers.delete(subscription);
         }
         return;
       }
@@ -113,43 +140,85 @@ function accept(socket: WebSocket): void {
   });
 }
 
+const JSON_HEADERS = { 'content-type': 'application/graphql-response+json; charset=utf-8' };
+
+function reply(response: ServerResponse, status: number, body: string): void {
+  response.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
+  response.end(body);
+}
+
+const errorBody = (message: string) => `{"errors":[{"message":${JSON.stringify(message)}}]}`;
+
+/** POST /graphql: the ingest phase's submitReport mutation, straight to the data function (see the top of this file). */
+function handleRequest(sql: Sql, request: IncomingMessage, response: ServerResponse): void {
+  if (request.method !== 'POST' || request.url?.split('?')[0] !== '/graphql') {
+    request.resume();
+    reply(response, 404, errorBody('only POST /graphql'));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    if (!/^Bearer \S/.test(request.headers.authorization ?? '')) {
+      reply(response, 401, errorBody('an Authorization: Bearer header is required'));
+      return;
+    }
+    let input: ReportSubmission | undefined;
+    try {
+      input = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables?: { input?: ReportSubmission } }).variables?.input;
+    } catch {
+      // answered below
+    }
+    if (!input || typeof input !== 'object') {
+      reply(response, 400, errorBody('the body must be JSON with variables.input'));
+      return;
+    }
+    submitReport(sql, input).then(
+      ({ report, created }) =>
+        reply(
+          response,
+          200,
+          `{"data":{"submitReport":{"__typename":"SubmitReportPayload","created":${created},"report":{"id":"${base64url(`Report:${report.id}`)}"}}}}`,
+        ),
+      (error: unknown) => reply(response, 500, errorBody(error instanceof Error ? error.message : String(error))),
+    );
+  });
+  request.on('error', () => response.destroy());
+}
+
 async function main(): Promise<void> {
   if (!url) throw new Error('BENCH_DB_URL is not set');
-  // One connection for the reads; postgres.js holds LISTEN on a connection of its own.
-  const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'faultline-bench-live-bare' } });
+  // One pool for the mutations and the event reads, as the real server's; postgres.js holds LISTEN on a
+  // connection of its own.
+  const sql = createSql(url, { max: pool, applicationName: 'faultline-bench-live-bare' });
 
-  /** Highest report_added id seen, and every id sent within the window below it. */
+  /** Highest report_added id sent (the 'stats' position). */
   let last = '0';
-  const sent = new Set<string>();
-  const readNew = () =>
-    sql<{ id: string; report_id: string; title: string }[]>`
-      select e.id::text as id, r.id::text as report_id, r.title
-      from events e join reports r on r.id = e.entity_id
-      where e.kind = 'report_added' and e.id > ${last}::bigint - ${WINDOW}
-      order by e.id
-    `;
-  // Live only, as the real hub: whatever is in the log now counts as sent.
-  for (const row of await readNew()) {
-    sent.add(row.id);
-    last = row.id;
-  }
+  /** Event ids notified and not read yet. Live only, as the real hub: what committed before LISTEN is not sent. */
+  let pending: string[] = [];
 
   let reading: Promise<void> | undefined;
   let readAgain = false;
   let stopped = false;
   const read = async () => {
-    const rows = await readNew();
+    if (pending.length === 0) return;
+    const ids = pending;
+    pending = [];
+    const rows = await sql<{ id: string; report_id: string; title: string }[]>`
+      select e.id::text as id, r.id::text as report_id, r.title
+      from events e join reports r on r.id = e.entity_id
+      where e.kind = 'report_added' and e.id = any(${ids}::bigint[])
+      order by e.id
+    `;
     // Frames of one read go to each socket in one write, as the real server does (src/websocket.ts corks each
     // socket for a turn of the event loop): the floor should not pay a system call per frame the real one saves.
     const corked = new Set<{ cork(): void; uncork(): void }>();
     for (const row of rows) {
-      if (sent.has(row.id)) continue;
-      sent.add(row.id);
       if (BigInt(row.id) > BigInt(last)) last = row.id;
       const payload = JSON.stringify({
         data: { reportAdded: { cursor: base64url(`event:${row.id}`), report: { id: base64url(`Report:${row.report_id}`), title: row.title } } },
       });
-      for (const subscription of subscriptions) {
+      for (const subscription of receivers) {
         if (subscription.socket.readyState !== 1) continue;
         const tcp = (subscription.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
         if (tcp && !corked.has(tcp)) {
@@ -160,10 +229,6 @@ async function main(): Promise<void> {
       }
     }
     for (const tcp of corked) tcp.uncork();
-    if (sent.size > 4 * WINDOW) {
-      const floor = BigInt(last) - BigInt(WINDOW);
-      for (const id of sent) if (BigInt(id) <= floor) sent.delete(id);
-    }
   };
   const schedule = () => {
     if (stopped) return;
@@ -181,27 +246,38 @@ async function main(): Promise<void> {
         }
       });
   };
-  await sql.listen(EVENTS_CHANNEL, schedule, schedule);
+  const notified = (payload: string) => {
+    // Empty for a write that appended nothing or rolled back.
+    if (/^[0-9]+$/.test(payload)) pending.push(payload);
+    schedule();
+  };
+  await sql.listen(EVENTS_CHANNEL, notified);
 
+  // As the real server: one node:http server, the WebSocket server on its upgrade requests.
+  const httpServer = createServer((request, response) => handleRequest(sql, request, response));
   const wss = new WebSocketServer({
-    host: '127.0.0.1',
-    port: 0,
+    server: httpServer,
     path: '/graphql',
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
-  await new Promise<void>((resolve, reject) => {
-    wss.once('listening', resolve);
-    wss.once('error', reject);
-  });
   wss.on('error', () => {});
   wss.on('connection', accept);
-  const serverUrl = `http://127.0.0.1:${(wss.address() as AddressInfo).port}/graphql`;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(0, '127.0.0.1', () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const serverUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
 
   const stop = async (code: number) => {
     if (stopped) return;
     stopped = true;
     for (const client of wss.clients) client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
+    httpServer.closeAllConnections();
+    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await reading?.catch(() => {});
     await sql.end({ timeout: 2 }).catch(() => {});
     send({ type: 'stopped' });
