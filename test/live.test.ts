@@ -120,6 +120,28 @@ describe('reportAdded', () => {
     await client.dispose();
   });
 
+  it('reads the record of an event only when some subscriber takes it', async () => {
+    const client = wsClient(server.url);
+    const registered = server.events.registrations;
+    const spanish = collect(client, REPORT_ADDED, { filter: { language: 'es' } });
+    await waitFor(() => server.events.registrations > registered);
+    const readsOfReports = () => server.statements.filter((statement) => /from reports r where r\.id = any/.test(statement)).length;
+    /** Writes on the test's own pool, so the server's pool sends only what its hub reads; waits for the hub. */
+    const write = async (language: string) => {
+      const { report } = await submitReport(db.sql, { url: nextUrl(), title: language, publisher: 'p', language });
+      const [event] = await db.sql<{ id: string }[]>`select id::text as id from events where kind = 'report_added' and entity_id = ${report.id}`;
+      await waitFor(() => server.events.position === event!.id);
+    };
+    server.statements.length = 0;
+    await write('en');
+    expect(readsOfReports()).toBe(0);
+    await write('es');
+    expect(readsOfReports()).toBe(1);
+    expect(urlsOf(await spanish.until(1))).toHaveLength(1);
+    spanish.dispose();
+    await client.dispose();
+  });
+
   it('does not announce a report submitted twice', async () => {
     const url = await submit(server);
     const before = await db.sql<{ n: number }[]>`select count(*)::int as n from events where kind = 'report_added'`;

@@ -172,12 +172,21 @@ export class EventHub {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const events = await loadEventEntities(this.sql, await readSettledEvents(this.sql, this.last, BATCH));
-      for (const loaded of events) {
+      const rows = await readSettledEvents(this.sql, this.last, BATCH);
+      // Only events some subscriber may take cost a read of their record: with every subscriber filtering
+      // an event out, it is passed over. A subscriber that arrives during the read is still served below.
+      const loaded = new Map((await loadEventEntities(this.sql, rows.filter((row) => this.wanted(row)))).map((event) => [event.id, event]));
+      for (const row of rows) {
+        let record = loaded.get(row.id);
+        if (!record && this.wanted(row)) [record] = await loadEventEntities(this.sql, [row]);
+        if (!record) {
+          this.last = positionOf(row);
+          continue;
+        }
         // One object per event for every subscriber: its cursor is encoded once, and the server can recognise
         // the same event across subscriptions (it shares their execution results, see
         // src/graphql/shared-subscriptions.ts).
-        const event = delivered(loaded);
+        const event = delivered(record);
         this.last = event.position;
         for (const subscriber of this.subscribers) {
           if (!subscriber.kinds.includes(event.kind)) continue;
@@ -186,8 +195,16 @@ export class EventHub {
           else subscriber.fail(subscriberTooSlow(this.maxQueuedEvents));
         }
       }
-      if (events.length < BATCH) return;
+      if (rows.length < BATCH) return;
     }
+  }
+
+  /** Whether any subscriber may take this event: one that matches it, or one still replaying (it buffers all). */
+  private wanted(row: EventRow): boolean {
+    for (const subscriber of this.subscribers) {
+      if (subscriber.kinds.includes(row.kind) && (subscriber.buffer !== undefined || subscriber.matches(row))) return true;
+    }
+    return false;
   }
 
   private deliver(subscriber: Subscriber, event: DeliveredEvent): void {
