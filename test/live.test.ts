@@ -190,6 +190,31 @@ describe('reportAdded', () => {
   });
 });
 
+describe('an unexpected error in a live event', () => {
+  it('reaches a graphql-ws subscriber masked, with a request id the log carries too', async () => {
+    const client = wsClient(server.url);
+    const registered = server.events.registrations;
+    const subscription = collect(client, REPORT_ADDED);
+    await waitFor(() => server.events.registrations > registered);
+    // The report itself loads, its incidents cannot: the nested field fails the way a database fault would.
+    await db.sql`alter table incident_reports rename to incident_reports_away`;
+    try {
+      await submit(server);
+      const [result] = await subscription.until(1);
+      const error = result!.errors?.[0];
+      const match = /^Internal server error \(request id ([A-Za-z0-9._-]+)\)$/.exec(error?.message ?? '');
+      expect(match, `unmasked: ${error?.message}`).not.toBeNull();
+      expect(error?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(JSON.stringify(result)).not.toMatch(/incident_reports/);
+      expect(server.logs.some((line) => line.includes(match![1]!) && line.includes('incident_reports'))).toBe(true);
+    } finally {
+      await db.sql`alter table incident_reports_away rename to incident_reports`;
+    }
+    subscription.dispose();
+    await client.dispose();
+  });
+});
+
 describe('across processes and failures', () => {
   it('delivers a mutation sent to one instance to a subscriber of another', async () => {
     const other = await startTestServer(db.url);
