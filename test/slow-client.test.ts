@@ -81,8 +81,9 @@ describe('a client that stops reading', () => {
     // Stop reading: the kernel's buffers fill, then the server's socket, then the hub's queue.
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
     const titles = await submitUntilEnded('ws');
-    // Ended server-side while the client was not reading: its backlog is no longer held.
+    // Ended server-side while the client was not reading: its backlog is no longer held, and the log says so.
     expect(server.events.subscriberCount).toBe(0);
+    expect(server.logs.some((line) => line.includes('fell too far behind'))).toBe(true);
 
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.resume();
     await waitFor(() => closed !== undefined);

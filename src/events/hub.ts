@@ -192,7 +192,7 @@ export class EventHub {
           if (!subscriber.kinds.includes(event.kind)) continue;
           if (!subscriber.buffer) this.deliver(subscriber, event);
           else if (subscriber.buffer.length < this.maxQueuedEvents) subscriber.buffer.push(event);
-          else subscriber.fail(subscriberTooSlow(this.maxQueuedEvents));
+          else this.endTooSlow(subscriber.fail);
         }
       }
       if (rows.length < BATCH) return;
@@ -205,6 +205,12 @@ export class EventHub {
       if (subscriber.kinds.includes(row.kind) && (subscriber.buffer !== undefined || subscriber.matches(row))) return true;
     }
     return false;
+  }
+
+  /** Ends a subscription whose client fell too far behind, and says so in the log (operators see who lags). */
+  private endTooSlow(fail: (error: Error) => void): void {
+    this.logger.warn('ending a subscription whose client fell too far behind', { queued: this.maxQueuedEvents });
+    fail(subscriberTooSlow(this.maxQueuedEvents));
   }
 
   private deliver(subscriber: Subscriber, event: DeliveredEvent): void {
@@ -232,7 +238,11 @@ export class EventHub {
       after = found;
     }
 
-    const stream = new EventStream(() => this.subscribers.delete(subscriber), this.maxQueuedEvents);
+    const stream = new EventStream(
+      () => this.subscribers.delete(subscriber),
+      this.maxQueuedEvents,
+      (fail) => this.endTooSlow(fail),
+    );
     const subscriber: Subscriber = {
       kinds: options.kinds,
       matches: options.matches,
@@ -302,12 +312,14 @@ class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   constructor(
     private readonly onClose: () => void,
     private readonly maxQueued: number,
+    /** Called once the queue is full; ends the stream with the error it is given. */
+    private readonly onOverflow: (fail: (error: Error) => void) => void,
   ) {}
 
   push(event: DeliveredEvent): void {
     if (this.closed) return;
     if (this.queue.length >= this.maxQueued) {
-      this.fail(subscriberTooSlow(this.maxQueued));
+      this.onOverflow((error) => this.fail(error));
       return;
     }
     if (this.waiting) {
