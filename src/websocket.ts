@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocket, type WebSocketServer } from 'ws';
-import { SUBSCRIBER_TOO_SLOW } from './events/hub.js';
+import { SUBSCRIBER_TOO_SLOW } from './events/stream.js';
 import type { SharedSubscription } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
 

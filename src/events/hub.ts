@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import type { Sql } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { loadEventEntities, type LoadedEvent } from './entities.js';
+import { EventStream, subscriberTooSlow } from './stream.js';
 import {
   EVENTS_CHANNEL,
   LOG_START,
@@ -42,17 +43,6 @@ export function decodeEventCursor(cursor: string): string {
   if (!match) throw badCursor('after is not a subscription cursor: pass the `cursor` of an event you received');
   return match[1]!;
 }
-
-/** The error that ends a subscription whose client fell too far behind. */
-export function subscriberTooSlow(limit: number): GraphQLError {
-  return new GraphQLError(
-    `This subscription fell more than ${limit} events behind its client and was ended; resubscribe with the cursor of the last event you received`,
-    { extensions: { code: SUBSCRIBER_TOO_SLOW } },
-  );
-}
-
-/** The error code of `subscriberTooSlow`. */
-export const SUBSCRIBER_TOO_SLOW = 'SUBSCRIBER_TOO_SLOW';
 
 function delivered(event: LoadedEvent): DeliveredEvent {
   return { ...event, cursor: encodeEventCursor(event.id), position: positionOf(event) };
@@ -294,104 +284,5 @@ export class EventHub {
       this.logger.warn('replaying the event log failed', { error: String(error) });
       stream.fail(new GraphQLError('Replaying missed events failed; resubscribe with your last cursor'));
     }
-  }
-}
-
-/**
- * The async iterator a subscription returns. Unlike an async generator, `return()` takes effect at once even
- * while waiting for the next event, so a client that leaves is forgotten immediately.
- */
-class EventStream implements AsyncIterableIterator<DeliveredEvent> {
-  private readonly queue: DeliveredEvent[] = [];
-  private waiting: ((result: IteratorResult<DeliveredEvent>) => void) | undefined;
-  private failed: ((error: Error) => void) | undefined;
-  private error: Error | undefined;
-  private drainWaiters: Array<{ below: number; resolve: () => void }> = [];
-  closed = false;
-
-  constructor(
-    private readonly onClose: () => void,
-    private readonly maxQueued: number,
-    /** Called once the queue is full; ends the stream with the error it is given. */
-    private readonly onOverflow: (fail: (error: Error) => void) => void,
-  ) {}
-
-  push(event: DeliveredEvent): void {
-    if (this.closed) return;
-    if (this.queue.length >= this.maxQueued) {
-      this.onOverflow((error) => this.fail(error));
-      return;
-    }
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      this.failed = undefined;
-      resolve({ value: event, done: false });
-    } else {
-      this.queue.push(event);
-    }
-  }
-
-  fail(error: Error): void {
-    if (this.closed) return;
-    if (this.failed) {
-      const reject = this.failed;
-      this.waiting = undefined;
-      this.failed = undefined;
-      reject(error);
-    } else {
-      this.error = error;
-    }
-    this.close();
-  }
-
-  /** Resolves once fewer than `below` events wait in the queue. */
-  drained(below: number): Promise<void> {
-    if (this.queue.length < below || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push({ below, resolve }));
-  }
-
-  next(): Promise<IteratorResult<DeliveredEvent>> {
-    const event = this.queue.shift();
-    if (this.drainWaiters.length > 0) {
-      this.drainWaiters = this.drainWaiters.filter((waiter) => (this.queue.length < waiter.below ? (waiter.resolve(), false) : true));
-    }
-    if (event) return Promise.resolve({ value: event, done: false });
-    if (this.error) {
-      const error = this.error;
-      this.error = undefined;
-      return Promise.reject(error);
-    }
-    if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiting = resolve;
-      this.failed = reject;
-    });
-  }
-
-  return(): Promise<IteratorResult<DeliveredEvent>> {
-    this.close();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(error?: unknown): Promise<IteratorResult<DeliveredEvent>> {
-    this.close();
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<DeliveredEvent> {
-    return this;
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.queue.length = 0;
-    for (const waiter of this.drainWaiters) waiter.resolve();
-    this.drainWaiters = [];
-    this.waiting?.({ value: undefined, done: true });
-    this.waiting = undefined;
-    this.failed = undefined;
-    this.onClose();
   }
 }
