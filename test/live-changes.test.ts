@@ -1,23 +1,26 @@
 // The two other subscriptions end to end, over real sockets: incidentChanged (created, updated, merged; filters
 // on severity, country and kind of change) and policyPositionRecorded (filters on topic, actor and stance),
-// each with nested fields resolved and with `after` resuming exactly where a client left off.
+// each with nested fields resolved and with `after` resuming exactly where a client left off; and the
+// reportAdded filters that test/live.test.ts does not cover (incident, actor, AI system, country).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
 import { collect, sseSubscribe, wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { createActor, createReport, dataOf, globalId } from './helpers/factories.js';
+import { createActor, createAiSystem, createReport, dataOf, globalId } from './helpers/factories.js';
 import { graphql, startTestServer, type TestServer } from './helpers/server.js';
 
 let db: TestDatabase;
 let server: TestServer;
 let editorKey: string;
-const fixture = { actor: '', otherActor: '', report: '', topic: '', otherTopic: '' };
+const fixture = { actor: '', otherActor: '', system: '', report: '', topic: '', otherTopic: '' };
 
 beforeAll(async () => {
   db = await createTestDatabase();
   editorKey = (await issueKey(db.sql, 'live changes tests', 'editor')).key;
   fixture.actor = globalId('Actor', (await createActor(db.sql, { kind: 'government', name: 'Ministry of Tests', country: 'MX' })).id);
-  fixture.otherActor = globalId('Actor', (await createActor(db.sql, { kind: 'ai_developer', name: 'Other Actor' })).id);
+  const developer = await createActor(db.sql, { kind: 'ai_developer', name: 'Other Actor' });
+  fixture.otherActor = globalId('Actor', developer.id);
+  fixture.system = globalId('AiSystem', (await createAiSystem(db.sql, { developerId: developer.id })).id);
   fixture.report = globalId('Report', (await createReport(db.sql)).id);
   const topics = await db.sql<{ id: string }[]>`
     insert into policy_topics (slug, name) values ('live-topic', 'Live topic'), ('other-live-topic', 'Other live topic') returning id
@@ -219,6 +222,44 @@ describe('policyPositionRecorded', () => {
     const resumed = await subscribed(client, POSITION_RECORDED, { after: events[1]!.cursor, filter: { topic: fixture.topic } });
     expect(summaries(await resumed.until(2))).toEqual(['Changes its mind', 'Sentinel']);
     for (const subscription of [all, onTopic, supportive, otherActor, resumed]) subscription.dispose();
+    await client.dispose();
+  });
+});
+
+const SUBMIT = `mutation ($input: SubmitReportInput!) {
+  submitReport(input: $input) { __typename ... on SubmitReportPayload { created report { id } } }
+}`;
+const REPORT_ADDED = `subscription ($filter: ReportAddedFilter) { reportAdded(filter: $filter) { report { title } } }`;
+
+describe('reportAdded filters', () => {
+  it('match on the incident, its actors, its AI systems and its countries', async () => {
+    const incident = await mutate<IncidentShape>(CREATE, {
+      input: {
+        title: 'Linked incident',
+        countries: ['BR'],
+        actors: [{ actor: fixture.otherActor, role: 'ATTACKER' }],
+        aiSystems: [{ aiSystem: fixture.system, role: 'PRIMARY_TOOL' }],
+      },
+    });
+    const client = wsClient(server.url);
+    const filters = [{ incident: incident.id }, { actor: fixture.otherActor }, { aiSystem: fixture.system }, { country: 'BR' }];
+    const subscriptions = [];
+    for (const filter of filters) subscriptions.push(await subscribed(client, REPORT_ADDED, { filter }));
+    let n = 0;
+    const submit = (title: string, incidentIds?: string[]) =>
+      mutate(SUBMIT, { input: { url: `https://filters.example.org/${++n}`, title, publisher: 'Example', incidentIds } });
+
+    await submit('Unlinked');
+    await submit('Linked', [incident.id]);
+    const other = await mutate<IncidentShape>(CREATE, { input: { title: 'Unrelated incident', countries: ['AR'] } });
+    await submit('Linked elsewhere', [other.id]);
+    await submit('Sentinel', [incident.id]);
+
+    for (const [index, subscription] of subscriptions.entries()) {
+      const titles = (await subscription.until(2)).map((result) => (result.data as { reportAdded: { report: { title: string } } }).reportAdded.report.title);
+      expect(titles, JSON.stringify(filters[index])).toEqual(['Linked', 'Sentinel']);
+      subscription.dispose();
+    }
     await client.dispose();
   });
 });
