@@ -1,5 +1,5 @@
 // The two other subscriptions end to end, over real sockets: incidentChanged (created, updated, merged; filters
-// on severity, country and kind of change) and policyPositionRecorded (filters on topic, actor and stance),
+// on severity, country, actor, AI system and kind of change) and policyPositionRecorded (filters on topic, actor and stance),
 // each with nested fields resolved and with `after` resuming exactly where a client left off; and the
 // reportAdded filters that test/live.test.ts does not cover (incident, actor, AI system, country).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,8 @@ describe('incidentChanged', () => {
     const all = await subscribed(client, INCIDENT_CHANGED);
     const severeCreatesAndUpdates = await subscribed(client, INCIDENT_CHANGED, { filter: { severityAtLeast: 'HIGH', changes: ['CREATED', 'UPDATED'] } });
     const mexico = await subscribed(client, INCIDENT_CHANGED, { filter: { country: 'MX' } });
+    const ofActor = await subscribed(client, INCIDENT_CHANGED, { filter: { actor: fixture.actor } });
+    const ofSystem = await subscribed(client, INCIDENT_CHANGED, { filter: { aiSystem: fixture.system } });
 
     const minor = await mutate<IncidentShape>(CREATE, { input: { title: 'Minor', severity: 'LOW', countries: ['US'] } });
     const major = await mutate<IncidentShape>(CREATE, {
@@ -106,11 +108,21 @@ describe('incidentChanged', () => {
     await mutate<IncidentShape>(MERGE, { sourceId: minor.id, targetId: major.id });
     // Every filter takes this one; each subscriber's events arrive in order, so once it has arrived, anything
     // a filter let through wrongly would have arrived before it.
-    await mutate<IncidentShape>(CREATE, { input: { title: 'Sentinel', severity: 'CRITICAL', countries: ['MX'] } });
+    await mutate<IncidentShape>(CREATE, {
+      input: {
+        title: 'Sentinel',
+        severity: 'CRITICAL',
+        countries: ['MX'],
+        actors: [{ actor: fixture.actor, role: 'VICTIM' }],
+        aiSystems: [{ aiSystem: fixture.system, role: 'PRIMARY_TOOL' }],
+      },
+    });
 
     expect(summary(await all.until(5))).toEqual(['CREATED Minor', 'CREATED Major', 'UPDATED Minor', 'MERGED Major', 'CREATED Sentinel']);
     expect(summary(await severeCreatesAndUpdates.until(3))).toEqual(['CREATED Major', 'UPDATED Minor', 'CREATED Sentinel']);
     expect(summary(await mexico.until(3))).toEqual(['CREATED Major', 'MERGED Major', 'CREATED Sentinel']);
+    expect(summary(await ofActor.until(3))).toEqual(['CREATED Major', 'MERGED Major', 'CREATED Sentinel']);
+    expect(summary(await ofSystem.until(1))).toEqual(['CREATED Sentinel']);
 
     const created = changesOf(await all.until(5))[1]!;
     expect(created.incident).toMatchObject({ id: major.id, severity: 'CRITICAL', countries: ['MX'] });
@@ -118,6 +130,8 @@ describe('incidentChanged', () => {
     all.dispose();
     severeCreatesAndUpdates.dispose();
     mexico.dispose();
+    ofActor.dispose();
+    ofSystem.dispose();
     await client.dispose();
   });
 
