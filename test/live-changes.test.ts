@@ -277,3 +277,20 @@ describe('reportAdded filters', () => {
     await client.dispose();
   });
 });
+
+describe('a cursor older than the log', () => {
+  it('is refused as expired, not silently resumed from a gap', async () => {
+    // Two events of its own, so the test stands alone.
+    const writes = [1, 2].map((i) => mutate(SUBMIT, { input: { url: `https://expired.example.org/${i}`, title: 'Old', publisher: 'Example' } }));
+    await Promise.all(writes);
+    const [oldest] = await db.sql<{ id: string }[]>`select min(id)::text as id from events`;
+    const cursor = Buffer.from(`event:${oldest!.id}`).toString('base64url');
+    // What an operator's clean-up of old events would leave: the cursor's event and the next one are gone.
+    await db.sql`delete from events where id <= ${oldest!.id}::bigint + 1`;
+    const client = wsClient(server.url);
+    const resumed = collect(client, 'subscription ($after: String) { reportAdded(after: $after) { cursor } }', { after: cursor });
+    const [result] = await resumed.until(1);
+    expect(result!.errors?.[0]).toMatchObject({ message: expect.stringContaining('has expired'), extensions: { code: 'BAD_USER_INPUT' } });
+    await client.dispose();
+  });
+});

@@ -212,13 +212,18 @@ export async function settledEnd(sql: Queryable): Promise<EventPosition> {
 }
 
 /**
- * The position of the event with this id, or why there is none: 'expired' when it is older than the oldest
- * event kept, 'unknown' otherwise (never written, or written by a transaction that rolled back).
+ * The position of the event with this id, or why there is none: 'expired' when the id was issued and is older
+ * than every event kept (the log was pruned past it, possibly to nothing), 'unknown' otherwise (never issued,
+ * or its transaction rolled back).
  */
 export async function eventPosition(sql: Queryable, id: string): Promise<EventPosition | 'expired' | 'unknown'> {
-  const [row] = await sql<{ xact_id: string | null; oldest: string | null }[]>`
-    select (select xact_id::text from events where id = ${id}) as xact_id, (select min(id)::text from events) as oldest
+  const [row] = await sql<{ xact_id: string | null; oldest: string | null; issued: string }[]>`
+    select (select xact_id::text from events where id = ${id}) as xact_id,
+           (select min(id)::text from events) as oldest,
+           (select case when is_called then last_value else 0 end::text from events_id_seq) as issued
   `;
   if (row?.xact_id) return { xact: BigInt(row.xact_id), id: BigInt(id) };
-  return row?.oldest != null && BigInt(id) < BigInt(row.oldest) ? 'expired' : 'unknown';
+  const wanted = BigInt(id);
+  const olderThanKept = row?.oldest == null || wanted < BigInt(row.oldest);
+  return row && wanted <= BigInt(row.issued) && olderThanKept ? 'expired' : 'unknown';
 }
