@@ -8,6 +8,7 @@ import type { GraphQLError } from 'graphql';
 import { hasRole } from '../auth/viewer.js';
 import type { GraphQLContext } from './context.js';
 import { badInput, decodeGlobalId, encodeGlobalId, forbidden } from './errors.js';
+import './sync-global-id.js';
 
 type Measure = 'depth' | 'breadth' | 'complexity';
 
