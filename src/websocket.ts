@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocket, type WebSocketServer } from 'ws';
-import { SUBSCRIBER_TOO_SLOW } from './events/stream.js';
+import { EventStream, SUBSCRIBER_TOO_SLOW, type StreamSink } from './events/stream.js';
 import type { SharedSubscription } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
 
@@ -114,28 +114,17 @@ function writable(socket: WebSocket): Promise<void> {
  */
 export function directSubscription(started: SharedSubscription, socket: WebSocket, id: string): AsyncIterableIterator<ExecutionResult> {
   const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const send = (result: ExecutionResult) => sendFrame(socket, `${head}${payloadJson(result)}}`);
   const { source } = started;
+  const ended = (error: unknown): IteratorResult<ExecutionResult> => {
+    if (error instanceof GraphQLError && error.extensions.code === SUBSCRIBER_TOO_SLOW) {
+      socket.close(TOO_SLOW_CLOSE_CODE, 'Client reads too slowly: reconnect and resume from your last cursor');
+      return { value: undefined, done: true };
+    }
+    throw started.streamError(error);
+  };
   const iterator: AsyncIterableIterator<ExecutionResult> = {
-    next: async () => {
-      for (;;) {
-        // Backpressure: while the client is behind, stop taking events; they wait in the subscription's
-        // queue, which the hub bounds.
-        if (socket.bufferedAmount > HIGH_WATER_BYTES) await writable(socket);
-        let step: IteratorResult<unknown>;
-        try {
-          step = await source.next();
-        } catch (error) {
-          if (error instanceof GraphQLError && error.extensions.code === SUBSCRIBER_TOO_SLOW) {
-            socket.close(TOO_SLOW_CLOSE_CODE, 'Client reads too slowly: reconnect and resume from your last cursor');
-            return { value: undefined, done: true };
-          }
-          throw started.streamError(error);
-        }
-        if (step.done) return { value: undefined, done: true };
-        const result = started.resultFor(step.value);
-        sendFrame(socket, `${head}${payloadJson(result instanceof Promise ? await result : result)}}`);
-      }
-    },
+    next: source instanceof EventStream ? () => pushed(source) : pulled,
     return: async () => {
       await source.return?.();
       return { value: undefined, done: true };
@@ -143,6 +132,73 @@ export function directSubscription(started: SharedSubscription, socket: WebSocke
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
+
+  // The hub's streams push: each event is sent as it is fanned out, with no promise in between unless its
+  // result is still being computed (then later events wait behind it, to keep the order).
+  function pushed(stream: EventStream): Promise<IteratorResult<ExecutionResult>> {
+    return new Promise((resolve, reject) => {
+      let tail: Promise<void> | undefined;
+      let waiting = 0;
+      const sink: StreamSink = {
+        event: (event) => {
+          const result = started.resultFor(event);
+          if (tail === undefined && !(result instanceof Promise)) {
+            send(result);
+            backpressure();
+            return;
+          }
+          waiting += 1;
+          tail = (tail ?? Promise.resolve())
+            .then(() => result)
+            .then((value) => {
+              send(value);
+              backpressure();
+            })
+            .finally(() => {
+              waiting -= 1;
+              if (waiting === 0) tail = undefined;
+            });
+        },
+        end: (error) => {
+          void (tail ?? Promise.resolve()).then(() => {
+            try {
+              resolve(error ? ended(error) : { value: undefined, done: true });
+            } catch (failure) {
+              reject(failure);
+            }
+          });
+        },
+      };
+      // While the client is behind, stop taking events; they wait in the stream's queue, which the hub bounds.
+      let paused = false;
+      const backpressure = () => {
+        if (paused || socket.bufferedAmount <= HIGH_WATER_BYTES) return;
+        paused = true;
+        stream.detach();
+        void writable(socket).then(() => {
+          paused = false;
+          stream.attach(sink);
+        });
+      };
+      stream.attach(sink);
+    });
+  }
+
+  // Any other source is pulled, one event at a time.
+  async function pulled(): Promise<IteratorResult<ExecutionResult>> {
+    for (;;) {
+      if (socket.bufferedAmount > HIGH_WATER_BYTES) await writable(socket);
+      let step: IteratorResult<unknown>;
+      try {
+        step = await source.next();
+      } catch (error) {
+        return ended(error);
+      }
+      if (step.done) return { value: undefined, done: true };
+      const result = started.resultFor(step.value);
+      send(result instanceof Promise ? await result : result);
+    }
+  }
 }
 
 /**

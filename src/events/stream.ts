@@ -19,8 +19,16 @@ export const SUBSCRIBER_TOO_SLOW = 'SUBSCRIBER_TOO_SLOW';
  * The async iterator a subscription returns. Unlike an async generator, `return()` takes effect at once even
  * while waiting for the next event, so a client that leaves is forgotten immediately.
  */
+/** A consumer that takes events as they come, without a promise per event (see `EventStream.attach`). */
+export interface StreamSink {
+  event(event: DeliveredEvent): void;
+  /** The stream ended, with the error it failed with if it did. */
+  end(error?: Error): void;
+}
+
 export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   private readonly queue: DeliveredEvent[] = [];
+  private sink: StreamSink | undefined;
   private waiting: ((result: IteratorResult<DeliveredEvent>) => void) | undefined;
   private failed: ((error: Error) => void) | undefined;
   private error: Error | undefined;
@@ -36,6 +44,10 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
 
   push(event: DeliveredEvent): void {
     if (this.closed) return;
+    if (this.sink) {
+      this.sink.event(event);
+      return;
+    }
     if (this.queue.length >= this.maxQueued) {
       this.onOverflow((error) => this.fail(error));
       return;
@@ -52,6 +64,13 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
 
   fail(error: Error): void {
     if (this.closed) return;
+    if (this.sink) {
+      const sink = this.sink;
+      this.sink = undefined;
+      this.close();
+      sink.end(error);
+      return;
+    }
     if (this.failed) {
       const reject = this.failed;
       this.waiting = undefined;
@@ -63,6 +82,28 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     this.close();
   }
 
+  /**
+   * Hands events to `sink` as they are pushed instead of queueing them for `next()`, after the ones already
+   * queued, in order. The sink may `detach()` at any point (its client is behind); events then queue again,
+   * under the same bound, until it attaches once more.
+   */
+  attach(sink: StreamSink): void {
+    if (this.closed) {
+      const error = this.error;
+      this.error = undefined;
+      sink.end(error);
+      return;
+    }
+    this.sink = sink;
+    while (this.sink === sink && this.queue.length > 0) sink.event(this.queue.shift()!);
+    this.releaseDrainWaiters();
+  }
+
+  /** Stops handing events to the sink; they queue until it attaches again. */
+  detach(): void {
+    this.sink = undefined;
+  }
+
   /** Resolves once fewer than `below` events wait in the queue. */
   drained(below: number): Promise<void> {
     if (this.queue.length < below || this.closed) return Promise.resolve();
@@ -71,9 +112,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
 
   next(): Promise<IteratorResult<DeliveredEvent>> {
     const event = this.queue.shift();
-    if (this.drainWaiters.length > 0) {
-      this.drainWaiters = this.drainWaiters.filter((waiter) => (this.queue.length < waiter.below ? (waiter.resolve(), false) : true));
-    }
+    this.releaseDrainWaiters();
     if (event) return Promise.resolve({ value: event, done: false });
     if (this.error) {
       const error = this.error;
@@ -101,9 +140,16 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     return this;
   }
 
+  private releaseDrainWaiters(): void {
+    if (this.drainWaiters.length === 0) return;
+    this.drainWaiters = this.drainWaiters.filter((waiter) => (this.queue.length < waiter.below ? (waiter.resolve(), false) : true));
+  }
+
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    const sink = this.sink;
+    this.sink = undefined;
     this.queue.length = 0;
     for (const waiter of this.drainWaiters) waiter.resolve();
     this.drainWaiters = [];
@@ -111,5 +157,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     this.waiting = undefined;
     this.failed = undefined;
     this.onClose();
+    // A failure tells its sink itself (see fail): here the stream ends without an error.
+    sink?.end();
   }
 }
