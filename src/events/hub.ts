@@ -164,11 +164,13 @@ export class EventHub {
     for (;;) {
       const rows = await readSettledEvents(this.sql, this.last, BATCH);
       // Only events some subscriber may take cost a read of their record: with every subscriber filtering
-      // an event out, it is passed over. A subscriber that arrives during the read is still served below.
+      // an event out, it is passed over. Only a subscriber that arrives during the read can change that, and
+      // it is still served below.
+      const registrations = this.registered;
       const loaded = new Map((await loadEventEntities(this.sql, rows.filter((row) => this.wanted(row)))).map((event) => [event.id, event]));
       for (const row of rows) {
         let record = loaded.get(row.id);
-        if (!record && this.wanted(row)) [record] = await loadEventEntities(this.sql, [row]);
+        if (!record && this.registered !== registrations && this.wanted(row)) [record] = await loadEventEntities(this.sql, [row]);
         if (!record) {
           this.last = positionOf(row);
           continue;
