@@ -335,6 +335,30 @@ describe('event log ordering', () => {
     }
   });
 
+  it('is not held back by writers of another database on the same server', async () => {
+    const other = await createTestDatabase();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    // A registered writer of another Faultline database, open with an xid for as long as the test needs.
+    const elsewhere = writeTransaction(other.sql, async (tx) => {
+      await appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} });
+      holding();
+      await gate;
+    });
+    try {
+      await held;
+      const start = await settledEnd(db.sql);
+      const id = await writeTransaction(db.sql, (tx) => appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} }));
+      expect((await readSettledEvents(db.sql, start, 10)).map((row) => row.id)).toEqual([id]);
+    } finally {
+      release();
+      await elsewhere;
+      await other.drop();
+    }
+  });
+
   it('never lets a reader skip an event under concurrent writers that commit out of id order', async () => {
     const start = await settledEnd(db.sql);
     const seen: string[] = [];

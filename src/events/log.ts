@@ -167,13 +167,16 @@ export async function appendEvent(
 export async function safeHorizon(sql: Queryable): Promise<bigint> {
   const [row] = await sql<{ horizon: string }[]>`
     with snapshot as (select pg_current_snapshot() as s),
-    locks as materialized (select pid, locktype, classid, objid, objsubid, mode, granted, transactionid from pg_locks),
+    locks as materialized (select pid, locktype, database, classid, objid, objsubid, mode, granted, transactionid from pg_locks),
     writer_xids as (
       select own.transactionid::text::bigint as xid32
       from locks writer
       join locks own on own.pid = writer.pid and own.locktype = 'transactionid' and own.mode = 'ExclusiveLock' and own.granted
       where writer.locktype = 'advisory' and writer.classid = ${WRITER_LOCK_CLASS}
         and writer.objid = ${WRITER_LOCK_OBJECT} and writer.objsubid = 2
+        -- Advisory locks belong to a database; pg_locks shows the whole cluster's. Writers of other
+        -- databases (another Faultline on the same server) append to other logs and must not hold this back.
+        and writer.database = (select oid from pg_database where datname = current_database())
     )
     select least(
       pg_snapshot_xmax(s),
