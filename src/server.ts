@@ -15,9 +15,10 @@ import { hasRole, type Viewer } from './auth/viewer.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/index.js';
 import type { EventHub } from './events/hub.js';
+import { EventStream } from './events/stream.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/index.js';
-import { subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
+import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
 import { directSubscription, serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
 
@@ -169,7 +170,10 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       subscribe: async (args) => {
         const { socket, id } = args.rootValue as WebSocketRoot;
         const started = await subscribeShared(args, maskResult);
-        return 'source' in started ? directSubscription(started, socket, id) : started;
+        if (!('source' in started)) return started;
+        // The hub's streams push straight to the socket; any other source (none today) is pulled through
+        // graphql-ws's own per-message path.
+        return started.source instanceof EventStream ? directSubscription(started, started.source, socket, id) : resultsOf(started);
       },
       onSubscribe: async (ctx, id, params) => {
         const { schema: enveloped, execute, contextFactory, parse, validate } = yoga.getEnveloped({

@@ -8,6 +8,8 @@
 // - Sending does not wait for the kernel to take the previous frame, and frames for one socket within one
 //   turn of the event loop go out in one write (the socket is corked until the turn ends). A subscriber
 //   with several events queued gets them in one system call instead of one each.
+// - Events are pushed: the hub hands each one to the subscription, which sends it at once (see
+//   `directSubscription`); no promise per event and subscriber.
 // - Backpressure is explicit: a subscription stops taking events while its socket has more than
 //   HIGH_WATER_BYTES unsent, and its events wait in the hub's queue for it, which is bounded: a client that
 //   falls further behind is disconnected with 1013 (try again later) and resumes from its last cursor.
@@ -16,7 +18,7 @@ import type { Socket } from 'node:net';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocket, type WebSocketServer } from 'ws';
-import { EventStream, SUBSCRIBER_TOO_SLOW, type StreamSink } from './events/stream.js';
+import { SUBSCRIBER_TOO_SLOW, type EventStream, type StreamSink } from './events/stream.js';
 import type { SharedSubscription } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
 
@@ -107,98 +109,76 @@ function writable(socket: WebSocket): Promise<void> {
 }
 
 /**
- * The iterator graphql-ws gets for a subscription on `socket` with message id `id`: it sends each event's
- * result as a `next` frame itself, in order, and yields nothing; it ends when the source ends (graphql-ws
- * then sends `complete`) and fails as the source fails. `return()` (the client's `complete`, or a closed
- * socket) ends the source at once.
+ * The iterator graphql-ws gets for a subscription on `socket` with message id `id` whose events come from the
+ * hub's `stream`. It yields nothing: each event is sent as a `next` frame as the hub fans it out, with no
+ * promise in between unless its result is still being computed (later events then wait behind it, to keep
+ * the order). It ends when the stream ends (graphql-ws then sends `complete`) and fails as the stream fails;
+ * `return()` (the client's `complete`, or a closed socket) ends the stream at once.
  */
-export function directSubscription(started: SharedSubscription, socket: WebSocket, id: string): AsyncIterableIterator<ExecutionResult> {
+export function directSubscription(
+  started: SharedSubscription,
+  stream: EventStream,
+  socket: WebSocket,
+  id: string,
+): AsyncIterableIterator<ExecutionResult> {
   const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
   const send = (result: ExecutionResult) => sendFrame(socket, `${head}${payloadJson(result)}}`);
-  const { source } = started;
-  const ended = (error: unknown): IteratorResult<ExecutionResult> => {
-    if (error instanceof GraphQLError && error.extensions.code === SUBSCRIBER_TOO_SLOW) {
-      socket.close(TOO_SLOW_CLOSE_CODE, 'Client reads too slowly: reconnect and resume from your last cursor');
-      return { value: undefined, done: true };
-    }
-    throw started.streamError(error);
-  };
   const iterator: AsyncIterableIterator<ExecutionResult> = {
-    next: source instanceof EventStream ? () => pushed(source) : pulled,
+    next: () =>
+      new Promise((resolve, reject) => {
+        let tail: Promise<void> | undefined;
+        let waiting = 0;
+        let paused = false;
+        // While the client is behind, stop taking events; they wait in the stream's queue, which the hub bounds.
+        const backpressure = () => {
+          if (paused || socket.bufferedAmount <= HIGH_WATER_BYTES) return;
+          paused = true;
+          stream.detach();
+          void writable(socket).then(() => {
+            paused = false;
+            stream.attach(sink);
+          });
+        };
+        const sink: StreamSink = {
+          event: (event) => {
+            const result = started.resultFor(event);
+            if (tail === undefined && !(result instanceof Promise)) {
+              send(result);
+              backpressure();
+              return;
+            }
+            waiting += 1;
+            tail = (tail ?? Promise.resolve())
+              .then(() => result)
+              .then((value) => {
+                send(value);
+                backpressure();
+              })
+              .finally(() => {
+                waiting -= 1;
+                if (waiting === 0) tail = undefined;
+              });
+          },
+          end: (error) => {
+            void (tail ?? Promise.resolve()).then(() => {
+              if (!error) return resolve({ value: undefined, done: true });
+              if (error instanceof GraphQLError && error.extensions.code === SUBSCRIBER_TOO_SLOW) {
+                socket.close(TOO_SLOW_CLOSE_CODE, 'Client reads too slowly: reconnect and resume from your last cursor');
+                return resolve({ value: undefined, done: true });
+              }
+              reject(started.streamError(error));
+            });
+          },
+        };
+        stream.attach(sink);
+      }),
     return: async () => {
-      await source.return?.();
+      await stream.return();
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
-
-  // The hub's streams push: each event is sent as it is fanned out, with no promise in between unless its
-  // result is still being computed (then later events wait behind it, to keep the order).
-  function pushed(stream: EventStream): Promise<IteratorResult<ExecutionResult>> {
-    return new Promise((resolve, reject) => {
-      let tail: Promise<void> | undefined;
-      let waiting = 0;
-      const sink: StreamSink = {
-        event: (event) => {
-          const result = started.resultFor(event);
-          if (tail === undefined && !(result instanceof Promise)) {
-            send(result);
-            backpressure();
-            return;
-          }
-          waiting += 1;
-          tail = (tail ?? Promise.resolve())
-            .then(() => result)
-            .then((value) => {
-              send(value);
-              backpressure();
-            })
-            .finally(() => {
-              waiting -= 1;
-              if (waiting === 0) tail = undefined;
-            });
-        },
-        end: (error) => {
-          void (tail ?? Promise.resolve()).then(() => {
-            try {
-              resolve(error ? ended(error) : { value: undefined, done: true });
-            } catch (failure) {
-              reject(failure);
-            }
-          });
-        },
-      };
-      // While the client is behind, stop taking events; they wait in the stream's queue, which the hub bounds.
-      let paused = false;
-      const backpressure = () => {
-        if (paused || socket.bufferedAmount <= HIGH_WATER_BYTES) return;
-        paused = true;
-        stream.detach();
-        void writable(socket).then(() => {
-          paused = false;
-          stream.attach(sink);
-        });
-      };
-      stream.attach(sink);
-    });
-  }
-
-  // Any other source is pulled, one event at a time.
-  async function pulled(): Promise<IteratorResult<ExecutionResult>> {
-    for (;;) {
-      if (socket.bufferedAmount > HIGH_WATER_BYTES) await writable(socket);
-      let step: IteratorResult<unknown>;
-      try {
-        step = await source.next();
-      } catch (error) {
-        return ended(error);
-      }
-      if (step.done) return { value: undefined, done: true };
-      const result = started.resultFor(step.value);
-      send(result instanceof Promise ? await result : result);
-    }
-  }
 }
 
 /**

@@ -88,16 +88,20 @@ export async function subscribeShared(
   };
 }
 
+/** The subscription's results as an async iterator, one per event, for consumers that pull. */
+export function resultsOf(started: SharedSubscription): AsyncIterableIterator<ExecutionResult> {
+  return mapAsyncIterator(started.source, started.resultFor, (error: unknown) => {
+    throw started.streamError(error);
+  });
+}
+
 /** Yoga plugin: subscriptions over HTTP (SSE) use the shared results too; Yoga masks each result as usual. */
 export function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
   return {
     onSubscribe: ({ setSubscribeFn }) => {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const started = await subscribeShared(args);
-        if (!('source' in started)) return started;
-        return mapAsyncIterator(started.source, started.resultFor, (error: unknown) => {
-          throw started.streamError(error);
-        });
+        return 'source' in started ? resultsOf(started) : started;
       });
     },
   };
