@@ -943,6 +943,17 @@ function fanoutFigures(f: FanoutResult) {
   };
 }
 
+/** Runs a measurement on the real server, after the bare floor with --baseline (attached to the result). */
+async function withBaseline<R extends { baseline?: R }>(measure: (kind: ServerKind) => Promise<R>, logRatio: (real: R, bare: R) => void): Promise<R> {
+  const bare = BASELINE ? await measure('bare') : undefined;
+  const real = await measure('real');
+  if (bare) {
+    real.baseline = bare;
+    logRatio(real, bare);
+  }
+  return real;
+}
+
 function logFanoutRatio(real: FanoutResult, bare: FanoutResult): void {
   const r = fanoutFigures(real);
   const b = fanoutFigures(bare);
@@ -1124,38 +1135,10 @@ async function main(): Promise<void> {
   const fanouts: FanoutResult[] = [];
   const ingests: IngestRun[] = [];
   const lats: LatencyResult[] = [];
-  if (PHASES.has('fanout')) {
-    for (const size of SIZES) {
-      const bare = BASELINE ? await fanout(setup, size, 'bare') : undefined;
-      const real = await fanout(setup, size, 'real');
-      if (bare) {
-        real.baseline = bare;
-        logFanoutRatio(real, bare);
-      }
-      fanouts.push(real);
-    }
-  }
-  if (PHASES.has('latency')) {
-    for (const rate of RATES) {
-      const bare = BASELINE ? await latency(setup, rate, 'bare') : undefined;
-      const real = await latency(setup, rate, 'real');
-      if (bare) {
-        real.baseline = bare;
-        logLatencyRatio(real, bare);
-      }
-      lats.push(real);
-    }
-  }
+  if (PHASES.has('fanout')) for (const size of SIZES) fanouts.push(await withBaseline((kind) => fanout(setup, size, kind), logFanoutRatio));
+  if (PHASES.has('latency')) for (const rate of RATES) lats.push(await withBaseline((kind) => latency(setup, rate, kind), logLatencyRatio));
   if (PHASES.has('ingest')) {
-    for (const mode of ['every event', 'filtered out'] as const) {
-      const bare = BASELINE ? await ingest(setup, mode, 'bare') : undefined;
-      const real = await ingest(setup, mode, 'real');
-      if (bare) {
-        real.baseline = bare;
-        logIngestRatio(real, bare);
-      }
-      ingests.push(real);
-    }
+    for (const mode of ['every event', 'filtered out'] as const) ingests.push(await withBaseline((kind) => ingest(setup, mode, kind), logIngestRatio));
   }
   printReport(fanouts, lats, ingests, FD_LIMIT);
   clearTimeout(watchdog);

@@ -41,17 +41,12 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { submitReport, type ReportSubmission } from '../../src/data/report-changes.js';
 import { createSql, type Sql } from '../../src/db/connection.js';
 import { EVENTS_CHANNEL } from '../../src/events/log.js';
-import { createProfiler } from './profiler.js';
-import type { ServerCommand, ServerReport } from './protocol.js';
+import { answerParent, failed } from './child.js';
 
 const url = process.env.BENCH_DB_URL;
 /** Same pool size as the real server (bench/live/server.ts). */
 const pool = Number(process.env.BENCH_POOL ?? 10);
 const PROTOCOL = 'graphql-transport-ws';
-
-function send(message: ServerReport): void {
-  process.send?.(message);
-}
 
 interface Subscription {
   socket: WebSocket;
@@ -271,59 +266,20 @@ async function main(): Promise<void> {
   });
   const serverUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
 
-  const stop = async (code: number) => {
-    if (stopped) return;
-    stopped = true;
-    for (const client of wss.clients) client.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-    httpServer.closeAllConnections();
-    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    await reading?.catch(() => {});
-    await sql.end({ timeout: 2 }).catch(() => {});
-    send({ type: 'stopped' });
-    setTimeout(() => process.exit(code), 50);
-  };
-  const profile = createProfiler(send);
-
-  process.on('message', (message: ServerCommand) => {
-    if (message.type === 'profile') {
-      profile(message);
-      return;
-    }
-    if (message.type === 'stop') {
-      void stop(0);
-      return;
-    }
-    if (message.type === 'stats') {
-      if (message.gc && typeof globalThis.gc === 'function') {
-        globalThis.gc();
-        globalThis.gc();
-      }
-      const memory = process.memoryUsage();
-      const cpu = process.cpuUsage();
-      send({
-        type: 'stats',
-        rss: memory.rss,
-        heapUsed: memory.heapUsed,
-        heapTotal: memory.heapTotal,
-        external: memory.external,
-        arrayBuffers: memory.arrayBuffers,
-        subscribers: subscriptions.size,
-        sockets: wss.clients.size,
-        position: last,
-        cpuUserMs: cpu.user / 1000,
-        cpuSystemMs: cpu.system / 1000,
-      });
-    }
+  answerParent({
+    url: serverUrl,
+    label: 'bare baseline',
+    counts: () => Promise.resolve({ subscribers: subscriptions.size, sockets: wss.clients.size, position: last }),
+    teardown: async () => {
+      stopped = true;
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await reading?.catch(() => {});
+      await sql.end({ timeout: 2 }).catch(() => {});
+    },
   });
-  process.on('disconnect', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-
-  console.log(`listening ${serverUrl} (bare baseline)`);
-  send({ type: 'ready', url: serverUrl, pid: process.pid });
 }
 
-main().catch((error: unknown) => {
-  send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  process.exit(1);
-});
+main().catch(failed);

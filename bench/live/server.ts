@@ -6,15 +6,10 @@ import { createSql } from '../../src/db/connection.js';
 import { EventHub } from '../../src/events/hub.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer, listen } from '../../src/server.js';
-import { createProfiler } from './profiler.js';
-import type { ServerCommand, ServerReport } from './protocol.js';
+import { answerParent, failed } from './child.js';
 
 const url = process.env.BENCH_DB_URL;
 const pool = Number(process.env.BENCH_POOL ?? 10);
-
-function send(message: ServerReport): void {
-  process.send?.(message);
-}
 
 async function main(): Promise<void> {
   if (!url) throw new Error('BENCH_DB_URL is not set');
@@ -30,63 +25,20 @@ async function main(): Promise<void> {
   });
   await listen(server, '127.0.0.1', 0);
 
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    await server.stop().catch(() => {});
-    await events.stop().catch(() => {});
-    await sql.end({ timeout: 2 }).catch(() => {});
-    send({ type: 'stopped' });
-    // process.exit, not a natural end: --cpu-prof writes its profile on exit either way.
-    setTimeout(() => process.exit(code), 50);
-  };
-
-  const profile = createProfiler(send);
-
-  process.on('message', (message: ServerCommand) => {
-    if (message.type === 'profile') {
-      profile(message);
-      return;
-    }
-    if (message.type === 'stop') {
-      void stop(0);
-      return;
-    }
-    if (message.type === 'stats') {
-      if (message.gc && typeof globalThis.gc === 'function') {
-        // Twice: the first pass can leave finalizer-held objects for the second.
-        globalThis.gc();
-        globalThis.gc();
-      }
-      server.httpServer.getConnections((_error, sockets) => {
-        const memory = process.memoryUsage();
-        const cpu = process.cpuUsage();
-        send({
-          type: 'stats',
-          rss: memory.rss,
-          heapUsed: memory.heapUsed,
-          heapTotal: memory.heapTotal,
-          external: memory.external,
-          arrayBuffers: memory.arrayBuffers,
-          subscribers: events.subscriberCount,
-          sockets,
-          position: events.position.toString(),
-          cpuUserMs: cpu.user / 1000,
-          cpuSystemMs: cpu.system / 1000,
-        });
-      });
-    }
+  answerParent({
+    url: server.url,
+    counts: () =>
+      new Promise((resolve) =>
+        server.httpServer.getConnections((_error, sockets) =>
+          resolve({ subscribers: events.subscriberCount, sockets, position: events.position }),
+        ),
+      ),
+    teardown: async () => {
+      await server.stop().catch(() => {});
+      await events.stop().catch(() => {});
+      await sql.end({ timeout: 2 }).catch(() => {});
+    },
   });
-  // The parent gone (finished, crashed or killed): stop rather than linger.
-  process.on('disconnect', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-
-  console.log(`listening ${server.url}`);
-  send({ type: 'ready', url: server.url, pid: process.pid });
 }
 
-main().catch((error: unknown) => {
-  send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  process.exit(1);
-});
+main().catch(failed);
