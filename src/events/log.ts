@@ -122,6 +122,8 @@ export async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Pro
  * back once it has run. Nobody waits for it; a failure (the database went away) is covered by the hub's poll.
  */
 function wake(connection: ReservedSql, lastEvent: string): void {
+  // The transaction is over: this connection no longer takes appends.
+  writers.delete(connection);
   void connection`select pg_notify(${EVENTS_CHANNEL}, ${lastEvent})`
     .execute()
     .catch(() => {})
