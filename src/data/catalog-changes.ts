@@ -1,10 +1,12 @@
-// Upserts of the reference records incidents and positions point at: actors, AI systems, policy topics.
+// Upserts of the reference records incidents, positions and actions point at: actors, AI systems, policy
+// topics, legal instruments.
 // Keyed by slug (derived from the name when absent), so an ingest pipeline can send them repeatedly.
 import type { Sql } from '../db/index.js';
 import { actorsByIds, type ActorKind, type ActorRow } from './actors.js';
 import { aiSystemsByIds, type AiSystemKind, type AiSystemRow } from './ai-systems.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { writeTransaction } from './incident-changes.js';
+import { legalInstrumentsByIds, type LegalInstrumentRow } from './legal-instruments.js';
 import { topicsByIds, type PolicyTopicRow } from './policy.js';
 import * as check from './validate.js';
 
@@ -106,5 +108,32 @@ export async function upsertPolicyTopic(
       returning id
     `;
     return (await topicsByIds(tx, [saved!.id]))[0]!;
+  });
+}
+
+/** Creates or updates the legal instrument with this slug. */
+export async function upsertLegalInstrument(
+  sql: Sql,
+  input: { slug?: string | null | undefined; name: string; jurisdiction: string; description?: string | null | undefined },
+): Promise<LegalInstrumentRow> {
+  const name = check.text('name', input.name, { max: 200 });
+  const jurisdiction = input.jurisdiction.trim().toUpperCase();
+  if (!/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/.test(jurisdiction)) {
+    throw new ValidationError('jurisdiction', 'iso-3166', `jurisdiction must be an ISO 3166 code such as "US" or "US-CA", got "${input.jurisdiction.slice(0, 40)}"`);
+  }
+  const row = {
+    slug: input.slug ? check.slug('slug', input.slug) : check.slugify(name),
+    name,
+    jurisdiction,
+    description: check.text('description', input.description ?? '', { min: 0, max: 2000 }),
+  };
+  return writeTransaction(sql, async (tx) => {
+    const [saved] = await tx<{ id: string }[]>`
+      insert into legal_instruments ${tx(row)}
+      on conflict (slug) do update set name = excluded.name, jurisdiction = excluded.jurisdiction,
+        description = excluded.description, updated_at = now()
+      returning id
+    `;
+    return (await legalInstrumentsByIds(tx, [saved!.id]))[0]!;
   });
 }

@@ -1,5 +1,6 @@
 import type { Queryable, Sql } from '../db/index.js';
 import { appendEvent, writeTransaction as eventWriteTransaction, type EventAttributes, type EventKind } from '../events/log.js';
+import { checkCitations, citationSnapshot, insertCitations, type CitationInput } from './citations.js';
 import { NotFoundError, ValidationError, VersionConflictError, translateDatabaseError } from './errors.js';
 import {
   incidentsByIds,
@@ -24,12 +25,16 @@ export interface IncidentFields {
   countries?: string[] | null | undefined;
   sectors?: string[] | null | undefined;
   recordsAffected?: number | null | undefined;
+  recordsAffectedApproximate?: boolean | null | undefined;
   bytesAffected?: number | null | undefined;
+  bytesAffectedApproximate?: boolean | null | undefined;
   dataCategories?: string[] | null | undefined;
   techniqueIds?: string[] | null | undefined;
   actors?: Array<{ actorId: string; role: IncidentActorRole; note?: string | null | undefined }> | null | undefined;
   aiSystems?: Array<{ aiSystemId: string; role: AiSystemRole; usage?: string | null | undefined }> | null | undefined;
   reportIds?: string[] | null | undefined;
+  /** Citations to add: which report supports the record or one of its impact figures. */
+  sources?: CitationInput[] | null | undefined;
 }
 
 export type IncidentPatch = Partial<IncidentFields>;
@@ -45,7 +50,7 @@ interface IncidentColumns {
   slug?: string;
   summary?: string;
   status?: IncidentStatus;
-  severity?: Severity;
+  severity?: Severity | null;
   occurred_start?: string | null;
   occurred_end?: string | null;
   occurred_precision?: DatePrecision;
@@ -54,7 +59,9 @@ interface IncidentColumns {
   countries?: string[];
   sectors?: string[];
   records_affected?: number | null;
+  records_affected_approximate?: boolean;
   bytes_affected?: number | null;
+  bytes_affected_approximate?: boolean;
   data_categories?: string[];
 }
 
@@ -70,7 +77,8 @@ function columnsOf(fields: IncidentPatch): IncidentColumns {
   if (fields.slug != null) columns.slug = check.slug('slug', fields.slug);
   if (fields.summary != null) columns.summary = check.text('summary', fields.summary, { min: 0, max: 10_000 });
   if (fields.status != null) columns.status = fields.status;
-  if (fields.severity != null) columns.severity = fields.severity;
+  // Null clears the assessment: an incident may be unassessed.
+  if (fields.severity !== undefined) columns.severity = fields.severity;
   if (fields.occurred != null) {
     const start = check.partialDate('occurred.start', fields.occurred.start, fields.occurred.precision);
     const end = fields.occurred.end ? check.partialDate('occurred.end', fields.occurred.end, fields.occurred.precision) : undefined;
@@ -89,7 +97,9 @@ function columnsOf(fields: IncidentPatch): IncidentColumns {
   if (fields.countries != null) columns.countries = [...new Set(fields.countries.map((c, i) => check.country(`countries[${i}]`, c)))];
   if (fields.sectors != null) columns.sectors = check.tags('sectors', fields.sectors);
   if (fields.recordsAffected !== undefined) columns.records_affected = count('impact.recordsAffected', fields.recordsAffected);
+  if (fields.recordsAffectedApproximate != null) columns.records_affected_approximate = fields.recordsAffectedApproximate;
   if (fields.bytesAffected !== undefined) columns.bytes_affected = count('impact.bytesAffected', fields.bytesAffected);
+  if (fields.bytesAffectedApproximate != null) columns.bytes_affected_approximate = fields.bytesAffectedApproximate;
   if (fields.dataCategories != null) columns.data_categories = check.tags('impact.dataCategories', fields.dataCategories);
   return columns;
 }
@@ -103,7 +113,13 @@ function sqlValues(tx: Queryable, columns: IncidentColumns): Record<string, unkn
   return columns.countries ? { ...columns, countries: tx.array(columns.countries, 25) } : { ...columns };
 }
 
-async function requireRows(tx: Queryable, table: 'actors' | 'ai_systems' | 'reports' | 'techniques', ids: string[], field: string) {
+/** Throws NotFoundError naming `field` unless every id is a row of `table`. */
+export async function requireRows(
+  tx: Queryable,
+  table: 'actors' | 'ai_systems' | 'reports' | 'techniques' | 'incidents' | 'policy_topics' | 'actions' | 'legal_instruments',
+  ids: readonly string[],
+  field: string,
+): Promise<void> {
   if (ids.length === 0) return;
   const found = await tx<{ id: string }[]>`select id::text as id from ${tx(table)} where id::text = any(${ids})`;
   const present = new Set(found.map((row) => row.id));
@@ -153,6 +169,20 @@ async function writeLinks(tx: Queryable, incidentId: string, fields: IncidentPat
       on conflict do nothing
     `;
   }
+  if (fields.sources != null && fields.sources.length > 0) {
+    const citations = checkCitations('sources', fields.sources, 'incident');
+    await insertCitations(tx, 'sources', 'incident', incidentId, citations);
+    await linkCitedReports(tx, incidentId);
+  }
+}
+
+/** A report cited for an incident documents it: every cited report is among the incident's reports. */
+export async function linkCitedReports(tx: Queryable, incidentId: string): Promise<void> {
+  await tx`
+    insert into incident_reports (incident_id, report_id)
+    select distinct incident_id, report_id from citations where incident_id = ${incidentId}
+    on conflict do nothing
+  `;
 }
 
 /** What incidentChanged filters match on, read inside the writing transaction. */
@@ -175,13 +205,17 @@ export async function incidentAttributes(tx: Queryable, incidentId: string): Pro
 /** The incident with its links, as the history stores it. */
 async function snapshot(tx: Queryable, incidentId: string): Promise<Record<string, unknown>> {
   const [row] = await tx<{ snapshot: Record<string, unknown> }[]>`
-    select to_jsonb(i) - 'occurred_sort' - 'disclosed_sort' || jsonb_build_object(
+    select to_jsonb(i) - 'occurred_sort' - 'disclosed_sort' - 'severity_rank' - 'search_vector' || jsonb_build_object(
       'techniques', array(select technique_id from incident_techniques where incident_id = i.id order by 1),
       'actors', (select coalesce(jsonb_agg(jsonb_build_object('actor_id', actor_id, 'role', role) order by actor_id, role), '[]')
                  from incident_actors where incident_id = i.id),
       'ai_systems', (select coalesce(jsonb_agg(jsonb_build_object('ai_system_id', ai_system_id, 'role', role) order by ai_system_id, role), '[]')
                  from incident_ai_systems where incident_id = i.id),
-      'reports', array(select report_id from incident_reports where incident_id = i.id order by 1)
+      'reports', array(select report_id from incident_reports where incident_id = i.id order by 1),
+      'sources', ${citationSnapshot(tx, 'incident', tx`i.id`)},
+      'links', (select coalesce(jsonb_agg(jsonb_build_object('relation', relation, 'related_incident_id', related_incident_id,
+                 'related_action_id', related_action_id) order by id), '[]')
+                from incident_links where incident_id = i.id)
     ) as snapshot
     from incidents i where i.id = ${incidentId}
   `;
@@ -322,7 +356,18 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
       select position_id, ${targetId} from policy_position_incidents where incident_id = ${sourceId}
       on conflict do nothing
     `;
-    for (const table of ['incident_reports', 'incident_actors', 'incident_ai_systems', 'incident_techniques', 'policy_position_incidents'] as const) {
+    await tx`
+      insert into action_incidents (action_id, incident_id)
+      select action_id, ${targetId} from action_incidents where incident_id = ${sourceId}
+      on conflict do nothing
+    `;
+    await tx`
+      insert into citations (incident_id, report_id, claim, excerpt, locator, created_at)
+      select ${targetId}, report_id, claim, excerpt, locator, created_at from citations where incident_id = ${sourceId}
+      on conflict do nothing
+    `;
+    await moveLinks(tx, sourceId, targetId);
+    for (const table of ['incident_reports', 'incident_actors', 'incident_ai_systems', 'incident_techniques', 'policy_position_incidents', 'action_incidents', 'citations'] as const) {
       await tx`delete from ${tx(table)} where incident_id = ${sourceId}`;
     }
     await tx`
@@ -336,6 +381,68 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
     await appendEvent(tx, { kind: 'incident_merged', entityId: targetId, attributes });
     return incident!;
   });
+}
+
+/**
+ * Moves a merged duplicate's links to the incident it was merged into. A link between the two is dropped
+ * (an incident is not linked to itself); a link the target already has keeps its own citations and gains
+ * the duplicate's; symmetric links stay stored smaller id first.
+ */
+async function moveLinks(tx: Queryable, sourceId: string, targetId: string): Promise<void> {
+  const links = await tx<{ id: string; incident_id: string; related_incident_id: string | null; related_action_id: string | null; relation: string }[]>`
+    select id, incident_id, related_incident_id, related_action_id, relation from incident_links
+    where incident_id = ${sourceId} or related_incident_id = ${sourceId}
+    order by id
+  `;
+  for (const link of links) {
+    let from = link.incident_id === sourceId ? targetId : link.incident_id;
+    let to = link.related_incident_id === sourceId ? targetId : link.related_incident_id;
+    if (to === from) {
+      await tx`delete from incident_links where id = ${link.id}`;
+      continue;
+    }
+    if (to !== null && link.relation !== 'follows_pattern_of' && BigInt(to) < BigInt(from)) [from, to] = [to, from];
+    const [existing] = await tx<{ id: string }[]>`
+      select id from incident_links
+      where incident_id = ${from} and related_incident_id is not distinct from ${to}
+        and related_action_id is not distinct from ${link.related_action_id} and relation = ${link.relation} and id <> ${link.id}
+    `;
+    if (existing) {
+      await tx`
+        insert into citations (link_id, report_id, claim, excerpt, locator, created_at)
+        select ${existing.id}, report_id, claim, excerpt, locator, created_at from citations where link_id = ${link.id}
+        on conflict do nothing
+      `;
+      await tx`delete from incident_links where id = ${link.id}`;
+    } else {
+      await tx`update incident_links set incident_id = ${from}, related_incident_id = ${to} where id = ${link.id}`;
+    }
+  }
+}
+
+/**
+ * Changes what an incident cites or links to, inside a write transaction: the incident must exist and be
+ * live. Unless `change` reports that nothing changed, the version goes up, the history records the
+ * change under the key's name and an incident_updated event goes out.
+ */
+export async function reviseIncident(
+  tx: Queryable,
+  incidentId: string,
+  field: string,
+  author: Author,
+  change: () => Promise<boolean>,
+): Promise<boolean> {
+  const [current] = await tx<{ merged_into_id: string | null }[]>`
+    select merged_into_id from incidents where id = ${incidentId} for update
+  `;
+  if (!current) throw new NotFoundError(field, `${field}: no incident has id ${incidentId}`);
+  if (current.merged_into_id) throw new ValidationError(field, 'merged', `${field}: this incident was merged into another one; use that incident`);
+  const before = await snapshot(tx, incidentId);
+  if (!(await change())) return false;
+  await tx`update incidents set version = version + 1, updated_at = now() where id = ${incidentId}`;
+  await record(tx, incidentId, 'updated', before, author);
+  await emit(tx, 'incident_updated', incidentId);
+  return true;
 }
 
 /** Links a report to an incident (idempotent); emits incident_updated when the link is new. */
@@ -355,6 +462,10 @@ export async function attachReport(sql: Sql, reportId: string, incidentId: strin
 export async function detachReport(sql: Sql, reportId: string, incidentId: string): Promise<{ changed: boolean }> {
   return writeTransaction(sql, async (tx) => {
     await requireLive(tx, incidentId);
+    const [cited] = await tx`select 1 from citations where incident_id = ${incidentId} and report_id = ${reportId} limit 1`;
+    if (cited) {
+      throw new ValidationError('reportId', 'cited', 'this report is cited as a source of the incident; remove those citations first (removeCitation)');
+    }
     const deleted = await tx`
       delete from incident_reports where incident_id = ${incidentId} and report_id = ${reportId} returning 1
     `;

@@ -12,7 +12,7 @@ export const DATE_PRECISIONS = ['day', 'month', 'year', 'unknown'] as const;
 export type DatePrecision = (typeof DATE_PRECISIONS)[number];
 export const INCIDENT_ACTOR_ROLES = ['attacker', 'victim', 'developer', 'deployer', 'researcher', 'responder'] as const;
 export type IncidentActorRole = (typeof INCIDENT_ACTOR_ROLES)[number];
-export const AI_SYSTEM_ROLES = ['primary_tool', 'supplementary_tool', 'safeguard'] as const;
+export const AI_SYSTEM_ROLES = ['primary_tool', 'supplementary_tool', 'tool', 'safeguard'] as const;
 export type AiSystemRole = (typeof AI_SYSTEM_ROLES)[number];
 
 /** An `incidents` row as the API reads it. */
@@ -22,7 +22,8 @@ export interface IncidentRow {
   title: string;
   summary: string;
   status: IncidentStatus;
-  severity: Severity;
+  /** Faultline's own assessment; null when nobody has assessed it. */
+  severity: Severity | null;
   occurred_start: string | null;
   occurred_end: string | null;
   occurred_precision: DatePrecision;
@@ -31,7 +32,9 @@ export interface IncidentRow {
   countries: string[];
   sectors: string[];
   records_affected: string | null;
+  records_affected_approximate: boolean;
   bytes_affected: string | null;
+  bytes_affected_approximate: boolean;
   data_categories: string[];
   version: number;
   merged_into_id: string | null;
@@ -68,7 +71,8 @@ export type IncidentOrderField = keyof typeof INCIDENT_ORDER_COLUMNS;
 const columns = (sql: Queryable) => sql`
   i.id, i.slug, i.title, i.summary, i.status, i.severity, i.occurred_start, i.occurred_end,
   i.occurred_precision, i.disclosed_on, i.disclosed_precision, i.countries, i.sectors,
-  i.records_affected, i.bytes_affected, i.data_categories, i.version, i.merged_into_id,
+  i.records_affected, i.records_affected_approximate, i.bytes_affected, i.bytes_affected_approximate,
+  i.data_categories, i.version, i.merged_into_id,
   i.created_at, i.updated_at
 `;
 
@@ -227,7 +231,7 @@ export async function aiSystemsOfIncidents(sql: Queryable, ids: readonly string[
     select l.incident_id as link_parent, l.role as link_role, l.usage as link_usage, ${aiSystemColumns(sql)}
     from incident_ai_systems l join ai_systems s on s.id = l.ai_system_id
     where l.incident_id = any(${ids})
-    order by l.incident_id, array_position(array['primary_tool','supplementary_tool','safeguard'], l.role), l.ai_system_id
+    order by l.incident_id, array_position(array['primary_tool','supplementary_tool','tool','safeguard'], l.role), l.ai_system_id
   `;
   return groupByParent(
     ids,
@@ -347,13 +351,15 @@ export async function incidentsOfReports(sql: Queryable, reportIds: readonly str
   return groupByParent(reportIds, rows);
 }
 
-/** The incidents each policy position cites, grouped per position id. */
-export async function incidentsCitedByPositions(sql: Queryable, positionIds: readonly string[]): Promise<IncidentRow[][]> {
+/** The incidents each policy position or action cites, grouped per position or action id. */
+export async function incidentsCitedBy(sql: Queryable, by: 'position' | 'action', ids: readonly string[]): Promise<IncidentRow[][]> {
+  const link = by === 'position'
+    ? sql`select position_id as parent_id, incident_id from policy_position_incidents where position_id = any(${ids})`
+    : sql`select action_id as parent_id, incident_id from action_incidents where action_id = any(${ids})`;
   const rows = await sql<(IncidentRow & { parent_id: string })[]>`
-    select ${columns(sql)}, l.position_id as parent_id
-    from policy_position_incidents l join incidents i on i.id = l.incident_id
-    where l.position_id = any(${positionIds})
-    order by l.position_id, i.occurred_sort desc, i.id desc
+    select ${columns(sql)}, l.parent_id
+    from (${link}) l join incidents i on i.id = l.incident_id
+    order by l.parent_id, i.occurred_sort desc, i.id desc
   `;
-  return groupByParent(positionIds, rows);
+  return groupByParent(ids, rows);
 }

@@ -18,20 +18,25 @@ export interface PolicyTopicRow {
   updated_at: Date;
 }
 
-/** A `policy_positions` row, with whether it is its actor's current position on the topic. */
+/** A `policy_positions` row, with its place in the actor's stance history on the topic. */
 export interface PolicyPositionRow {
   id: string;
   actor_id: string;
   speaker_id: string | null;
+  /** An unnamed speaker in words ("a spokesperson"); null when the speaker is named or no one is. */
+  speaker_description: string | null;
   topic_id: string;
   stance: Stance;
   summary: string;
   quote: string | null;
   stated_on: string | null;
   stated_precision: DatePrecision;
-  source_report_id: string;
   confidence: Confidence;
+  /** False for a remark that does not change the actor's stance: never current, replaces nothing. */
+  changes_stance: boolean;
+  /** The actor's previous stance on the topic by stated date (unretracted). */
   supersedes_id: string | null;
+  /** The actor's next stance on the topic by stated date (unretracted). */
   superseded_by_id: string | null;
   retracted_at: Date | null;
   is_current: boolean;
@@ -42,24 +47,37 @@ export interface PositionFilter {
   actorId?: string | undefined;
   topicId?: string | undefined;
   stances?: Stance[] | undefined;
+  /** Also positions that are no longer current (superseded, or remarks that never change a stance). */
   includeSuperseded?: boolean | undefined;
+  /** Also retracted positions. */
+  includeRetracted?: boolean | undefined;
   /** Full-text search (web-search syntax) over summary and quote. */
   search?: string | undefined;
 }
 
-// superseded_by and is_current come from the newest unretracted position that replaces this one.
-const columns = (sql: Queryable) => sql`
-  p.id, p.actor_id, p.speaker_id, p.topic_id, p.stance, p.summary, p.quote, p.stated_on, p.stated_precision,
-  p.source_report_id, p.confidence, p.supersedes_id, p.retracted_at, p.created_at,
-  (select n.id from policy_positions n where n.supersedes_id = p.id) as superseded_by_id,
-  (p.retracted_at is null and not exists (
-    select 1 from policy_positions n where n.supersedes_id = p.id and n.retracted_at is null
-  )) as is_current
+/**
+ * The stances of `p`'s actor on `p`'s topic that count: unretracted and changing the stance, ordered by
+ * stated date, then recording order. `op` picks the ones after (>) or before (<) `p`.
+ */
+const otherStances = (sql: Queryable, op: '>' | '<') => sql`
+  select n.id from policy_positions n
+  where n.actor_id = p.actor_id and n.topic_id = p.topic_id and n.retracted_at is null and n.changes_stance
+    and (n.stated_sort, n.id) ${op === '>' ? sql`>` : sql`<`} (p.stated_sort, p.id)
 `;
 
-const currentOnly = (sql: Queryable) => sql`
-  and p.retracted_at is null
-  and not exists (select 1 from policy_positions n where n.supersedes_id = p.id and n.retracted_at is null)
+// An actor's current position on a topic is its latest *stated* unretracted one that changes the stance
+// (ties by recording order): a stance recorded late but stated early never displaces a newer one.
+const columns = (sql: Queryable) => sql`
+  p.id, p.actor_id, p.speaker_id, p.speaker_description, p.topic_id, p.stance, p.summary, p.quote, p.stated_on,
+  p.stated_precision, p.confidence, p.changes_stance, p.retracted_at, p.created_at,
+  case when p.changes_stance then (${otherStances(sql, '>')} order by n.stated_sort, n.id limit 1) end as superseded_by_id,
+  case when p.changes_stance then (${otherStances(sql, '<')} order by n.stated_sort desc, n.id desc limit 1) end as supersedes_id,
+  (p.retracted_at is null and p.changes_stance and not exists (${otherStances(sql, '>')})) as is_current
+`;
+
+/** The `and ...` conditions that keep only current positions of `policy_positions p`. */
+export const currentOnly = (sql: Queryable) => sql`
+  and p.retracted_at is null and p.changes_stance and not exists (${otherStances(sql, '>')})
 `;
 
 function filterClause(sql: Queryable, filter: PositionFilter) {
@@ -68,6 +86,7 @@ function filterClause(sql: Queryable, filter: PositionFilter) {
     ${filter.topicId ? sql`and p.topic_id = ${filter.topicId}` : sql``}
     ${filter.stances?.length ? sql`and p.stance = any(${filter.stances})` : sql``}
     ${filter.includeSuperseded ? sql`` : currentOnly(sql)}
+    ${filter.includeRetracted ? sql`` : sql`and p.retracted_at is null`}
     ${filter.search ? sql`and p.search_vector @@ ${searchQuery(sql, filter.search)}` : sql``}
   `;
 }
@@ -101,16 +120,27 @@ export async function positionsByIds(sql: Queryable, ids: readonly string[]): Pr
   return byIds(ids, await sql<PolicyPositionRow[]>`select ${columns(sql)} from policy_positions p where p.id = any(${ids})`);
 }
 
+/** Which positions a nested list shows: current ones unless asked for more. */
+export interface PositionScope {
+  includeSuperseded: boolean;
+  includeRetracted: boolean;
+}
+
+const scopeClause = (sql: Queryable, scope: PositionScope) => sql`
+  ${scope.includeSuperseded ? sql`` : currentOnly(sql)}
+  ${scope.includeRetracted ? sql`` : sql`and p.retracted_at is null`}
+`;
+
 /** Positions of each actor (current only unless asked), grouped per actor id. */
 export async function positionsOfActors(
   sql: Queryable,
   actorIds: readonly string[],
-  includeSuperseded: boolean,
+  scope: PositionScope,
 ): Promise<PolicyPositionRow[][]> {
   const rows = await sql<(PolicyPositionRow & { parent_id: string })[]>`
     select ${columns(sql)}, p.actor_id as parent_id
     from policy_positions p
-    where p.actor_id = any(${actorIds}) ${includeSuperseded ? sql`` : currentOnly(sql)}
+    where p.actor_id = any(${actorIds}) ${scopeClause(sql, scope)}
     order by p.actor_id, p.stated_sort desc, p.id desc
   `;
   return groupByParent(actorIds, rows);
@@ -120,24 +150,56 @@ export async function positionsOfActors(
 export async function positionsOfTopics(
   sql: Queryable,
   topicIds: readonly string[],
-  includeSuperseded: boolean,
+  scope: PositionScope,
 ): Promise<PolicyPositionRow[][]> {
   const rows = await sql<(PolicyPositionRow & { parent_id: string })[]>`
     select ${columns(sql)}, p.topic_id as parent_id
     from policy_positions p
-    where p.topic_id = any(${topicIds}) ${includeSuperseded ? sql`` : currentOnly(sql)}
+    where p.topic_id = any(${topicIds}) ${scopeClause(sql, scope)}
     order by p.topic_id, array_position(array['supports','opposes','conditional','neutral','unclear'], p.stance),
       p.stated_sort desc, p.id desc
   `;
   return groupByParent(topicIds, rows);
 }
 
-/** The positions citing each incident (current and past), grouped per incident id. */
-export async function positionsCitingIncidents(sql: Queryable, incidentIds: readonly string[]): Promise<PolicyPositionRow[][]> {
+/** A topic and a stance: one group of `positionsByStance`. */
+export interface TopicStanceKey {
+  topicId: string;
+  stance: Stance;
+}
+
+/** One page of current positions for each (topic, stance), most recently stated first, batched. */
+export async function currentPositionsOfTopicStances(
+  sql: Queryable,
+  keys: readonly TopicStanceKey[],
+  page: PageRequest,
+): Promise<Sorted<PolicyPositionRow>[][]> {
+  const { where, orderBy } = keyset(sql, sql`p.stated_sort`, sql`p.id`, 'desc', page);
+  const wanted = keys.map((key) => `${key.topicId}:${key.stance}`);
+  const rows = await sql<Sorted<PolicyPositionRow & { parent_id: string }>[]>`
+    select * from (
+      select ${columns(sql)}, p.stated_sort::text as sort_key, p.topic_id || ':' || p.stance as parent_id,
+        row_number() over (partition by p.topic_id, p.stance order by ${orderBy}) as position
+      from policy_positions p
+      where p.topic_id = any(${[...new Set(keys.map((key) => key.topicId))]})
+        and p.stance = any(${[...new Set(keys.map((key) => key.stance))]}) ${currentOnly(sql)} ${where}
+    ) ranked
+    where parent_id = any(${wanted}) and position <= ${page.limit}
+    order by parent_id, position
+  `;
+  return groupByParent(wanted, rows);
+}
+
+/** The positions citing each incident (current and past; retracted ones only when asked), grouped per incident id. */
+export async function positionsCitingIncidents(
+  sql: Queryable,
+  incidentIds: readonly string[],
+  includeRetracted: boolean,
+): Promise<PolicyPositionRow[][]> {
   const rows = await sql<(PolicyPositionRow & { parent_id: string })[]>`
     select ${columns(sql)}, l.incident_id as parent_id
     from policy_position_incidents l join policy_positions p on p.id = l.position_id
-    where l.incident_id = any(${incidentIds})
+    where l.incident_id = any(${incidentIds}) ${includeRetracted ? sql`` : sql`and p.retracted_at is null`}
     order by l.incident_id, p.stated_sort desc, p.id desc
   `;
   return groupByParent(incidentIds, rows);

@@ -7,9 +7,10 @@ import { reportsByIds, type ReportRow } from './reports.js';
 import * as check from './validate.js';
 
 export interface ReportSubmission {
-  url: string;
-  title: string;
-  publisher: string;
+  url?: string | null | undefined;
+  title?: string | null | undefined;
+  publisher?: string | null | undefined;
+  describedAs?: string | null | undefined;
   publishedAt?: string | null | undefined;
   publishedPrecision?: DatePrecision | null | undefined;
   summary?: string | null | undefined;
@@ -18,7 +19,7 @@ export interface ReportSubmission {
 }
 
 /** What reportAdded filters match on: the report's incidents and, through them, actors, systems, countries. */
-async function reportAttributes(tx: Queryable, reportId: string, language: string): Promise<EventAttributes> {
+async function reportAttributes(tx: Queryable, reportId: string, language: string | null): Promise<EventAttributes> {
   const [row] = await tx<{ incident_ids: string[]; actor_ids: string[]; ai_system_ids: string[]; countries: string[] }[]>`
     select
       array(select incident_id::text from incident_reports where report_id = ${reportId} order by 1) as incident_ids,
@@ -34,37 +35,62 @@ async function reportAttributes(tx: Queryable, reportId: string, language: strin
     actorIds: row?.actor_ids ?? [],
     aiSystemIds: row?.ai_system_ids ?? [],
     countries: row?.countries ?? [],
-    language,
+    ...(language ? { language } : {}),
   };
 }
 
 /**
- * Records a report, idempotently on its normalised URL: submitting the same report again returns the
- * stored one with created=false, changes nothing and emits no event. A new report is linked to the given
- * incidents and announced with a report_added event, in the same transaction.
+ * Records a report, idempotently: submitting the same report again returns the stored one with
+ * created=false, changes nothing and emits no event. A report with a URL is identified by its normalised
+ * URL; one without (known by outlet and month, say) by everything known of it: publisher, description,
+ * publication date and precision, and title. What is not given stays unknown: no default language,
+ * headline or publisher is filled in. A new report is linked to the given incidents and announced with a
+ * report_added event, in the same transaction.
  */
 export async function submitReport(sql: Sql, input: ReportSubmission): Promise<{ report: ReportRow; created: boolean }> {
-  const { url, key } = check.httpUrl('url', input.url);
-  const title = check.text('title', input.title, { max: 500 });
-  const publisher = check.text('publisher', input.publisher, { max: 200 });
+  const address = input.url != null && input.url.trim() !== '' ? check.httpUrl('url', input.url) : null;
+  const title = check.optionalText('title', input.title, 500);
+  const publisher = check.optionalText('publisher', input.publisher, 200);
+  const describedAs = check.optionalText('describedAs', input.describedAs, 500);
+  if (!publisher && !describedAs) {
+    throw new ValidationError('publisher', 'required', 'publisher: name the outlet, or, when the sources name none, say what the source is in describedAs');
+  }
   const summary = check.text('summary', input.summary ?? '', { min: 0, max: 10_000 });
-  const language = (input.language ?? 'en').trim().toLowerCase();
-  if (!/^[a-z]{2}$/.test(language)) {
+  const language = input.language == null || input.language.trim() === '' ? null : input.language.trim().toLowerCase();
+  if (language !== null && !/^[a-z]{2}$/.test(language)) {
     throw new ValidationError('language', 'iso-639-1', `language must be a two-letter ISO 639-1 code such as "en" or "es", got "${input.language}"`);
   }
   const precision = input.publishedPrecision ?? (input.publishedAt ? 'day' : 'unknown');
   const published = check.partialDate('publishedAt', input.publishedAt, precision);
   const incidentIds = [...new Set(input.incidentIds ?? [])];
+  const row = {
+    url: address?.url ?? null,
+    url_key: address?.key ?? null,
+    publisher,
+    described_as: describedAs,
+    title,
+    summary,
+    language,
+    published_on: published.date,
+    published_precision: published.precision,
+  };
 
   return writeTransaction(sql, async (tx) => {
+    // The conflict target is the identity that applies: url_key for a report with an address, the
+    // generated source_key for one without.
     const inserted = await tx<{ id: string }[]>`
-      insert into reports (url, url_key, publisher, title, summary, language, published_on, published_precision)
-      values (${url}, ${key}, ${publisher}, ${title}, ${summary}, ${language}, ${published.date}, ${published.precision})
-      on conflict (url_key) do nothing
+      insert into reports ${tx(row)}
+      on conflict (${tx(row.url_key ? 'url_key' : 'source_key')}) do nothing
       returning id
     `;
     if (inserted.length === 0) {
-      const [existing] = await tx<{ id: string }[]>`select id from reports where url_key = ${key}`;
+      const [existing] = row.url_key
+        ? await tx<{ id: string }[]>`select id from reports where url_key = ${row.url_key}`
+        : await tx<{ id: string }[]>`
+            select id from reports
+            where source_key = report_source_key(${row.publisher}, ${row.described_as}, ${row.published_precision},
+              ${row.published_on}, ${row.title})
+          `;
       return { report: (await reportsByIds(tx, [existing!.id]))[0]!, created: false };
     }
     const id = inserted[0]!.id;
@@ -82,7 +108,7 @@ export async function submitReport(sql: Sql, input: ReportSubmission): Promise<{
     const attributes =
       incidentIds.length > 0
         ? await reportAttributes(tx, id, language)
-        : { incidentIds: [], actorIds: [], aiSystemIds: [], countries: [], language };
+        : { incidentIds: [], actorIds: [], aiSystemIds: [], countries: [], ...(language ? { language } : {}) };
     // Both sent at once: they travel in one round trip.
     const [[report]] = await Promise.all([reportsByIds(tx, [id]), appendEvent(tx, { kind: 'report_added', entityId: id, attributes })]);
     return { report: report!, created: true };

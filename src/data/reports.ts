@@ -3,15 +3,19 @@ import type { DatePrecision, Sorted } from './incidents.js';
 import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
 import { searchQuery } from './text-search.js';
 
-/** A `reports` row: one published source. */
+/**
+ * A `reports` row: one published source. Address, headline, publisher and language are null when the
+ * sources do not give them; a report without a publisher is described instead (`described_as`).
+ */
 export interface ReportRow {
   id: string;
-  url: string;
-  url_key: string;
-  publisher: string;
-  title: string;
+  url: string | null;
+  url_key: string | null;
+  publisher: string | null;
+  described_as: string | null;
+  title: string | null;
   summary: string;
-  language: string;
+  language: string | null;
   published_on: string | null;
   published_precision: DatePrecision;
   created_at: Date;
@@ -21,12 +25,12 @@ export interface ReportFilter {
   publisher?: string | undefined;
   language?: string | undefined;
   incidentId?: string | undefined;
-  /** Full-text search (web-search syntax) over title, summary and publisher. */
+  /** Full-text search (web-search syntax) over title, summary, publisher and description. */
   search?: string | undefined;
 }
 
 const columns = (sql: Queryable) => sql`
-  r.id, r.url, r.url_key, r.publisher, r.title, r.summary, r.language, r.published_on,
+  r.id, r.url, r.url_key, r.publisher, r.described_as, r.title, r.summary, r.language, r.published_on,
   r.published_precision, r.created_at
 `;
 

@@ -123,7 +123,7 @@ export async function searchAll(
         when 'report' then (
           select ts_headline(
             case r.language when 'es' then 'faultline_spanish'::regconfig else 'faultline_english'::regconfig end,
-            r.title || '. ' || r.summary, ${query}, ${HIGHLIGHT_OPTIONS})
+            coalesce(r.title || '. ', '') || r.summary, ${query}, ${HIGHLIGHT_OPTIONS})
           from reports r where r.id = h.id)
         when 'policy_position' then (
           select ts_headline('faultline_english', p.summary || coalesce(' "' || p.quote || '"', ''), ${query}, ${HIGHLIGHT_OPTIONS})
@@ -158,11 +158,12 @@ export async function countSearch(sql: Queryable, text: string, types: readonly 
 
 // ---- Timeline -----------------------------------------------------------------------------------------
 
-export const TIMELINE_TYPES = ['incident', 'report', 'policy_position'] as const;
+export const TIMELINE_TYPES = ['incident', 'report', 'policy_position', 'action', 'deadline'] as const;
 export type TimelineType = (typeof TIMELINE_TYPES)[number];
 
-// Same-date, same-precision items order by type, then id. Text, so the whole key compares as a row.
-const TIMELINE_TYPE_ORDER: Record<TimelineType, string> = { incident: 'a', report: 'b', policy_position: 'c' };
+// Same-date, same-precision items order by type, then id. Text, so the whole key compares as a row. A
+// deadline follows the actions of its date: one known only in words sits at the action that set it.
+const TIMELINE_TYPE_ORDER: Record<TimelineType, string> = { incident: 'a', report: 'b', policy_position: 'c', action: 'd', deadline: 'e' };
 
 export interface TimelineFilter {
   types?: readonly TimelineType[] | undefined;
@@ -172,19 +173,25 @@ export interface TimelineFilter {
   actorId?: string | undefined;
 }
 
-/** One timeline entry: an incident (at its occurrence), a report (publication) or a position (statement). */
+/**
+ * One timeline entry: an incident (at its occurrence), a report (publication), a position (statement), an
+ * action (when it was taken) or an action's deadline; `id` is the record's (for a deadline, the action's).
+ */
 export interface TimelineRow {
   type: TimelineType;
   id: string;
+  /** Where it sits: its date, or, for a deadline the sources give only in words, its action's date. */
   date: string | null;
   precision: DatePrecision;
+  /** True when `date` places the entry rather than dates it (a deadline known only in words). */
+  placed: boolean;
   /** `date|precision|type`, the cursor's sort key. */
   sort_key: string;
 }
 
 /** The sort key of a timeline cursor, checked. */
 export function parseTimelineKey(key: string): { date: string; precision: string; type: TimelineType } | null {
-  const match = /^(-infinity|\d{4,5}-\d{2}-\d{2})\|(day|month|year|unknown)\|(incident|report|policy_position)$/.exec(key);
+  const match = /^(-infinity|\d{4,5}-\d{2}-\d{2})\|(day|month|year|unknown)\|(incident|report|policy_position|action|deadline)$/.exec(key);
   return match ? { date: match[1]!, precision: match[2]!, type: match[3] as TimelineType } : null;
 }
 
@@ -213,7 +220,17 @@ function branchBound(
   return sql`and (${date}, ${precision}) ${typeAfter ? inclusive : strict} (${key.date}::date, ${key.precision}::text)`;
 }
 
-/** How many entries the timeline holds under `filter` (three counts, one per type). */
+/** The search and actor conditions of the action and deadline branches, over `actions ac`. */
+function actionConditions(sql: Queryable, filter: TimelineFilter, query: Fragment | undefined): Fragment {
+  return sql`
+    ${query ? sql`and ac.search_vector @@ ${query}` : sql``}
+    ${filter.actorId ? sql`
+      and (ac.actor_id = ${filter.actorId} or ac.speaker_id = ${filter.actorId}
+        or exists (select 1 from action_addressees x where x.action_id = ac.id and x.actor_id = ${filter.actorId}))` : sql``}
+  `;
+}
+
+/** How many entries the timeline holds under `filter` (one count per type). */
 export async function countTimeline(sql: Queryable, filter: TimelineFilter): Promise<number> {
   const types = filter.types?.length ? filter.types : TIMELINE_TYPES;
   const query = filter.search ? searchQuery(sql, filter.search) : undefined;
@@ -245,6 +262,13 @@ export async function countTimeline(sql: Queryable, filter: TimelineFilter): Pro
           ${query ? sql`and p.search_vector @@ ${query}` : sql``}
           ${filter.actorId ? sql`and (p.actor_id = ${filter.actorId} or p.speaker_id = ${filter.actorId})` : sql``}
           ${range(sql`p.stated_sort`)})` : sql`0`}
+      + ${types.includes('action') ? sql`(
+        select count(*) from actions ac
+        where ac.retracted_at is null ${actionConditions(sql, filter, query)} ${range(sql`ac.occurred_sort`)})` : sql`0`}
+      + ${types.includes('deadline') ? sql`(
+        select count(*) from actions ac
+        where ac.deadline_sort is not null and ac.retracted_at is null ${actionConditions(sql, filter, query)}
+          ${range(sql`ac.deadline_sort`)})` : sql`0`}
     )::int as count
   `;
   return row?.count ?? 0;
@@ -282,7 +306,7 @@ export async function listTimeline(
       id: sql`i.id`,
     };
     parts.push(sql`(
-      select 'incident' as type, i.id, ${columns.date} as date, ${columns.precision}::text as precision
+      select 'incident' as type, i.id, ${columns.date} as date, ${columns.precision}::text as precision, false as placed
       from incidents i
       where i.merged_into_id is null
         ${query ? sql`and i.search_vector @@ ${query}` : sql``}
@@ -296,7 +320,7 @@ export async function listTimeline(
   if (types.includes('report')) {
     const columns = { date: sql`r.published_sort`, precision: sql`r.published_precision`, id: sql`r.id` };
     parts.push(sql`(
-      select 'report' as type, r.id, ${columns.date} as date, ${columns.precision}::text as precision
+      select 'report' as type, r.id, ${columns.date} as date, ${columns.precision}::text as precision, false as placed
       from reports r
       where true
         ${query ? sql`and r.search_vector @@ ${query}` : sql``}
@@ -314,7 +338,7 @@ export async function listTimeline(
   if (types.includes('policy_position')) {
     const columns = { date: sql`p.stated_sort`, precision: sql`p.stated_precision`, id: sql`p.id` };
     parts.push(sql`(
-      select 'policy_position' as type, p.id, ${columns.date} as date, ${columns.precision}::text as precision
+      select 'policy_position' as type, p.id, ${columns.date} as date, ${columns.precision}::text as precision, false as placed
       from policy_positions p
       where p.retracted_at is null
         ${query ? sql`and p.search_vector @@ ${query}` : sql``}
@@ -325,14 +349,42 @@ export async function listTimeline(
       limit ${page.limit}
     )`);
   }
+  if (types.includes('action')) {
+    const columns = { date: sql`ac.occurred_sort`, precision: sql`ac.occurred_precision`, id: sql`ac.id` };
+    parts.push(sql`(
+      select 'action' as type, ac.id, ${columns.date} as date, ${columns.precision}::text as precision, false as placed
+      from actions ac
+      where ac.retracted_at is null
+        ${actionConditions(sql, filter, query)}
+        ${range(columns.date)}
+        ${bounds('action', columns)}
+      order by ${columns.date} ${order}, ${columns.precision} ${order}, ac.id ${order}
+      limit ${page.limit}
+    )`);
+  }
+  if (types.includes('deadline')) {
+    const columns = { date: sql`ac.deadline_sort`, precision: sql`ac.deadline_sort_precision`, id: sql`ac.id` };
+    parts.push(sql`(
+      select 'deadline' as type, ac.id, ${columns.date} as date, ${columns.precision}::text as precision,
+        ac.deadline_on is null as placed
+      from actions ac
+      where ac.deadline_sort is not null and ac.retracted_at is null
+        ${actionConditions(sql, filter, query)}
+        ${range(columns.date)}
+        ${bounds('deadline', columns)}
+      order by ${columns.date} ${order}, ${columns.precision} ${order}, ac.id ${order}
+      limit ${page.limit}
+    )`);
+  }
   if (parts.length === 0) return [];
   const union = parts.reduce((all, part) => sql`${all} union all ${part}`);
-  // Each branch reads at most one page along its own index; the merge sorts at most three pages.
-  const rows = await sql<{ type: TimelineType; id: string; date: string; precision: DatePrecision }[]>`
-    select t.type, t.id, t.date::text as date, t.precision
+  // Each branch reads at most one page along its own index; the merge sorts at most one page per type.
+  const rows = await sql<{ type: TimelineType; id: string; date: string; precision: DatePrecision; placed: boolean }[]>`
+    select t.type, t.id, t.date::text as date, t.precision, t.placed
     from (${union}) t
     order by t.date ${order}, t.precision ${order},
-      case t.type when 'incident' then 'a' when 'report' then 'b' else 'c' end ${order}, t.id ${order}
+      case t.type when 'incident' then 'a' when 'report' then 'b' when 'policy_position' then 'c' when 'action' then 'd' else 'e' end ${order},
+      t.id ${order}
     limit ${page.limit}
   `;
   return rows.map((row) => ({
@@ -340,6 +392,7 @@ export async function listTimeline(
     id: row.id,
     date: row.date === '-infinity' ? null : row.date,
     precision: row.precision,
+    placed: row.placed,
     sort_key: `${row.date}|${row.precision}|${row.type}`,
   }));
 }

@@ -2,7 +2,7 @@ import type { Queryable } from '../db/index.js';
 import { groupByParent } from './pagination.js';
 import type { Stance } from './policy.js';
 
-/** How many positions on a topic held one stance in one month. */
+/** How many actors on a topic held one stance in one month. */
 export interface StanceMonthRow {
   parent_id: string;
   month: string;
@@ -11,34 +11,32 @@ export interface StanceMonthRow {
 }
 
 /**
- * For each topic, month by month from its first dated position to its last change: how many positions
- * held each stance at the end of that month. A position counts from the month it was stated until the
- * month an unretracted position superseding it was stated, or the month it was retracted. Positions
- * without a stated date have no place in time and are left out (they still count among current ones).
+ * For each topic, month by month from its first dated position to its last: how many actors held each
+ * stance as of the end of that month. Each actor counts once, with its latest stance stated by then (ties
+ * by recording order), the same rule that makes a position current. Retracted positions and remarks that
+ * do not change a stance are left out; so are positions without a stated date, which have no place in
+ * time (they still count among current ones when nothing dated follows them).
  */
 export async function stanceHistoryOfTopics(sql: Queryable, topicIds: readonly string[]): Promise<StanceMonthRow[][]> {
   const rows = await sql<StanceMonthRow[]>`
-    with spans as (
-      select p.topic_id, p.stance, date_trunc('month', p.stated_on)::date as from_month,
-        least(
-          (select min(date_trunc('month', n.stated_on))::date from policy_positions n
-           where n.supersedes_id = p.id and n.retracted_at is null and n.stated_on is not null),
-          date_trunc('month', p.retracted_at at time zone 'UTC')::date
-        ) as until_month
+    with dated as (
+      select p.id, p.topic_id, p.actor_id, p.stance, p.stated_sort, date_trunc('month', p.stated_on)::date as from_month
       from policy_positions p
-      where p.topic_id = any(${topicIds}) and p.stated_on is not null
+      where p.topic_id = any(${topicIds}) and p.stated_on is not null and p.retracted_at is null and p.changes_stance
     ),
     months as (
-      select topic_id, generate_series(min(from_month), max(greatest(from_month, coalesce(until_month, from_month))),
-        interval '1 month')::date as month
-      from spans group by topic_id
+      select topic_id, generate_series(min(from_month), max(from_month), interval '1 month')::date as month
+      from dated group by topic_id
+    ),
+    held as (
+      select distinct on (m.topic_id, m.month, d.actor_id) m.topic_id, m.month, d.stance
+      from months m join dated d on d.topic_id = m.topic_id and d.from_month <= m.month
+      order by m.topic_id, m.month, d.actor_id, d.stated_sort desc, d.id desc
     )
-    select m.topic_id as parent_id, to_char(m.month, 'YYYY-MM') as month, s.stance, count(*)::int as count
-    from months m
-    join spans s on s.topic_id = m.topic_id and s.from_month <= m.month
-      and (s.until_month is null or s.until_month > m.month)
-    group by m.topic_id, m.month, s.stance
-    order by m.topic_id, m.month, array_position(array['supports','opposes','conditional','neutral','unclear'], s.stance)
+    select h.topic_id as parent_id, to_char(h.month, 'YYYY-MM') as month, h.stance, count(*)::int as count
+    from held h
+    group by h.topic_id, h.month, h.stance
+    order by h.topic_id, h.month, array_position(array['supports','opposes','conditional','neutral','unclear'], h.stance)
   `;
   return groupByParent(topicIds, rows);
 }

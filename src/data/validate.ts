@@ -79,12 +79,14 @@ export function tags(field: string, values: readonly string[], max = 30): string
 
 /**
  * A date given to a precision, stored canonically: the first day of its period, so a month is never
- * invented to the day. A future date is refused (Faultline records what has happened).
+ * invented to the day. A future date is refused (Faultline records what has happened) unless `future`
+ * allows it, as for a deadline.
  */
 export function partialDate(
   field: string,
   date: string | null | undefined,
   precision: DatePrecision,
+  options: { future?: boolean } = {},
 ): { date: string | null; precision: DatePrecision } {
   if (precision === 'unknown') {
     if (date) throw new ValidationError(field, 'precision', `${field}: a date was given with precision UNKNOWN; drop the date or give its precision`);
@@ -92,6 +94,6 @@ export function partialDate(
   }
   if (!date) throw new ValidationError(field, 'required', `${field}: precision ${precision.toUpperCase()} needs a date`);
   const canonical = precision === 'year' ? `${date.slice(0, 4)}-01-01` : precision === 'month' ? `${date.slice(0, 7)}-01` : date;
-  if (canonical > today()) throw new ValidationError(field, 'not-in-future', `${field} must not be in the future, got ${date}`);
+  if (!options.future && canonical > today()) throw new ValidationError(field, 'not-in-future', `${field} must not be in the future, got ${date}`);
   return { date: canonical, precision };
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/index.js';
+import { actionsByIds } from '../data/actions.js';
 import { incidentsByIds } from '../data/incidents.js';
 import { positionsByIds } from '../data/policy.js';
 import { reportsByIds } from '../data/reports.js';
@@ -11,6 +12,9 @@ const LOADERS: Record<EventKind, (sql: Sql, ids: string[]) => Promise<unknown[]>
   incident_merged: incidentsByIds,
   position_recorded: positionsByIds,
   position_retracted: positionsByIds,
+  action_recorded: actionsByIds,
+  action_updated: actionsByIds,
+  action_retracted: actionsByIds,
 };
 
 /** An event with the current row of the record it concerns (null if that record is gone). */

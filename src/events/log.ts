@@ -10,6 +10,9 @@ export const EVENT_KINDS = [
   'incident_merged',
   'position_recorded',
   'position_retracted',
+  'action_recorded',
+  'action_updated',
+  'action_retracted',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -23,6 +26,11 @@ export interface EventAttributes {
   severityRank?: number;
   topicId?: string;
   stance?: string;
+  /** Actions: who it was addressed to, its topics, its kind and outcome. */
+  addresseeIds?: string[];
+  topicIds?: string[];
+  actionKind?: string;
+  outcome?: string;
 }
 
 /** One row of the append-only event log. */

@@ -32,6 +32,7 @@ export const builder = new SchemaBuilder<{
     Date: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
     SafeInt: { Input: number; Output: number | string };
+    JSON: { Input: never; Output: unknown };
   };
   Connection: { totalCount: number | (() => Promise<number>) };
 }>({

@@ -29,7 +29,10 @@ export function encodeGlobalId(typename: string, id: string | number | bigint): 
 }
 
 /** The types whose ids are global ids. */
-const NODE_TYPES = new Set(['Incident', 'Report', 'Actor', 'AiSystem', 'PolicyTopic', 'PolicyPosition', 'Technique', 'ApiKey']);
+const NODE_TYPES = new Set([
+  'Incident', 'Report', 'Actor', 'AiSystem', 'PolicyTopic', 'PolicyPosition', 'Technique', 'ApiKey',
+  'Action', 'LegalInstrument', 'Citation', 'IncidentLink',
+]);
 
 /** Decodes a global id; a malformed one, or one of no Faultline type, is a BAD_USER_INPUT error. */
 export function decodeGlobalId(globalId: string): { typename: string; id: string } {

@@ -17,6 +17,11 @@ import './types/search.js';
 import './types/incident-facets.js';
 import './types/timeline.js';
 import './types/stance-summary.js';
+import './types/citation.js';
+import './types/history.js';
+import './types/action.js';
+import './types/legal-instrument.js';
+import './types/incident-link.js';
 
 builder.queryType({ description: 'Reads: open to everyone unless the server requires reader keys.' });
 builder.mutationType({ description: 'Writes: each needs an API key with the editor role (admin for key management), runs in one transaction, and returns its result or a typed error.' });

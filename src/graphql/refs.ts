@@ -1,9 +1,13 @@
 // The node types' refs, declared apart from their fields so type files can point at each other without
 // circular-import ordering problems (Pothos' circular-references guide). Each ref loads by id in one
 // batched statement per request; the fields live in ./types/<type>.ts.
+import { actionsByIds, type ActionRow } from '../data/actions.js';
 import { actorsByIds, type ActorRow } from '../data/actors.js';
 import { aiSystemsByIds, type AiSystemRow } from '../data/ai-systems.js';
+import { citationsByIds, type CitationRow } from '../data/citations.js';
+import { incidentLinksByIds, type IncidentLinkRow } from '../data/incident-links.js';
 import { incidentsByIds, type IncidentRow } from '../data/incidents.js';
+import { legalInstrumentsByIds, type LegalInstrumentRow } from '../data/legal-instruments.js';
 import { positionsByIds, topicsByIds, type PolicyPositionRow, type PolicyTopicRow } from '../data/policy.js';
 import { reportsByIds, type ReportRow } from '../data/reports.js';
 import { techniquesByIds, type TechniqueRow } from '../data/techniques.js';
@@ -57,4 +61,24 @@ export const PolicyPositionRef = builder.loadableNodeRef<PolicyPositionRow, stri
 export const TechniqueRef = builder.loadableNodeRef<TechniqueRow, string>('Technique', {
   id: { resolve: (row) => row.id },
   load: (ids, context) => allowMissing(techniquesByIds(context.sql, ids)),
+});
+
+export const ActionRef = builder.loadableNodeRef<ActionRow, string>('Action', {
+  id: { resolve: (row) => row.id, parse: numericId },
+  load: (ids, context) => allowMissing(actionsByIds(context.sql, ids)),
+});
+
+export const LegalInstrumentRef = builder.loadableNodeRef<LegalInstrumentRow, string>('LegalInstrument', {
+  id: { resolve: (row) => row.id, parse: numericId },
+  load: (ids, context) => allowMissing(legalInstrumentsByIds(context.sql, ids)),
+});
+
+export const CitationRef = builder.loadableNodeRef<CitationRow, string>('Citation', {
+  id: { resolve: (row) => row.id, parse: numericId },
+  load: (ids, context) => allowMissing(citationsByIds(context.sql, ids)),
+});
+
+export const IncidentLinkRef = builder.loadableNodeRef<IncidentLinkRow, string>('IncidentLink', {
+  id: { resolve: (row) => row.id, parse: numericId },
+  load: (ids, context) => allowMissing(incidentLinksByIds(context.sql, ids)),
 });

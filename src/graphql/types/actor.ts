@@ -8,6 +8,7 @@ import { batchLoader } from '../loaders.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActorRef, IncidentRef, PolicyPositionRef } from '../refs.js';
 import { parseSearchText } from '../search-text.js';
+import { ActionActorRoleEnum, ActionKindEnum, ActionOutcomeEnum, ActionsConnection, actorRoles, loadActionsOf } from './action.js';
 import { WRITE_ERRORS } from './errors.js';
 import { IncidentActorRoleEnum } from './incident.js';
 
@@ -62,10 +63,34 @@ ActorRef.implement({
     }),
     positions: t.loadableList({
       type: PolicyPositionRef,
-      description: 'Policy positions this actor holds (current ones unless includeSuperseded).',
+      description: 'Policy positions this actor holds (current ones unless includeSuperseded; retracted ones only with includeRetracted).',
       byPath: true,
-      args: { includeSuperseded: t.arg.boolean({ defaultValue: false, description: 'Include superseded and retracted positions.' }) },
-      load: (ids: string[], context, args) => positionsOfActors(context.sql, ids, args.includeSuperseded ?? false),
+      args: {
+        includeSuperseded: t.arg.boolean({
+          defaultValue: false,
+          description: 'Include positions that are no longer current (superseded, or remarks that never change a stance).',
+        }),
+        includeRetracted: t.arg.boolean({ defaultValue: false, description: 'Include retracted positions.' }),
+      },
+      load: (ids: string[], context, args) =>
+        positionsOfActors(context.sql, ids, {
+          includeSuperseded: args.includeSuperseded ?? false,
+          includeRetracted: args.includeRetracted ?? false,
+        }),
+      resolve: (row) => row.id,
+    }),
+    actions: t.loadable({
+      type: ActionsConnection,
+      description: 'Actions this actor took part in (acted, spoke for the actor, or was addressed), most recent first.',
+      byPath: true,
+      args: {
+        roles: t.arg({ type: [ActionActorRoleEnum], description: 'Only actions where it had one of these parts (default all).' }),
+        kind: t.arg({ type: [ActionKindEnum], description: 'Only actions of these kinds.' }),
+        outcome: t.arg({ type: [ActionOutcomeEnum], description: 'Only actions with these outcomes.' }),
+        includeRetracted: t.arg.boolean({ defaultValue: false, description: 'Include retracted actions.' }),
+        ...t.arg.connectionArgs(),
+      },
+      load: loadActionsOf('actor', (args) => ({ kind: 'actor', roles: actorRoles(args.roles) })),
       resolve: (row) => row.id,
     }),
   }),

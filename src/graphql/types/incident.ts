@@ -19,7 +19,9 @@ import {
   type IncidentStatus,
   type Severity,
 } from '../../data/incidents.js';
+import { actionsCitingIncidents } from '../../data/actions.js';
 import { VersionConflictError } from '../../data/errors.js';
+import { linksOfIncidents } from '../../data/incident-links.js';
 import { createIncident, mergeIncidents, updateIncident, type IncidentPatch } from '../../data/incident-changes.js';
 import { positionsCitingIncidents } from '../../data/policy.js';
 import type { DeliveredEvent } from '../../events/hub.js';
@@ -29,7 +31,9 @@ import { badInput, parseId } from '../errors.js';
 import { batchLoader, freshLoaders } from '../loaders.js';
 import { parseSearchText } from '../search-text.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
-import { ActorRef, AiSystemRef, IncidentRef, PolicyPositionRef, ReportRef, TechniqueRef } from '../refs.js';
+import { ActionRef, ActorRef, AiSystemRef, CitationRef, IncidentLinkRef, IncidentRef, PolicyPositionRef, ReportRef, TechniqueRef } from '../refs.js';
+import { CitationInputType, citationsFor, parseCitations } from './citation.js';
+import { HistoryConnection, loadHistory } from './history.js';
 import { DatePrecisionEnum, DateRangeRef, PartialDateRef } from './dates.js';
 import { WRITE_ERRORS } from './errors.js';
 
@@ -57,7 +61,9 @@ export const IncidentActorRoleEnum = builder.enumType('IncidentActorRole', {
 
 export const AiSystemRoleEnum = builder.enumType('AiSystemRole', {
   description: 'The part an AI system played in an incident.',
-  values: enumValues<AiSystemRole>(AI_SYSTEM_ROLES, (v) => `Used as ${v.replace('_', ' ')}.`),
+  values: enumValues<AiSystemRole>(AI_SYSTEM_ROLES, (v) =>
+    v === 'tool' ? 'Used, without the sources saying whether as the main tool or an aid.' : `Used as ${v.replace('_', ' ')}.`,
+  ),
 });
 
 export const OrderDirectionEnum = builder.enumType('OrderDirection', {
@@ -143,22 +149,102 @@ export function parseIncidentFilter(input: IncidentFilterArgs | null | undefined
   };
 }
 
+const BYTE_UNITS = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+
+/** "150 GB" (decimal units, as the sources count them), "1.5 TB", "512 bytes". */
+function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < BYTE_UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const shown = Number.isInteger(value) ? String(value) : value.toFixed(1).replace(/\.0$/, '');
+  return `${shown} ${BYTE_UNITS[unit]}`;
+}
+
+interface ImpactFigureShape {
+  incidentId: string;
+  claim: 'records_affected' | 'bytes_affected';
+  value: number;
+  approximate: boolean;
+}
+
+const ImpactFigureRef = builder.objectRef<ImpactFigureShape>('ImpactFigure').implement({
+  description: 'One figure of an incident\'s impact, as the sources give it (approximate when they hedge it), with its own citations.',
+  fields: (t) => ({
+    value: t.field({ type: 'SafeInt', description: 'The number.', resolve: (figure) => figure.value }),
+    approximate: t.exposeBoolean('approximate', { description: 'True when the sources give it as an estimate ("about 195 million").' }),
+    display: t.string({
+      description: 'As it reads: "about 195,000,000 records", "about 150 GB".',
+      resolve: (figure) =>
+        `${figure.approximate ? 'about ' : ''}${figure.claim === 'bytes_affected' ? formatBytes(figure.value) : `${figure.value.toLocaleString('en-US')} records`}`,
+    }),
+    sources: t.field({
+      type: [CitationRef],
+      description: 'The citations of this figure, newest publication first.',
+      resolve: async (figure, _args, context) =>
+        (await citationsFor(context, 'incident', figure.incidentId)).filter((citation) => citation.claim === figure.claim),
+    }),
+  }),
+});
+
 const ImpactRef = builder.objectRef<IncidentRow>('Impact').implement({
   description: 'What an incident cost its victims, as far as the sources quantify it.',
   fields: (t) => ({
     recordsAffected: t.field({
       type: 'SafeInt',
       nullable: true,
-      description: 'Records exposed or stolen; null when not reported.',
+      description: 'Records exposed or stolen; null when not reported. `records` says whether it is approximate and who gives it.',
       resolve: (row) => row.records_affected,
     }),
     bytesAffected: t.field({
       type: 'SafeInt',
       nullable: true,
-      description: 'Bytes exfiltrated; null when not reported.',
+      description: 'Bytes exfiltrated; null when not reported. `bytes` says whether it is approximate and who gives it.',
       resolve: (row) => row.bytes_affected,
     }),
+    records: t.field({
+      type: ImpactFigureRef,
+      nullable: true,
+      description: 'Records exposed or stolen, with whether the figure is approximate and its sources; null when not reported.',
+      resolve: (row) =>
+        row.records_affected === null
+          ? null
+          : { incidentId: row.id, claim: 'records_affected' as const, value: Number(row.records_affected), approximate: row.records_affected_approximate },
+    }),
+    bytes: t.field({
+      type: ImpactFigureRef,
+      nullable: true,
+      description: 'Data taken, with whether the figure is approximate and its sources; null when not reported.',
+      resolve: (row) =>
+        row.bytes_affected === null
+          ? null
+          : { incidentId: row.id, claim: 'bytes_affected' as const, value: Number(row.bytes_affected), approximate: row.bytes_affected_approximate },
+    }),
     dataCategories: t.exposeStringList('data_categories', { description: 'Kinds of data affected, e.g. "taxpayer records".' }),
+    sources: t.field({
+      type: [CitationRef],
+      description: 'The citations of the impact figures (claims RECORDS_AFFECTED, BYTES_AFFECTED, DATA_CATEGORIES), newest publication first.',
+      resolve: async (row, _args, context) => (await citationsFor(context, 'incident', row.id)).filter((citation) => citation.claim !== 'record'),
+    }),
+  }),
+});
+
+const ASSESSOR = 'Faultline';
+
+const IncidentAssessmentRef = builder.objectRef<IncidentRow>('IncidentAssessment').implement({
+  description:
+    'Faultline\'s own editorial judgements about an incident. The sources do not state them; they are kept apart so that nobody cites them as the sources\' words.',
+  fields: (t) => ({
+    assessedBy: t.string({ description: 'Who made these judgements: always "Faultline", never a source.', resolve: () => ASSESSOR }),
+    severity: t.field({
+      type: SeverityEnum,
+      nullable: true,
+      description: 'How serious Faultline judges it; null when nobody has assessed it.',
+      resolve: (row) => row.severity,
+    }),
+    sectors: t.exposeStringList('sectors', { description: 'The sectors Faultline files it under.' }),
   }),
 });
 
@@ -174,7 +260,7 @@ const IncidentActorRef = builder.objectRef<IncidentActorRow>('IncidentActor').im
 const IncidentAiSystemRef = builder.objectRef<IncidentAiSystemRow>('IncidentAiSystem').implement({
   description: 'An AI system in an incident: how it was used.',
   fields: (t) => ({
-    role: t.field({ type: AiSystemRoleEnum, description: 'Primary tool, supplementary tool or safeguard.', resolve: (row) => row.role }),
+    role: t.field({ type: AiSystemRoleEnum, description: 'Primary tool, supplementary tool, tool (part unspecified) or safeguard.', resolve: (row) => row.role }),
     usage: t.exposeString('usage', { description: 'How the system was used.' }),
     aiSystem: t.field({ type: AiSystemRef, description: 'The system.', resolve: (row) => row.aiSystem }),
   }),
@@ -193,7 +279,18 @@ IncidentRef.implement({
     title: t.exposeString('title', { description: 'Headline.' }),
     summary: t.exposeString('summary', { description: 'What happened, in a few sentences.' }),
     status: t.field({ type: IncidentStatusEnum, description: 'Where it stands.', resolve: (row) => row.status }),
-    severity: t.field({ type: SeverityEnum, description: 'How serious it is.', resolve: (row) => row.severity }),
+    severity: t.field({
+      type: SeverityEnum,
+      nullable: true,
+      deprecationReason: 'Severity is Faultline\'s judgement, not the sources\': read it from `assessment`, which says so.',
+      description: 'Faultline\'s assessment of how serious it is; null when not assessed. Same as `assessment.severity`.',
+      resolve: (row) => row.severity,
+    }),
+    assessment: t.field({
+      type: IncidentAssessmentRef,
+      description: 'Faultline\'s own judgements (severity, sectors), apart from what the sources state.',
+      resolve: (row) => row,
+    }),
     occurred: t.field({
       type: DateRangeRef,
       description: 'When it happened, to the precision the sources give.',
@@ -205,7 +302,10 @@ IncidentRef.implement({
       resolve: (row) => ({ date: row.disclosed_on, precision: row.disclosed_precision }),
     }),
     countries: t.exposeStringList('countries', { description: 'ISO 3166-1 alpha-2 codes of the countries affected.' }),
-    sectors: t.exposeStringList('sectors', { description: 'Sectors affected.' }),
+    sectors: t.exposeStringList('sectors', {
+      deprecationReason: 'Sectors are Faultline\'s classification: read them from `assessment`, which says so.',
+      description: 'The sectors Faultline files it under. Same as `assessment.sectors`.',
+    }),
     impact: t.field({ type: ImpactRef, description: 'Quantified impact.', resolve: (row) => row }),
     version: t.exposeInt('version', { description: 'Increases with every update; send it back as expectedVersion.' }),
     mergedInto: t.field({
@@ -218,7 +318,7 @@ IncidentRef.implement({
     updatedAt: t.field({ type: 'DateTime', description: 'When the record last changed.', resolve: (row) => row.updated_at }),
     techniques: t.loadableList({
       type: TechniqueRef,
-      description: 'MITRE ATLAS techniques used.',
+      description: 'MITRE ATLAS techniques used, as Faultline maps the methods the sources describe onto ATLAS.',
       load: (ids: string[], context) => techniqueIdsOfIncidents(context.sql, ids),
       resolve: (row) => row.id,
     }),
@@ -252,8 +352,36 @@ IncidentRef.implement({
     }),
     citedBy: t.loadableList({
       type: PolicyPositionRef,
-      description: 'Policy positions that cite this incident.',
-      load: (ids: string[], context) => positionsCitingIncidents(context.sql, ids),
+      description: 'Policy positions that cite this incident (current and past; retracted ones only when asked).',
+      byPath: true,
+      args: { includeRetracted: t.arg.boolean({ defaultValue: false, description: 'Include retracted positions.' }) },
+      load: (ids: string[], context, args) => positionsCitingIncidents(context.sql, ids, args.includeRetracted ?? false),
+      resolve: (row) => row.id,
+    }),
+    citedByActions: t.loadableList({
+      type: ActionRef,
+      description: 'Actions (demands, statements...) that cite this incident, most recent first; retracted ones left out.',
+      load: (ids: string[], context) => actionsCitingIncidents(context.sql, ids),
+      resolve: (row) => row.id,
+    }),
+    sources: t.field({
+      type: [CitationRef],
+      description:
+        'The reports cited for the incident as a whole (claim RECORD), newest publication first (then newest citation), with any verbatim excerpt. Its impact figures have their own, under `impact`.',
+      resolve: async (row, _args, context) => (await citationsFor(context, 'incident', row.id)).filter((citation) => citation.claim === 'record'),
+    }),
+    links: t.loadableList({
+      type: IncidentLinkRef,
+      description: 'What the sources link this incident to: other incidents (a pattern, a campaign) and actions it is set beside; each link cites who draws it.',
+      load: (ids: string[], context) => linksOfIncidents(context.sql, ids),
+      resolve: (row) => row.id,
+    }),
+    history: t.loadable({
+      type: HistoryConnection,
+      description: 'Every change to this incident, newest first: who (the key\'s name), when, which fields from what to what.',
+      byPath: true,
+      args: { ...t.arg.connectionArgs() },
+      load: loadHistory('incident'),
       resolve: (row) => row.id,
     }),
   }),
@@ -311,7 +439,9 @@ const ImpactInput = builder.inputType('ImpactInput', {
   description: 'Quantified impact, as far as the sources give it.',
   fields: (t) => ({
     recordsAffected: t.field({ type: 'SafeInt', description: 'Records exposed or stolen.' }),
+    recordsAffectedApproximate: t.boolean({ description: 'True when the sources give recordsAffected as an estimate ("about").' }),
     bytesAffected: t.field({ type: 'SafeInt', description: 'Bytes exfiltrated.' }),
+    bytesAffectedApproximate: t.boolean({ description: 'True when the sources give bytesAffected as an estimate.' }),
     dataCategories: t.stringList({ description: 'Kinds of data affected.' }),
   }),
 });
@@ -344,16 +474,23 @@ const incidentInputFields = (required: boolean) =>
       slug: t.string({ description: 'Readable key; derived from the title when absent on create.' }),
       summary: t.string({ description: 'What happened (up to 10,000 characters).' }),
       status: t.field({ type: IncidentStatusEnum, description: 'Where it stands (default REPORTED).' }),
-      severity: t.field({ type: SeverityEnum, description: 'How serious it is (default MEDIUM).' }),
+      severity: t.field({
+        type: SeverityEnum,
+        description: 'Faultline\'s assessment of how serious it is; absent on create, it stays unassessed (null clears it on update).',
+      }),
       occurred: t.field({ type: DateRangeInput, description: 'When it happened.' }),
       disclosed: t.field({ type: PartialDateInput, description: 'When it became public.' }),
       countries: t.stringList({ description: 'ISO 3166-1 alpha-2 codes of affected countries.' }),
-      sectors: t.stringList({ description: 'Affected sectors.' }),
+      sectors: t.stringList({ description: 'The sectors Faultline files it under (an editorial classification).' }),
       impact: t.field({ type: ImpactInput, description: 'Quantified impact.' }),
       techniques: t.stringList({ description: 'MITRE ATLAS technique ids.' }),
       actors: t.field({ type: [IncidentActorInput], description: 'Actors with their roles.' }),
       aiSystems: t.field({ type: [IncidentAiSystemInput], description: 'AI systems with their role and usage.' }),
       reports: t.idList({ description: 'Reports documenting it (added to those already linked).' }),
+      sources: t.field({
+        type: [CitationInputType],
+        description: 'Citations to add: which report supports the incident or one of its impact figures. A cited report is also linked as one of its reports.',
+      }),
     }),
   });
 
@@ -380,11 +517,14 @@ function toIncidentFields(input: IncidentInputShape): IncidentPatch {
       usage: s.usage,
     })),
     reportIds: input.reports?.map((id, i) => parseId(id, 'Report', `reports[${i}]`)),
+    sources: input.sources ? parseCitations(input.sources, 'sources') : undefined,
   };
   if (input.title != null) fields.title = input.title;
   if (input.impact) {
     if (input.impact.recordsAffected !== undefined) fields.recordsAffected = input.impact.recordsAffected;
     if (input.impact.bytesAffected !== undefined) fields.bytesAffected = input.impact.bytesAffected;
+    if (input.impact.recordsAffectedApproximate != null) fields.recordsAffectedApproximate = input.impact.recordsAffectedApproximate;
+    if (input.impact.bytesAffectedApproximate != null) fields.bytesAffectedApproximate = input.impact.bytesAffectedApproximate;
     if (input.impact.dataCategories != null) fields.dataCategories = input.impact.dataCategories;
   }
   return fields;

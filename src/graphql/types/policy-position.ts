@@ -1,4 +1,4 @@
-import { incidentsCitedByPositions } from '../../data/incidents.js';
+import { incidentsCitedBy } from '../../data/incidents.js';
 import { recordPolicyPosition, retractPolicyPosition } from '../../data/policy-changes.js';
 import {
   CONFIDENCES,
@@ -11,11 +11,13 @@ import {
 } from '../../data/policy.js';
 import type { DeliveredEvent } from '../../events/hub.js';
 import { builder } from '../builder.js';
-import { parseId } from '../errors.js';
+import { badInput, parseId } from '../errors.js';
 import { freshLoaders } from '../loaders.js';
 import { keysetConnection } from '../pagination.js';
 import { parseSearchText } from '../search-text.js';
-import { ActorRef, IncidentRef, PolicyPositionRef, PolicyTopicRef, ReportRef } from '../refs.js';
+import { ActorRef, CitationRef, IncidentRef, PolicyPositionRef, PolicyTopicRef, ReportRef } from '../refs.js';
+import { CitationInputType, SOURCES_DESCRIPTION, citationsFor, parseCitations } from './citation.js';
+import { HistoryConnection, loadHistory } from './history.js';
 import { DatePrecisionEnum, PartialDateRef } from './dates.js';
 import { WRITE_ERRORS } from './errors.js';
 
@@ -28,26 +30,57 @@ export const StanceEnum = builder.enumType('Stance', {
 });
 
 export const ConfidenceEnum = builder.enumType('Confidence', {
-  description: 'How sure Faultline is that the source supports the position as recorded.',
+  description: 'How sure Faultline is that its sources support the position as recorded: Faultline\'s judgement, not the sources\'.',
   values: Object.fromEntries(CONFIDENCES.map((value) => [value.toUpperCase(), { value, description: `${value} confidence.` }])) as Record<
     Uppercase<Confidence>,
     { value: Confidence; description: string }
   >,
 });
 
+const PositionAssessmentRef = builder.objectRef<PolicyPositionRow>('PositionAssessment').implement({
+  description: 'Faultline\'s own judgements about a position, kept apart from what the sources state.',
+  fields: (t) => ({
+    assessedBy: t.string({ description: 'Who made these judgements: always "Faultline", never a source.', resolve: () => 'Faultline' }),
+    confidence: t.field({
+      type: ConfidenceEnum,
+      description: 'How sure Faultline is that its sources support the position as recorded.',
+      resolve: (row) => row.confidence,
+    }),
+  }),
+});
+
 PolicyPositionRef.implement({
-  description: 'A stance an actor took on a policy topic, citing the report it comes from.',
+  description:
+    'A stance an actor holds on a policy topic, as its sources report it. The actor\'s current position on a topic is its latest *stated* one that is not retracted (ties by recording order).',
   fields: (t) => ({
     stance: t.field({ type: StanceEnum, description: 'The stance.', resolve: (row) => row.stance }),
     summary: t.exposeString('summary', { description: 'What the actor holds, in Faultline\'s words.' }),
-    quote: t.exposeString('quote', { nullable: true, description: 'A short attributed fragment, when the source has one.' }),
+    quote: t.exposeString('quote', {
+      nullable: true,
+      description: 'Verbatim words, found exactly in the excerpt of one of its sources; null when none is recorded (the summary then says it in Faultline\'s words).',
+    }),
     stated: t.field({
       type: PartialDateRef,
-      description: 'When it was stated.',
+      description: 'When it was stated, as precisely as the sources give it.',
       resolve: (row) => ({ date: row.stated_on, precision: row.stated_precision }),
     }),
-    confidence: t.field({ type: ConfidenceEnum, description: 'How well the source supports it.', resolve: (row) => row.confidence }),
-    isCurrent: t.exposeBoolean('is_current', { description: 'True when it is the actor\'s current position on the topic.' }),
+    confidence: t.field({
+      type: ConfidenceEnum,
+      deprecationReason: 'Confidence is Faultline\'s judgement, not the sources\': read it from `assessment`, which says so.',
+      description: 'Faultline\'s confidence that the sources support it. Same as `assessment.confidence`.',
+      resolve: (row) => row.confidence,
+    }),
+    assessment: t.field({
+      type: PositionAssessmentRef,
+      description: 'Faultline\'s own judgements (confidence), apart from what the sources state.',
+      resolve: (row) => row,
+    }),
+    isCurrent: t.exposeBoolean('is_current', {
+      description: 'True when it is the actor\'s current position on the topic: its latest stated one that is not retracted.',
+    }),
+    changesStance: t.exposeBoolean('changes_stance', {
+      description: 'False for a remark recorded without changing the actor\'s stance: it is never current and supersedes nothing.',
+    }),
     retractedAt: t.field({
       type: 'DateTime',
       nullable: true,
@@ -59,27 +92,53 @@ PolicyPositionRef.implement({
     speaker: t.field({
       type: ActorRef,
       nullable: true,
-      description: 'The person who stated it for the actor, when named.',
+      description: 'The person who stated it for the actor, when the sources name one.',
       resolve: (row) => row.speaker_id,
     }),
+    speakerDescription: t.exposeString('speaker_description', {
+      nullable: true,
+      description: 'The speaker the sources describe without naming ("an Anthropic spokesperson"); null when named or when no speaker is given.',
+    }),
     topic: t.field({ type: PolicyTopicRef, description: 'The topic.', resolve: (row) => row.topic_id }),
-    sourceReport: t.field({ type: ReportRef, description: 'The report it comes from.', resolve: (row) => row.source_report_id }),
+    sources: t.field({
+      type: [CitationRef],
+      description: SOURCES_DESCRIPTION,
+      resolve: (row, _args, context) => citationsFor(context, 'position', row.id),
+    }),
+    sourceReport: t.field({
+      type: ReportRef,
+      deprecationReason: 'A position may cite several reports: use `sources`.',
+      description: 'The first report the position was recorded with.',
+      resolve: async (row, _args, context) => {
+        const citations = await citationsFor(context, 'position', row.id);
+        const first = citations.reduce((a, b) => (BigInt(a.id) < BigInt(b.id) ? a : b));
+        return first.report_id;
+      },
+    }),
     supersedes: t.field({
       type: PolicyPositionRef,
       nullable: true,
-      description: 'The earlier position of the same actor on the topic that this one replaced.',
+      description: 'The actor\'s previous stance on the topic by stated date (retracted ones skipped); null for the first, and for remarks.',
       resolve: (row) => row.supersedes_id,
     }),
     supersededBy: t.field({
       type: PolicyPositionRef,
       nullable: true,
-      description: 'The later position that replaced this one.',
+      description: 'The actor\'s next stance on the topic by stated date (retracted ones skipped); null while it is current, and for remarks.',
       resolve: (row) => row.superseded_by_id,
     }),
     citedIncidents: t.loadableList({
       type: IncidentRef,
-      description: 'Incidents this position cites.',
-      load: (ids: string[], context) => incidentsCitedByPositions(context.sql, ids),
+      description: 'Incidents this position cites (only those its sources say it cites).',
+      load: (ids: string[], context) => incidentsCitedBy(context.sql, 'position', ids),
+      resolve: (row) => row.id,
+    }),
+    history: t.loadable({
+      type: HistoryConnection,
+      description: 'Every change to this position, newest first: who (the key\'s name), when, which fields from what to what.',
+      byPath: true,
+      args: { ...t.arg.connectionArgs() },
+      load: loadHistory('position'),
       resolve: (row) => row.id,
     }),
   }),
@@ -91,7 +150,11 @@ const PolicyPositionFilterInput = builder.inputType('PolicyPositionFilter', {
     actor: t.id({ description: 'Only positions of this actor.' }),
     topic: t.id({ description: 'Only positions on this topic.' }),
     stance: t.field({ type: [StanceEnum], description: 'Any of these stances.' }),
-    includeSuperseded: t.boolean({ defaultValue: false, description: 'Include superseded and retracted positions.' }),
+    includeSuperseded: t.boolean({
+      defaultValue: false,
+      description: 'Include positions that are no longer current: superseded by a later stated one, or remarks that never change a stance.',
+    }),
+    includeRetracted: t.boolean({ defaultValue: false, description: 'Include retracted positions.' }),
     search: t.string({
       description: 'Full-text search over summary and quote (English and Spanish, accents ignored; "phrase", OR, -excluded).',
     }),
@@ -101,7 +164,7 @@ const PolicyPositionFilterInput = builder.inputType('PolicyPositionFilter', {
 builder.queryFields((t) => ({
   policyPositions: t.connection({
     type: PolicyPositionRef,
-    description: 'Policy positions, most recently stated first (current ones unless includeSuperseded).',
+    description: 'Policy positions, most recently stated first (current ones unless includeSuperseded; never retracted ones unless includeRetracted).',
     args: { filter: t.arg({ type: PolicyPositionFilterInput, description: 'Conditions every position must meet.' }) },
     resolve: (_root, args, context) => {
       const filter = {
@@ -109,6 +172,7 @@ builder.queryFields((t) => ({
         topicId: args.filter?.topic ? parseId(args.filter.topic, 'PolicyTopic', 'filter.topic') : undefined,
         stances: args.filter?.stance ?? undefined,
         includeSuperseded: args.filter?.includeSuperseded ?? false,
+        includeRetracted: args.filter?.includeRetracted ?? false,
         search: parseSearchText(args.filter?.search, 'filter.search'),
       };
       return keysetConnection(
@@ -124,78 +188,115 @@ builder.queryFields((t) => ({
 // ---- Writes -------------------------------------------------------------------------------------------
 
 const RecordPolicyPositionInput = builder.inputType('RecordPolicyPositionInput', {
-  description: 'A stance an actor took, with the report it comes from.',
+  description: 'A stance an actor took, with the reports it comes from.',
   fields: (t) => ({
     actor: t.id({ required: true, description: 'Who holds it.' }),
-    speaker: t.id({ description: 'The person who stated it for the actor.' }),
+    speaker: t.id({ description: 'The person who stated it for the actor, when the sources name one.' }),
+    speakerDescription: t.string({ description: 'A speaker the sources do not name, in words ("an Anthropic spokesperson"); not with speaker.' }),
     topic: t.id({ required: true, description: 'The policy topic.' }),
     stance: t.field({ type: StanceEnum, required: true, description: 'The stance.' }),
     summary: t.string({ required: true, description: 'What the actor holds, in your own words (1-2000 characters).' }),
-    quote: t.string({ description: 'A short attributed fragment (at most 25 words, 200 characters).' }),
+    quote: t.string({
+      description: 'Verbatim words (at most 25 words, 200 characters); they must appear exactly in the excerpt of one of the sources.',
+    }),
     statedAt: t.field({ type: 'Date', description: 'When it was stated; required unless precision is UNKNOWN.' }),
     statedPrecision: t.field({ type: DatePrecisionEnum, required: true, description: 'How precisely statedAt is known.' }),
-    sourceReport: t.id({ required: true, description: 'The report it comes from.' }),
-    confidence: t.field({ type: ConfidenceEnum, description: 'How well the source supports it (default MEDIUM).' }),
-    cites: t.idList({ description: 'Incidents the position cites.' }),
+    sources: t.field({ type: [CitationInputType], description: 'The reports it comes from (at least one, here or as sourceReport).' }),
+    sourceReport: t.id({ description: 'Shorthand for one source without excerpt: sources: [{ report }].' }),
+    confidence: t.field({ type: ConfidenceEnum, description: 'Faultline\'s confidence that the sources support it (default MEDIUM).' }),
+    changesStance: t.boolean({
+      defaultValue: true,
+      description: 'False records a remark that does not change the actor\'s stance (an official explaining why talks go on): it is never current and supersedes nothing.',
+    }),
+    cites: t.idList({ description: 'Incidents the position cites (only those its sources say it cites).' }),
   }),
 });
 
 builder.mutationFields((t) => ({
   recordPolicyPosition: t.field({
     type: PolicyPositionRef,
-    description: 'Records a position; it supersedes the actor\'s current position on the topic. Needs an editor key.',
+    description:
+      'Records a position with its sources. It becomes the actor\'s current position on the topic if it is the latest stated one (recording an older stance changes nothing current). Needs an editor key.',
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
     args: { input: t.arg({ type: RecordPolicyPositionInput, required: true, description: 'The position.' }) },
-    resolve: (_root, { input }, context) =>
-      recordPolicyPosition(context.sql, {
-        actorId: parseId(input.actor, 'Actor', 'actor'),
-        speakerId: input.speaker ? parseId(input.speaker, 'Actor', 'speaker') : null,
-        topicId: parseId(input.topic, 'PolicyTopic', 'topic'),
-        stance: input.stance,
-        summary: input.summary,
-        quote: input.quote,
-        statedAt: input.statedAt,
-        statedPrecision: input.statedPrecision,
-        sourceReportId: parseId(input.sourceReport, 'Report', 'sourceReport'),
-        confidence: input.confidence,
-        citedIncidentIds: input.cites?.map((id, i) => parseId(id, 'Incident', `cites[${i}]`)),
-      }),
+    resolve: (_root, { input }, context) => {
+      const sources = parseCitations(input.sources, 'sources');
+      if (input.sourceReport) sources.push({ reportId: parseId(input.sourceReport, 'Report', 'sourceReport') });
+      return recordPolicyPosition(
+        context.sql,
+        {
+          actorId: parseId(input.actor, 'Actor', 'actor'),
+          speakerId: input.speaker ? parseId(input.speaker, 'Actor', 'speaker') : null,
+          speakerDescription: input.speakerDescription,
+          topicId: parseId(input.topic, 'PolicyTopic', 'topic'),
+          stance: input.stance,
+          summary: input.summary,
+          quote: input.quote,
+          statedAt: input.statedAt,
+          statedPrecision: input.statedPrecision,
+          sources,
+          confidence: input.confidence,
+          changesStance: input.changesStance,
+          citedIncidentIds: input.cites?.map((id, i) => parseId(id, 'Incident', `cites[${i}]`)),
+        },
+        { keyId: context.viewer.keyId },
+      );
+    },
   }),
   retractPolicyPosition: t.field({
     type: PolicyPositionRef,
-    description: 'Retracts a position; the one it superseded becomes current again. Needs an editor key.',
+    description:
+      'Retracts a position; if it was current, the actor\'s previous stance on the topic is current again. Announced to policyPositionRecorded subscribers as RETRACTED. Needs an editor key.',
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
     args: { id: t.arg.id({ required: true, description: 'The position.' }) },
-    resolve: (_root, args, context) => retractPolicyPosition(context.sql, parseId(args.id, 'PolicyPosition', 'id')),
+    resolve: (_root, args, context) =>
+      retractPolicyPosition(context.sql, parseId(args.id, 'PolicyPosition', 'id'), { keyId: context.viewer.keyId }),
   }),
 }));
 
 // ---- Live ---------------------------------------------------------------------------------------------
 
+const PolicyPositionChangeEnum = builder.enumType('PolicyPositionChange', {
+  description: 'What happened to a policy position.',
+  values: {
+    RECORDED: { value: 'position_recorded', description: 'It was recorded.' },
+    RETRACTED: { value: 'position_retracted', description: 'It was retracted; if it was current, the previous stance is current again.' },
+  },
+});
+
+const POSITION_EVENTS = ['position_recorded', 'position_retracted'] as const;
+
 const PolicyPositionRecordedEventRef = builder.objectRef<DeliveredEvent>('PolicyPositionRecordedEvent').implement({
-  description: 'A policy position was recorded.',
+  description: 'A policy position was recorded or retracted.',
   fields: (t) => ({
     cursor: t.exposeString('cursor', { description: 'Pass it as `after` when resubscribing to resume right after this event.' }),
-    position: t.field({ type: PolicyPositionRef, description: 'The position.', resolve: (event) => event.entity as PolicyPositionRow }),
+    change: t.field({
+      type: PolicyPositionChangeEnum,
+      description: 'What happened: RECORDED or RETRACTED.',
+      resolve: (event) => event.kind as (typeof POSITION_EVENTS)[number],
+    }),
+    position: t.field({ type: PolicyPositionRef, description: 'The position as it is now.', resolve: (event) => event.entity as PolicyPositionRow }),
     occurredAt: t.field({ type: 'DateTime', description: 'When it was committed.', resolve: (event) => event.created_at }),
   }),
 });
 
 const PolicyPositionRecordedFilter = builder.inputType('PolicyPositionRecordedFilter', {
-  description: 'Which new positions to receive; all given conditions must hold.',
+  description: 'Which position changes to receive; all given conditions must hold.',
   fields: (t) => ({
     topic: t.id({ description: 'Positions on this topic.' }),
     actor: t.id({ description: 'Positions of this actor.' }),
     stance: t.field({ type: [StanceEnum], description: 'Positions with any of these stances.' }),
+    changes: t.field({ type: [PolicyPositionChangeEnum], description: 'Only these kinds of change (default both).' }),
   }),
 });
 
 builder.subscriptionFields((t) => ({
   policyPositionRecorded: t.field({
     type: PolicyPositionRecordedEventRef,
-    description: 'Every new policy position as it commits; with `after`, replays what was missed first.',
+    description:
+      'Every position recorded or retracted, as it commits (`change` says which); with `after`, replays what was missed first.',
     args: {
       filter: t.arg({ type: PolicyPositionRecordedFilter, description: 'Which positions to receive.' }),
       after: t.arg.string({ description: 'Resume after this event cursor.' }),
@@ -204,8 +305,9 @@ builder.subscriptionFields((t) => ({
       const topicId = args.filter?.topic ? parseId(args.filter.topic, 'PolicyTopic', 'filter.topic') : undefined;
       const actorId = args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined;
       const stances: readonly string[] | undefined = args.filter?.stance?.length ? args.filter.stance : undefined;
+      if (args.filter?.changes && args.filter.changes.length === 0) throw badInput('filter.changes must name at least one change', 'filter.changes');
       return context.events.subscribe({
-        kinds: ['position_recorded'],
+        kinds: args.filter?.changes ?? POSITION_EVENTS,
         after: args.after,
         matches: ({ attributes: a }) =>
           (!topicId || a.topicId === topicId) &&

@@ -1,21 +1,60 @@
 import { upsertPolicyTopic } from '../../data/catalog-changes.js';
-import { STANCES, listTopics, positionsOfTopics, topicBySlug, type PolicyPositionRow, type Stance } from '../../data/policy.js';
+import {
+  currentPositionsOfTopicStances,
+  listTopics,
+  positionsOfTopics,
+  topicBySlug,
+  type Stance,
+} from '../../data/policy.js';
+import { currentStanceCounts } from '../../data/stance-history.js';
 import { builder } from '../builder.js';
+import { batchLoader } from '../loaders.js';
+import { connectionFromRows, nestedPageRequest } from '../pagination.js';
 import { PolicyPositionRef, PolicyTopicRef } from '../refs.js';
+import { ActionKindEnum, ActionOutcomeEnum, ActionsConnection, loadActionsOf } from './action.js';
 import { WRITE_ERRORS } from './errors.js';
 import { StanceEnum } from './policy-position.js';
 
 interface StanceGroupShape {
+  topicId: string;
   stance: Stance;
-  positions: PolicyPositionRow[];
+  count: number;
 }
 
+const StanceGroupPositionsConnection = builder.connectionObject({
+  type: PolicyPositionRef,
+  name: 'StanceGroupPositionsConnection',
+  description: 'The current positions holding one stance on a topic, most recently stated first.',
+});
+
 const StanceGroupRef = builder.objectRef<StanceGroupShape>('StanceGroup').implement({
-  description: 'The current positions on a topic that share one stance.',
+  description: 'The current positions on a topic that share one stance: one per actor.',
   fields: (t) => ({
     stance: t.field({ type: StanceEnum, description: 'The stance.', resolve: (group) => group.stance }),
-    count: t.int({ description: 'How many actors hold it.', resolve: (group) => group.positions.length }),
-    positions: t.field({ type: [PolicyPositionRef], description: 'The positions.', resolve: (group) => group.positions }),
+    count: t.exposeInt('count', { description: 'How many actors hold it.' }),
+    positions: t.loadable({
+      type: StanceGroupPositionsConnection,
+      description: 'The positions, most recently stated first (cursor pagination; totalCount equals count).',
+      byPath: true,
+      args: { ...t.arg.connectionArgs() },
+      load: async (keys: string[], context, args) => {
+        const ordering = 'stance-group-positions';
+        const parsed = keys.map((key) => {
+          const [topicId, stance] = key.split(':') as [string, Stance];
+          return { topicId, stance };
+        });
+        const rows = await currentPositionsOfTopicStances(context.sql, parsed, nestedPageRequest(ordering, args));
+        const counts = batchLoader(context, 'current-stance-counts', (ids: readonly string[]) => currentStanceCounts(context.sql, ids));
+        return Promise.all(
+          parsed.map((key, i) =>
+            connectionFromRows(ordering, args, rows[i] ?? [], async () =>
+              (await counts.load(key.topicId)).find((row) => row.stance === key.stance)?.count ?? 0,
+            ),
+          ),
+        );
+      },
+      resolve: (group) => `${group.topicId}:${group.stance}`,
+    }),
   }),
 });
 
@@ -27,23 +66,49 @@ PolicyTopicRef.implement({
     description: t.exposeString('description', { description: 'What the question is.' }),
     positions: t.loadableList({
       type: PolicyPositionRef,
-      description: 'Positions on this topic (current ones unless includeSuperseded), grouped by stance order.',
+      description:
+        'Positions on this topic (current ones unless includeSuperseded; retracted ones only with includeRetracted), in stance order, then most recently stated first.',
       byPath: true,
-      args: { includeSuperseded: t.arg.boolean({ defaultValue: false, description: 'Include superseded and retracted positions.' }) },
-      load: (ids: string[], context, args) => positionsOfTopics(context.sql, ids, args.includeSuperseded ?? false),
+      args: {
+        includeSuperseded: t.arg.boolean({
+          defaultValue: false,
+          description: 'Include positions that are no longer current (superseded, or remarks that never change a stance).',
+        }),
+        includeRetracted: t.arg.boolean({ defaultValue: false, description: 'Include retracted positions.' }),
+      },
+      load: (ids: string[], context, args) =>
+        positionsOfTopics(context.sql, ids, {
+          includeSuperseded: args.includeSuperseded ?? false,
+          includeRetracted: args.includeRetracted ?? false,
+        }),
       resolve: (row) => row.id,
     }),
     positionsByStance: t.loadableList({
       type: StanceGroupRef,
-      description: 'Current positions grouped by stance; stances nobody holds are left out.',
+      description: 'Current positions grouped by stance, in stance order; stances nobody holds are left out.',
+      // At most one group per stance: the list cannot grow with the data.
+      complexity: { field: 1, multiplier: 5 },
       load: async (ids: string[], context) => {
-        const groups = await positionsOfTopics(context.sql, ids, false);
-        return groups.map((positions) =>
-          STANCES.map((stance) => ({ stance, positions: positions.filter((p) => p.stance === stance) })).filter(
-            (group) => group.positions.length > 0,
-          ),
-        );
+        const counts = batchLoader(context, 'current-stance-counts', (keys: readonly string[]) => currentStanceCounts(context.sql, keys));
+        const groups = await counts.loadMany(ids);
+        return groups.map((rows, i) => {
+          if (rows instanceof Error) throw rows;
+          return rows.map((row) => ({ topicId: ids[i]!, stance: row.stance, count: row.count }));
+        });
       },
+      resolve: (row) => row.id,
+    }),
+    actions: t.loadable({
+      type: ActionsConnection,
+      description: 'Actions on this topic (demands, refusals, statements...), most recent first (retracted ones only when asked).',
+      byPath: true,
+      args: {
+        kind: t.arg({ type: [ActionKindEnum], description: 'Only actions of these kinds.' }),
+        outcome: t.arg({ type: [ActionOutcomeEnum], description: 'Only actions with these outcomes.' }),
+        includeRetracted: t.arg.boolean({ defaultValue: false, description: 'Include retracted actions.' }),
+        ...t.arg.connectionArgs(),
+      },
+      load: loadActionsOf('topic', () => ({ kind: 'topic' })),
       resolve: (row) => row.id,
     }),
   }),

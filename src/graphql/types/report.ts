@@ -11,17 +11,63 @@ import { freshLoaders } from '../loaders.js';
 import { keysetConnection } from '../pagination.js';
 import { parseSearchText } from '../search-text.js';
 import { IncidentRef, ReportRef } from '../refs.js';
-import { DatePrecisionEnum, PartialDateRef } from './dates.js';
+import { DatePrecisionEnum, PartialDateRef, displayPartialDate } from './dates.js';
 import { WRITE_ERRORS } from './errors.js';
 
+const ReportDetailEnum = builder.enumType('ReportDetail', {
+  description: 'A detail of a report that the sources may leave unknown.',
+  values: {
+    URL: { value: 'url', description: 'Its address.' },
+    TITLE: { value: 'title', description: 'Its headline.' },
+    PUBLISHER: { value: 'publisher', description: 'Who published it.' },
+    PUBLISHED: { value: 'published', description: 'When it was published.' },
+    LANGUAGE: { value: 'language', description: 'Its language.' },
+  },
+});
+
+type ReportDetail = 'url' | 'title' | 'publisher' | 'published' | 'language';
+
+/** How the report reads in a sentence: who published it (or what it is), its headline if known, and when. */
+function reportLabel(row: ReportRow): string {
+  const who = row.publisher ?? row.described_as ?? 'unknown source';
+  const title = row.title ? `, "${row.title}"` : '';
+  const when = displayPartialDate({ date: row.published_on, precision: row.published_precision });
+  return `${who}${title}, ${when === 'unknown' ? 'date unknown' : when}`;
+}
+
 ReportRef.implement({
-  description: 'One published source: an article, a disclosure, a research write-up.',
+  description:
+    'One published source: an article, a disclosure, a research write-up. Its address, headline, publisher, date or language may be unknown (a report known only by its outlet and month): those fields are then null and listed in `unknownFields`, never filled in.',
   fields: (t) => ({
-    url: t.exposeString('url', { description: 'Where it was published.' }),
-    publisher: t.exposeString('publisher', { description: 'The outlet or organisation that published it.' }),
-    title: t.exposeString('title', { description: 'Its headline.' }),
+    url: t.exposeString('url', { nullable: true, description: 'Where it was published; null when the sources do not give the address.' }),
+    publisher: t.exposeString('publisher', {
+      nullable: true,
+      description: 'The outlet or organisation that published it; null when the sources name none (see `describedAs`).',
+    }),
+    describedAs: t.exposeString('described_as', {
+      nullable: true,
+      description: 'What the source is, in plain words, when its publisher is not named (e.g. "recent reports the analysis does not name"); may also qualify a named one.',
+    }),
+    title: t.exposeString('title', { nullable: true, description: 'Its headline, as published; null when the sources do not give it (never one of ours).' }),
     summary: t.exposeString('summary', { description: 'What it reports, in Faultline\'s words.' }),
-    language: t.exposeString('language', { description: 'ISO 639-1 code of its language, e.g. "en", "es".' }),
+    language: t.exposeString('language', { nullable: true, description: 'ISO 639-1 code of its language, e.g. "en", "es"; null when not known.' }),
+    unknownFields: t.field({
+      type: [ReportDetailEnum],
+      description: 'The details of this report the sources do not give; empty when all are known.',
+      resolve: (row) => {
+        const unknown: ReportDetail[] = [];
+        if (!row.url) unknown.push('url');
+        if (!row.title) unknown.push('title');
+        if (!row.publisher) unknown.push('publisher');
+        if (row.published_precision === 'unknown') unknown.push('published');
+        if (!row.language) unknown.push('language');
+        return unknown;
+      },
+    }),
+    label: t.string({
+      description: 'How to name it in a sentence: publisher (or description), headline when known, and date, e.g. "Bloomberg, 2026-02".',
+      resolve: reportLabel,
+    }),
     published: t.field({
       type: PartialDateRef,
       description: 'When it was published.',
@@ -44,7 +90,7 @@ const ReportFilterInput = builder.inputType('ReportFilter', {
     language: t.string({ description: 'ISO 639-1 language code.' }),
     incident: t.id({ description: 'Only reports documenting this incident.' }),
     search: t.string({
-      description: 'Full-text search over title, summary and publisher (English and Spanish, accents ignored; "phrase", OR, -excluded).',
+      description: 'Full-text search over title, summary, publisher and description (English and Spanish, accents ignored; "phrase", OR, -excluded).',
     }),
   }),
 });
@@ -93,15 +139,17 @@ builder.queryFields((t) => ({
 // ---- Writes -------------------------------------------------------------------------------------------
 
 const SubmitReportInput = builder.inputType('SubmitReportInput', {
-  description: 'A published source to record.',
+  description:
+    'A published source to record. Give what the sources give and nothing more: a report may be known only by its outlet and month, or, when no outlet is named, by a description.',
   fields: (t) => ({
-    url: t.string({ required: true, description: 'Where it was published (http or https). Its normalised form identifies the report.' }),
-    title: t.string({ required: true, description: 'Its headline (1-500 characters).' }),
-    publisher: t.string({ required: true, description: 'The outlet or organisation.' }),
+    url: t.string({ description: 'Where it was published (http or https), when known. Its normalised form identifies the report.' }),
+    title: t.string({ description: 'Its headline as published (1-500 characters), when known.' }),
+    publisher: t.string({ description: 'The outlet or organisation; required unless describedAs says what the source is.' }),
+    describedAs: t.string({ description: 'What the source is when no publisher is named (1-500 characters).' }),
     publishedAt: t.field({ type: 'Date', description: 'When it was published; not in the future.' }),
     publishedPrecision: t.field({ type: DatePrecisionEnum, description: 'Precision of publishedAt (default DAY when a date is given).' }),
     summary: t.string({ description: 'What it reports, in your own words (up to 10,000 characters).' }),
-    language: t.string({ description: 'ISO 639-1 code (default "en").' }),
+    language: t.string({ description: 'ISO 639-1 code, when known; left out, the language is recorded as unknown.' }),
     incidentIds: t.idList({ description: 'Incidents it documents; a report may also arrive before any incident exists.' }),
   }),
 });
@@ -110,7 +158,9 @@ const SubmitReportPayload = builder.objectRef<{ report: ReportRow; created: bool
   description: 'The stored report, and whether this call created it.',
   fields: (t) => ({
     report: t.field({ type: ReportRef, description: 'The report.', resolve: (payload) => payload.report }),
-    created: t.exposeBoolean('created', { description: 'False when the URL was already on record: nothing changed and no event was sent.' }),
+    created: t.exposeBoolean('created', {
+      description: 'False when the report was already on record (same normalised URL; without a URL, same publisher, description, date and title): nothing changed and no event was sent.',
+    }),
   }),
 });
 
@@ -144,7 +194,8 @@ async function changeLink(
 builder.mutationFields((t) => ({
   submitReport: t.field({
     type: SubmitReportPayload,
-    description: 'Records a report, idempotent on its normalised URL, and announces it to reportAdded subscribers. Needs an editor key.',
+    description:
+      'Records a report and announces it to reportAdded subscribers. Idempotent: on its normalised URL, or, without one, on its publisher, description, publication date and title. Needs an editor key.',
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
     args: { input: t.arg({ type: SubmitReportInput, required: true, description: 'The report.' }) },
@@ -153,6 +204,7 @@ builder.mutationFields((t) => ({
         url: input.url,
         title: input.title,
         publisher: input.publisher,
+        describedAs: input.describedAs,
         publishedAt: input.publishedAt,
         publishedPrecision: input.publishedPrecision,
         summary: input.summary,

@@ -49,3 +49,11 @@ builder.scalarType('SafeInt', {
   parseValue: parseSafeInt,
   parseLiteral: (ast) => parseSafeInt(ast.kind === Kind.INT ? Number(ast.value) : undefined),
 });
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value: a string, number, boolean, list, object or null. Output only (values of a history entry).',
+  serialize: (value) => value,
+  parseValue: () => {
+    throw new GraphQLError('JSON is an output type; no argument takes it');
+  },
+});

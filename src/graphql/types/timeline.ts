@@ -2,7 +2,10 @@ import { TIMELINE_TYPES, countTimeline, listTimeline, parseTimelineKey, type Tim
 import { builder } from '../builder.js';
 import { badInput, parseId } from '../errors.js';
 import { keysetConnection } from '../pagination.js';
-import { IncidentRef, PolicyPositionRef, ReportRef } from '../refs.js';
+import { actionsByIds } from '../../data/actions.js';
+import { batchLoader } from '../loaders.js';
+import { ActionRef, IncidentRef, PolicyPositionRef, ReportRef } from '../refs.js';
+import { DeadlineRef } from './action.js';
 import { parseSearchText } from '../search-text.js';
 import { PartialDateRef } from './dates.js';
 import { OrderDirectionEnum } from './incident.js';
@@ -13,13 +16,24 @@ const TimelineTypeEnum = builder.enumType('TimelineType', {
     INCIDENT: { value: 'incident', description: 'An incident, placed when it began (or, if that is unknown, when it was disclosed).' },
     REPORT: { value: 'report', description: 'A report, placed when it was published.' },
     POLICY_POSITION: { value: 'policy_position', description: 'A policy position (not retracted), placed when it was stated.' },
+    ACTION: { value: 'action', description: 'An action (not retracted), placed when it was taken.' },
+    DEADLINE: {
+      value: 'deadline',
+      description:
+        'An action\'s deadline, placed at its date; one the sources give only in words ("by Friday") is placed at the action that set it, after the actions of that date, with `placed` true.',
+    },
   } satisfies Record<string, { value: TimelineType; description: string }>,
 });
 
 const TimelineNodeUnion = builder.unionType('TimelineNode', {
   description: 'Anything on the timeline.',
-  types: [IncidentRef, ReportRef, PolicyPositionRef],
-  resolveType: (row) => ('severity' in row ? IncidentRef : 'url_key' in row ? ReportRef : PolicyPositionRef),
+  types: [IncidentRef, ReportRef, PolicyPositionRef, ActionRef, DeadlineRef],
+  resolveType: (row) =>
+    'severity' in row ? IncidentRef
+    : 'url_key' in row ? ReportRef
+    : 'stance' in row ? PolicyPositionRef
+    : 'deadline_of' in row ? DeadlineRef
+    : ActionRef,
 });
 
 const TimelineEntryRef = builder.objectRef<TimelineRow>('TimelineEntry').implement({
@@ -28,19 +42,35 @@ const TimelineEntryRef = builder.objectRef<TimelineRow>('TimelineEntry').impleme
     type: t.field({ type: TimelineTypeEnum, description: 'What kind of entry.', resolve: (row) => row.type }),
     date: t.field({
       type: PartialDateRef,
-      description: 'Where it sits: the start of its period, with the precision the sources give.',
+      description:
+        'Where it sits: the start of its period, with the precision the sources give. For a deadline given only in words, the date of the action that set it (see `placed`).',
       resolve: (row) => ({ date: row.date, precision: row.precision }),
+    }),
+    placed: t.exposeBoolean('placed', {
+      description:
+        'True when `date` is where the entry is placed, not when it happened: a deadline the sources give only in words sits at the action that set it. Its own date is then UNKNOWN.',
     }),
     node: t.field({
       type: TimelineNodeUnion,
       nullable: true,
-      description: 'The incident, report or position; null if it was deleted since the page was read.',
-      resolve: (row, _args, context) =>
-        row.type === 'incident'
-          ? IncidentRef.getDataloader(context).load(row.id)
-          : row.type === 'report'
-            ? ReportRef.getDataloader(context).load(row.id)
-            : PolicyPositionRef.getDataloader(context).load(row.id),
+      description: 'The incident, report, position, action or deadline; null if it was deleted since the page was read.',
+      resolve: (row, _args, context) => {
+        switch (row.type) {
+          case 'incident':
+            return IncidentRef.getDataloader(context).load(row.id);
+          case 'report':
+            return ReportRef.getDataloader(context).load(row.id);
+          case 'policy_position':
+            return PolicyPositionRef.getDataloader(context).load(row.id);
+          case 'action':
+            return ActionRef.getDataloader(context).load(row.id);
+          case 'deadline':
+            // Its own batch: the deadline is a view of the action, typed apart so the union can tell them apart.
+            return batchLoader(context, 'timeline-deadlines', async (ids: readonly string[]) =>
+              (await actionsByIds(context.sql, ids)).map((action) => (action ? { ...action, deadline_of: action.id } : null)),
+            ).load(row.id);
+        }
+      },
     }),
   }),
 });
@@ -53,7 +83,8 @@ const TimelineFilterInput = builder.inputType('TimelineFilter', {
     to: t.field({ type: 'Date', description: 'Entries whose period starts on or before this date.' }),
     search: t.string({ description: 'Full-text search, as in `search` (English and Spanish, accents ignored; "phrase", OR, -excluded).' }),
     actor: t.id({
-      description: 'Entries about this actor: incidents it took part in, reports on those incidents, positions it holds or stated.',
+      description:
+        'Entries about this actor: incidents it took part in, reports on those incidents, positions it holds or stated, actions (and their deadlines) it took, spoke for or was addressed by.',
     }),
   }),
 });
@@ -62,7 +93,7 @@ builder.queryFields((t) => ({
   timeline: t.connection({
     type: TimelineEntryRef,
     description:
-      'Incidents, reports and policy positions merged in date order: by the start of their period, then precision (day before month before year), then type (incident, report, position), then id. Newest first unless `direction` is ASC; undated entries come last when newest first.',
+      'Incidents, reports, policy positions, actions and deadlines merged in date order: by the start of their period, then precision (day before month before year), then type (incident, report, position, action, deadline), then id. Newest first unless `direction` is ASC; undated entries come last when newest first.',
     args: {
       filter: t.arg({ type: TimelineFilterInput, description: 'Which entries to include.' }),
       direction: t.arg({ type: OrderDirectionEnum, defaultValue: 'desc', description: 'DESC (newest first, default) or ASC.' }),
