@@ -42,14 +42,16 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const ADMIN_ONLY = new Set(['createApiKey', 'revokeApiKey']);
 // Every mutation the schema had when this test was written: the walk must at least cover these.
 const KNOWN_MUTATIONS = [
-  'attachReport', 'createApiKey', 'createIncident', 'detachReport', 'mergeIncidents', 'recordPolicyPosition',
-  'retractPolicyPosition', 'revokeApiKey', 'submitReport', 'updateIncident', 'upsertActor', 'upsertAiSystem',
-  'upsertPolicyTopic',
+  'addCitation', 'attachReport', 'createApiKey', 'createIncident', 'detachReport', 'linkIncident', 'mergeIncidents',
+  'recordAction', 'recordPolicyPosition', 'removeCitation', 'retractAction', 'retractPolicyPosition', 'revokeApiKey',
+  'submitReport', 'unlinkIncident', 'updateAction', 'updateIncident', 'upsertActor', 'upsertAiSystem',
+  'upsertLegalInstrument', 'upsertPolicyTopic',
 ];
 const EXPECTED_TABLES = [
   'actors', 'ai_systems', 'api_keys', 'events', 'incident_actors', 'incident_ai_systems', 'incident_history',
   'incident_reports', 'incident_techniques', 'incidents', 'policy_position_incidents', 'policy_positions',
-  'policy_topics', 'reports', 'techniques',
+  'policy_topics', 'reports', 'techniques', 'actions', 'action_addressees', 'action_incidents', 'action_legal_instruments',
+  'action_stakes', 'action_topics', 'citations', 'incident_links', 'legal_instruments', 'record_history',
 ];
 
 // ---- Building an operation for any mutation from its argument types ----------------------------------
@@ -58,11 +60,16 @@ const EXPECTED_TABLES = [
 function idTarget(mutation: string, name: string): string {
   const byName: Record<string, string> = {
     incidentId: 'Incident', incidentIds: 'Incident', cites: 'Incident', sourceId: 'IncidentSource',
-    targetId: 'IncidentTarget', reportId: 'Report', reports: 'Report', sourceReport: 'Report', actor: 'Actor',
+    targetId: 'IncidentTarget', reportId: 'Report', reports: 'Report', report: 'Report', actor: 'Actor',
     speaker: 'Actor', affiliation: 'Actor', developer: 'Actor', aiSystem: 'AiSystem', parent: 'AiSystem',
-    topic: 'PolicyTopic',
+    topic: 'PolicyTopic', topics: 'PolicyTopic', addressees: 'Actor', instrument: 'LegalInstrument',
+    respondsTo: 'Action', relatedAction: 'Action',
+    // Chosen so that no walked mutation changes the version updateIncident and updateAction expect.
+    target: 'PolicyPosition', incident: 'IncidentTarget',
   };
   if (byName[name]) return byName[name];
+  const byMutation: Record<string, string> = { unlinkIncident: 'IncidentLink', retractAction: 'ActionToRetract' };
+  if (name === 'id' && byMutation[mutation]) return byMutation[mutation];
   // A bare `id`: the type the mutation's name mentions (revokeApiKey -> ApiKey, retractPolicyPosition -> ...).
   const mentioned = Object.keys(ids)
     .sort((a, b) => b.length - a.length)
@@ -71,6 +78,7 @@ function idTarget(mutation: string, name: string): string {
 }
 
 let unique = 0;
+const ALSO_FILLED = new Set(['publisher', 'relatedAction']);
 
 function stringFor(name: string): string {
   unique += 1;
@@ -80,7 +88,12 @@ function stringFor(name: string): string {
     case 'language':
       return 'en';
     case 'country':
+    case 'jurisdiction':
       return 'US';
+    case 'amount':
+      return '1000';
+    case 'currency':
+      return 'USD';
     case 'slug':
       return `auth-walk-${unique}`;
     default:
@@ -97,9 +110,12 @@ function valueFor(mutation: string, name: string, type: GraphQLInputType): unkno
     const fields = Object.values(type.getFields());
     const value: Record<string, unknown> = {};
     for (const field of fields) {
-      // Required fields, plus dates (so a required precision such as DAY comes with its date).
+      // Required fields, plus dates (so a required precision such as DAY comes with its date), plus what a
+      // rule beyond the schema asks: a report's publisher (or description), a DISCUSSED_ALONGSIDE link's action.
       const required = isNonNullType(field.type) && field.defaultValue === undefined;
-      if (required || getNamedType(field.type).name === 'Date') value[field.name] = valueFor(mutation, field.name, field.type);
+      if (required || getNamedType(field.type).name === 'Date' || ALSO_FILLED.has(field.name)) {
+        value[field.name] = valueFor(mutation, field.name, field.type);
+      }
     }
     return value;
   }
@@ -114,7 +130,7 @@ function valueFor(mutation: string, name: string, type: GraphQLInputType): unkno
       case 'String':
         return stringFor(name);
       case 'Int':
-        return name === 'expectedVersion' ? expectedVersion : 1;
+        return name === 'expectedVersion' ? (mutation === 'updateAction' ? 1 : expectedVersion) : 1;
       case 'SafeInt':
       case 'Float':
         return 1;
@@ -202,7 +218,35 @@ beforeAll(async () => {
   ids.Incident = encodeGlobalId('Incident', incidents[0]!.id);
   ids.IncidentTarget = encodeGlobalId('Incident', incidents[1]!.id);
   ids.IncidentSource = encodeGlobalId('Incident', incidents[2]!.id);
-  ids.Report = encodeGlobalId('Report', await first('reports'));
+  // A report the first incident does not cite, so that detaching it from that incident is allowed.
+  const [report] = await db.sql<{ id: string }[]>`
+    select id from reports r
+    where not exists (select 1 from citations c where c.report_id = r.id and c.incident_id = ${incidents[0]!.id})
+    order by id limit 1
+  `;
+  ids.Report = encodeGlobalId('Report', report!.id);
+  const actions = await db.sql<{ id: string }[]>`select id from actions order by id limit 2`;
+  ids.Action = encodeGlobalId('Action', actions[0]!.id);
+  ids.ActionToRetract = encodeGlobalId('Action', actions[1]!.id);
+  ids.LegalInstrument = encodeGlobalId('LegalInstrument', await first('legal_instruments'));
+  // A position citation that is not its position's only one: removing it is allowed.
+  const [citation] = await db.sql<{ id: string }[]>`
+    select c.id from citations c
+    where c.position_id is not null and (select count(*) from citations o where o.position_id = c.position_id) > 1
+    order by c.id limit 1
+  `;
+  ids.Citation = encodeGlobalId('Citation', citation!.id);
+  // A link hanging from the incident the merge keeps, so that unlinking it touches neither the updated
+  // incident nor a merged one.
+  const [link] = await db.sql<{ id: string }[]>`
+    with inserted as (
+      insert into incident_links (incident_id, related_action_id, relation)
+      values (${incidents[1]!.id}, ${actions[0]!.id}, 'discussed_alongside')
+      returning id
+    )
+    insert into citations (link_id, report_id) select id, ${report!.id} from inserted returning link_id as id
+  `;
+  ids.IncidentLink = encodeGlobalId('IncidentLink', link!.id);
   ids.Actor = encodeGlobalId('Actor', await first('actors'));
   ids.AiSystem = encodeGlobalId('AiSystem', await first('ai_systems'));
   ids.PolicyTopic = encodeGlobalId('PolicyTopic', await first('policy_topics'));

@@ -222,7 +222,7 @@ describe('unexpected failures', () => {
     expect(server.logs.filter((line) => line.includes('client-chosen.id-42')).join('\n')).toMatch(/does not exist/);
 
     // The table is back: the same query works again.
-    expect(dataOf(await graphql<{ reports: { totalCount: number } }>(server.url, `{ reports { totalCount } }`)).reports.totalCount).toBe(8);
+    expect(dataOf(await graphql<{ reports: { totalCount: number } }>(server.url, `{ reports { totalCount } }`)).reports.totalCount).toBe(9);
   });
 });
 

@@ -182,7 +182,7 @@ const RECORD = `mutation ($input: RecordPolicyPositionInput!) {
 }`;
 const RETRACT = `mutation ($id: ID!) { retractPolicyPosition(id: $id) { __typename ... on PolicyPosition { id } } }`;
 const POSITION_RECORDED = `subscription ($filter: PolicyPositionRecordedFilter, $after: String) {
-  policyPositionRecorded(filter: $filter, after: $after) { cursor position { ${POSITION} } }
+  policyPositionRecorded(filter: $filter, after: $after) { cursor change position { ${POSITION} } }
 }`;
 
 interface PositionShape {
@@ -195,7 +195,7 @@ interface PositionShape {
   topic: { slug: string };
   supersedes: { id: string } | null;
 }
-type Recorded = { cursor: string; position: Omit<PositionShape, '__typename'> };
+type Recorded = { cursor: string; change: string; position: Omit<PositionShape, '__typename'> };
 
 function positionsOf(results: Array<{ data?: Record<string, unknown> | null }>): Recorded[] {
   return results.map((result) => (result.data as { policyPositionRecorded: Recorded }).policyPositionRecorded);
@@ -203,14 +203,15 @@ function positionsOf(results: Array<{ data?: Record<string, unknown> | null }>):
 
 function record(actor: string, topic: string, stance: string, summary: string): Promise<PositionShape> {
   return mutate<PositionShape>(RECORD, {
-    input: { actor, topic, stance, summary, statedAt: '2026-02-10', statedPrecision: 'DAY', sourceReport: fixture.report },
+    input: { actor, topic, stance, summary, statedAt: '2026-02-10', statedPrecision: 'DAY', sources: [{ report: fixture.report }] },
   });
 }
 
 describe('policyPositionRecorded', () => {
-  it('delivers new positions, filtered by topic, actor and stance, and resumes after a cursor', async () => {
+  it('delivers new and retracted positions, filtered by topic, actor, stance and change, and resumes after a cursor', async () => {
     const client = wsClient(server.url);
     const all = await subscribed(client, POSITION_RECORDED);
+    const retractions = await subscribed(client, POSITION_RECORDED, { filter: { changes: ['RETRACTED'] } });
     const onTopic = await subscribed(client, POSITION_RECORDED, { filter: { topic: fixture.topic } });
     const supportive = await subscribed(client, POSITION_RECORDED, { filter: { stance: ['SUPPORTS', 'CONDITIONAL'] } });
     const otherActor = await subscribed(client, POSITION_RECORDED, { filter: { actor: fixture.otherActor } });
@@ -218,24 +219,26 @@ describe('policyPositionRecorded', () => {
     const opposes = await record(fixture.actor, fixture.topic, 'OPPOSES', 'Opposes on the topic');
     await record(fixture.otherActor, fixture.otherTopic, 'SUPPORTS', 'Supports the other topic');
     const supersedes = await record(fixture.actor, fixture.topic, 'CONDITIONAL', 'Changes its mind');
-    // A retraction is not a new position: no event on this subscription.
+    // A retraction is announced too, as RETRACTED.
     await mutate(RETRACT, { id: supersedes.id });
     await record(fixture.otherActor, fixture.topic, 'SUPPORTS', 'Sentinel');
 
     const summaries = (results: Array<{ data?: Record<string, unknown> | null }>) => positionsOf(results).map((event) => event.position.summary);
-    expect(summaries(await all.until(4))).toEqual(['Opposes on the topic', 'Supports the other topic', 'Changes its mind', 'Sentinel']);
-    expect(summaries(await onTopic.until(3))).toEqual(['Opposes on the topic', 'Changes its mind', 'Sentinel']);
-    expect(summaries(await supportive.until(3))).toEqual(['Supports the other topic', 'Changes its mind', 'Sentinel']);
+    expect(summaries(await all.until(5))).toEqual(['Opposes on the topic', 'Supports the other topic', 'Changes its mind', 'Changes its mind', 'Sentinel']);
+    expect(positionsOf(await all.until(5)).map((event) => event.change)).toEqual(['RECORDED', 'RECORDED', 'RECORDED', 'RETRACTED', 'RECORDED']);
+    expect(summaries(await onTopic.until(4))).toEqual(['Opposes on the topic', 'Changes its mind', 'Changes its mind', 'Sentinel']);
+    expect(summaries(await supportive.until(4))).toEqual(['Supports the other topic', 'Changes its mind', 'Changes its mind', 'Sentinel']);
     expect(summaries(await otherActor.until(2))).toEqual(['Supports the other topic', 'Sentinel']);
+    expect(positionsOf(await retractions.until(1)).map((event) => [event.change, event.position.id])).toEqual([['RETRACTED', supersedes.id]]);
 
     // Nested fields resolved, links included.
-    const events = positionsOf(await all.until(4));
+    const events = positionsOf(await all.until(5));
     expect(events[2]!.position).toMatchObject({ id: supersedes.id, stance: 'CONDITIONAL', supersedes: { id: opposes.id } });
     expect(events[0]!.position).toMatchObject({ actor: { name: 'Ministry of Tests' }, topic: { slug: 'live-topic' } });
 
     const resumed = await subscribed(client, POSITION_RECORDED, { after: events[1]!.cursor, filter: { topic: fixture.topic } });
-    expect(summaries(await resumed.until(2))).toEqual(['Changes its mind', 'Sentinel']);
-    for (const subscription of [all, onTopic, supportive, otherActor, resumed]) subscription.dispose();
+    expect(summaries(await resumed.until(3))).toEqual(['Changes its mind', 'Changes its mind', 'Sentinel']);
+    for (const subscription of [all, retractions, onTopic, supportive, otherActor, resumed]) subscription.dispose();
     await client.dispose();
   });
 });

@@ -234,7 +234,7 @@ function positionInput(overrides: Record<string, unknown> = {}) {
     summary: 'Refuses to allow its models to be used for mass surveillance.',
     statedAt: '2026-02-10',
     statedPrecision: 'DAY',
-    sourceReport: fixture.report,
+    sources: [{ report: fixture.report }],
     ...overrides,
   };
 }
@@ -390,9 +390,25 @@ describe('validation', () => {
     });
   }
 
-  it('accepts a quote of exactly 25 words', async () => {
-    const answer = await result<PositionShape | UserErrorShape>(call(RECORD, { input: positionInput({ quote: words(25), topic: fixture.topic }) }));
+  it('accepts a quote of exactly 25 words found word for word in a source\'s excerpt', async () => {
+    const quote = words(25);
+    const sources = [{ report: fixture.report, excerpt: `It said: ${quote}. Then it stopped.`, locator: 'paragraph 3' }];
+    const answer = await result<PositionShape | UserErrorShape>(call(RECORD, { input: positionInput({ quote, sources }) }));
     expect(answer.__typename).toBe('PolicyPosition');
+  });
+
+  it('refuses a quote that no excerpt of its sources contains exactly, and writes nothing', async () => {
+    const excerpt = 'Talks will continue in good faith, the spokesperson said.';
+    for (const quote of ['in good faith', 'talks will continue', 'continue  in good faith']) {
+      const sources = [{ report: fixture.report, excerpt: quote === 'in good faith' ? null : excerpt }];
+      const answer = await expectNothingWritten(() => result<UserErrorShape>(call(RECORD, { input: positionInput({ quote, sources }) })));
+      expect({ quote, answer }).toMatchObject({ quote, answer: { __typename: 'ValidationError', field: 'quote', rule: 'verbatim' } });
+    }
+  });
+
+  it('refuses a position without a source, and writes nothing', async () => {
+    const answer = await expectNothingWritten(() => result<UserErrorShape>(call(RECORD, { input: positionInput({ sources: [] }) })));
+    expect(answer).toMatchObject({ __typename: 'ValidationError', field: 'sources', rule: 'required' });
   });
 
   it('refuses an unknown enum value as a malformed request (HTTP 400) and writes nothing', async () => {
@@ -696,8 +712,7 @@ describe('recordPolicyPosition and retractPolicyPosition', () => {
     const twice = await expectNothingWritten(() => result<UserErrorShape>(call(RETRACT, { id: second.id })));
     expect(twice).toMatchObject({ __typename: 'ValidationError', field: 'id' });
 
-    // The retracted position still points at the first one; recording again must not trip the unique
-    // constraint on supersedes.
+    // Recording again after a retraction: the new stance follows the first one.
     const third = await result<PositionShape | UserErrorShape>(call(RECORD, { input: positionInput({ actor, stance: 'CONDITIONAL' }) }));
     expect(third).toMatchObject({ __typename: 'PolicyPosition', isCurrent: true, supersedes: { id: first.id } });
     expect(await load(first.id)).toMatchObject({ isCurrent: false, supersededBy: { id: (third as PositionShape).id } });

@@ -12,7 +12,9 @@ import {
   createActor,
   createAiSystem,
   createIncident,
+  createReport,
   dataOf,
+  linkReport,
   mergeIncident,
   type Created,
 } from './helpers/factories.js';
@@ -105,9 +107,10 @@ describe('incidents filters', () => {
   });
 
   it('filters by minimum severity', async () => {
-    expect(await incidentSlugs({ severityAtLeast: 'HIGH' })).toEqual([CHINA, 'filter-b', MEXICO, NORTH_KOREA]);
+    expect(await incidentSlugs({ severityAtLeast: 'HIGH' })).toEqual(['filter-b', MEXICO]);
     expect(await incidentSlugs({ severityAtLeast: 'CRITICAL' })).toEqual([MEXICO]);
-    expect(await incidentSlugs({ severityAtLeast: 'LOW' })).toHaveLength(6);
+    // The Chinese and North Korean incidents are unassessed: no severity, so not "at least LOW".
+    expect(await incidentSlugs({ severityAtLeast: 'LOW' })).toEqual(['filter-a', 'filter-b', 'filter-c', MEXICO]);
   });
 
   it('filters by country, accepting lower case', async () => {
@@ -218,7 +221,7 @@ describe('incident by slug and merged duplicates', () => {
 });
 
 describe('reports', () => {
-  type ReportNode = { url: string; publisher: string; language: string };
+  type ReportNode = { url: string | null; publisher: string | null; language: string | null };
   async function reports(filter: Record<string, unknown>): Promise<Connection<ReportNode>> {
     return (
       await query<{ reports: Connection<ReportNode> }>(
@@ -230,25 +233,34 @@ describe('reports', () => {
 
   it('lists every report newest first, and filters by publisher, language and incident', async () => {
     const all = await reports({});
-    expect(all.totalCount).toBe(8);
-    expect(all.edges).toHaveLength(8);
+    expect(all.totalCount).toBe(9);
+    expect(all.edges).toHaveLength(9);
     const bloomberg = await reports({ publisher: 'Bloomberg' });
     expect(bloomberg.totalCount).toBe(1);
     expect(bloomberg.edges.map((edge) => edge.node.publisher)).toEqual(['Bloomberg']);
     expect((await reports({ publisher: 'Le Monde' })).totalCount).toBe(0);
-    const spanish = await reports({ language: 'es' });
-    expect(spanish.edges.map((edge) => edge.node.publisher)).toEqual(['El Universal']);
-    expect((await reports({ language: 'EN' })).totalCount).toBe(7);
+    // The seed knows no report's language: none is filled in.
+    expect((await reports({ language: 'es' })).totalCount).toBe(0);
+    const spanish = await createReport(sql, { url: 'https://noticias.example.mx/hackeo', publisher: 'Noticias Ejemplo', language: 'es' });
+    const english = await createReport(sql, { url: 'https://news.example.com/breach', publisher: 'Example News', language: 'en' });
+    await linkReport(sql, made.incidentA!.id, spanish.id);
+    await linkReport(sql, made.incidentA!.id, english.id);
+    expect((await reports({ language: 'es' })).edges.map((edge) => edge.node.publisher)).toEqual(['Noticias Ejemplo']);
+    expect((await reports({ language: 'EN' })).totalCount).toBe(1);
     const mexico = await reports({ incident: await idOf('incident', MEXICO) });
-    expect(mexico.edges.map((edge) => edge.node.publisher).sort()).toEqual(['Bloomberg', 'El Universal', 'Gambit Security']);
+    expect(mexico.edges.map((edge) => edge.node.publisher).sort()).toEqual(['Bloomberg', 'Gambit Security']);
     const china = await reports({ incident: await idOf('incident', CHINA) });
     expect(china.edges.map((edge) => edge.node.publisher)).toEqual(['Anthropic']);
-    const both = await reports({ incident: await idOf('incident', MEXICO), language: 'es' });
+    // The North Korean reports are unnamed: no publisher.
+    const northKorea = await reports({ incident: await idOf('incident', NORTH_KOREA) });
+    expect(northKorea.edges.map((edge) => edge.node)).toEqual([{ url: null, publisher: null, language: null }]);
+    const both = await reports({ incident: await idOf('incident', 'filter-a'), language: 'es' });
     expect(both.totalCount).toBe(1);
   });
 
   it('finds a report by URL after normalisation, and null for an unknown URL', async () => {
     const canonical = 'https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government';
+    await createReport(sql, { url: canonical, publisher: 'Bloomberg' });
     const variants = [
       canonical,
       'HTTPS://WWW.BLOOMBERG.COM/news/articles/hacker-used-claude-to-breach-mexican-government',
@@ -358,7 +370,7 @@ describe('policy topics and positions', () => {
     const data = await query<{
       policyTopic: {
         name: string;
-        positionsByStance: Array<{ stance: string; count: number; positions: PositionNode[] }>;
+        positionsByStance: Array<{ stance: string; count: number; positions: Connection<PositionNode> }>;
         current: PositionNode[];
         history: PositionNode[];
       } | null;
@@ -368,7 +380,7 @@ describe('policy topics and positions', () => {
       {
         policyTopic(slug: "unrestricted-military-access") {
           name
-          positionsByStance { stance count positions { ...P } }
+          positionsByStance { stance count positions(first: 10) { totalCount edges { node { ...P } } } }
           current: positions { ...P }
           history: positions(includeSuperseded: true) { ...P }
         }
@@ -381,17 +393,14 @@ describe('policy topics and positions', () => {
       ['SUPPORTS', 1],
       ['CONDITIONAL', 1],
     ]);
-    expect(topic.positionsByStance[0]!.positions).toEqual([
-      { stance: 'SUPPORTS', isCurrent: true, actor: { slug: 'us-department-of-defense' }, speaker: null },
-    ]);
-    expect(topic.positionsByStance[1]!.positions.map((p) => p.actor.slug)).toEqual(['anthropic']);
+    expect(topic.positionsByStance[0]!.positions).toEqual({
+      totalCount: 1,
+      edges: [{ node: { stance: 'SUPPORTS', isCurrent: true, actor: { slug: 'us-department-of-defense' }, speaker: { slug: 'pete-hegseth' } } }],
+    });
+    expect(topic.positionsByStance[1]!.positions.edges.map((edge) => edge.node.actor.slug)).toEqual(['anthropic']);
     expect(topic.current).toHaveLength(2);
-    expect(topic.history).toHaveLength(3);
-    const hegseth = topic.history.filter((p) => p.speaker?.slug === 'pete-hegseth');
-    expect(hegseth).toEqual([
-      { stance: 'SUPPORTS', isCurrent: false, actor: { slug: 'us-department-of-defense' }, speaker: { slug: 'pete-hegseth' } },
-    ]);
-    expect(topic.current.some((p) => p.speaker?.slug === 'pete-hegseth')).toBe(false);
+    // The seed holds one stance per actor and topic: nothing superseded.
+    expect(topic.history).toEqual(topic.current);
     expect(data.missing).toBeNull();
   });
 
@@ -414,19 +423,17 @@ describe('policy topics and positions', () => {
         )
       ).policyPositions;
 
-    expect((await run({})).totalCount).toBe(7);
-    expect((await run({ includeSuperseded: true })).totalCount).toBe(8);
+    expect((await run({})).totalCount).toBe(9);
+    expect((await run({ includeSuperseded: true })).totalCount).toBe(9);
     const defenseNow = await run({ actor: defense });
-    expect(defenseNow.totalCount).toBe(3);
+    expect(defenseNow.totalCount).toBe(4);
     expect(defenseNow.edges.every((edge) => edge.node.actor.slug === 'us-department-of-defense' && edge.node.isCurrent)).toBe(true);
-    expect((await run({ actor: defense, includeSuperseded: true })).totalCount).toBe(4);
     const onAccess = await run({ topic: access, includeSuperseded: true });
-    expect(onAccess.edges.map((edge) => edge.node.topic.slug)).toEqual(Array(3).fill('unrestricted-military-access'));
-    expect((await run({ topic: access })).totalCount).toBe(2);
+    expect(onAccess.edges.map((edge) => edge.node.topic.slug)).toEqual(Array(2).fill('unrestricted-military-access'));
     const opposing = await run({ stance: ['OPPOSES'] });
     expect(opposing.edges.map((edge) => edge.node.actor.slug).sort()).toEqual(['anthropic', 'anthropic', 'dean-ball']);
     expect((await run({ actor: anthropic, stance: ['CONDITIONAL', 'NEUTRAL'] })).totalCount).toBe(1);
-    expect((await run({ actor: anthropic, stance: ['SUPPORTS'] })).totalCount).toBe(0);
+    expect((await run({ actor: anthropic, stance: ['NEUTRAL'] })).totalCount).toBe(0);
   });
 });
 
@@ -442,7 +449,7 @@ describe('what an incident exposes', () => {
     } }>(/* GraphQL */ `
       {
         incident(slug: "${MEXICO}") {
-          title status severity countries sectors
+          title status countries assessment { assessedBy severity sectors }
           occurred { display precision start { date precision display } end { date display } }
           disclosed { date precision display }
           impact { recordsAffected bytesAffected dataCategories }
@@ -456,7 +463,7 @@ describe('what an incident exposes', () => {
     `);
     const incident = data.incident;
     expect(incident.status).toBe('REPORTED');
-    expect(incident.severity).toBe('CRITICAL');
+    expect(incident.assessment).toEqual({ assessedBy: 'Faultline', severity: 'CRITICAL', sectors: ['tax-administration', 'elections', 'public-administration'] });
     expect(incident.countries).toEqual(['MX']);
     expect(incident.occurred).toEqual({
       display: '2025-12 to 2026-01',
@@ -483,15 +490,13 @@ describe('what an incident exposes', () => {
       ['SUPPLEMENTARY_TOOL', 'chatgpt', 'openai'],
     ]);
     expect(incident.aiSystems[0]!.usage).toMatch(/Spanish/);
-    expect(incident.reports.totalCount).toBe(3);
-    expect(incident.reports.edges.map((edge) => edge.node.publisher).sort()).toEqual(['Bloomberg', 'El Universal', 'Gambit Security']);
-    // Every position on unrestricted military access cites it, including the superseded ultimatum.
-    expect(incident.citedBy).toHaveLength(3);
-    expect(incident.citedBy.map((p) => p.actor.slug).sort()).toEqual(['anthropic', 'us-department-of-defense', 'us-department-of-defense']);
-    expect(incident.citedBy.some((p) => p.speaker?.slug === 'pete-hegseth')).toBe(true);
+    expect(incident.reports.totalCount).toBe(2);
+    expect(incident.reports.edges.map((edge) => edge.node.publisher).sort()).toEqual(['Bloomberg', 'Gambit Security']);
+    // No stakeholder cites the breach.
+    expect(incident.citedBy).toEqual([]);
   });
 
-  it('gives unknown dates as UNKNOWN and a year as the year', async () => {
+  it('gives unknown dates as UNKNOWN, and a year as the year', async () => {
     const data = await query<{ nk: { occurred: unknown; disclosed: unknown }; c: { occurred: unknown } }>(/* GraphQL */ `
       {
         nk: incident(slug: "${NORTH_KOREA}") {
@@ -502,7 +507,7 @@ describe('what an incident exposes', () => {
       }
     `);
     expect(data.nk.occurred).toEqual({ display: 'unknown', precision: 'UNKNOWN', start: { date: null }, end: null });
-    expect(data.nk.disclosed).toEqual({ date: '2026-01-01', precision: 'YEAR', display: '2026' });
+    expect(data.nk.disclosed).toEqual({ date: null, precision: 'UNKNOWN', display: 'unknown' });
     expect(data.c.occurred).toEqual({ display: '2023', precision: 'YEAR', start: { date: '2023-01-01', display: '2023' }, end: null });
   });
 });
@@ -539,10 +544,11 @@ describe('what actors, AI systems and positions expose', () => {
     expect(data.actor.positions.map((p) => `${p.topic.slug}:${p.stance}`).sort()).toEqual([
       'autonomous-weapons:OPPOSES',
       'domestic-surveillance:OPPOSES',
+      'misuse-safeguards:SUPPORTS',
       'unrestricted-military-access:CONDITIONAL',
     ]);
-    expect(data.defense.positions).toHaveLength(3);
-    expect(data.defense.history.map((p) => p.isCurrent).sort()).toEqual([false, true, true, true]);
+    expect(data.defense.positions).toHaveLength(4);
+    expect(data.defense.history.map((p) => p.isCurrent)).toEqual([true, true, true, true]);
   });
 
   it('gives an AI system\'s developer and incidents', async () => {
@@ -554,30 +560,34 @@ describe('what actors, AI systems and positions expose', () => {
     expect(data.aiSystem.incidents.edges.map((edge) => edge.node.slug)).toEqual([MEXICO, CHINA]);
   });
 
-  it('gives a position its actor, speaker, topic, source report, and the positions it supersedes and is superseded by', async () => {
+  it('gives a position its actor, speaker, topic, sources, and its place among the actor\'s stances', async () => {
     type Position = {
-      summary: string;
       stance: string;
       isCurrent: boolean;
+      changesStance: boolean;
       stated: { display: string };
       actor: { slug: string };
       speaker: { slug: string } | null;
+      speakerDescription: string | null;
       topic: { slug: string };
+      sources: Array<{ claim: string; excerpt: string | null; report: { publisher: string } }>;
       sourceReport: { publisher: string };
-      supersedes: { speaker: { slug: string } | null; supersededBy: { sourceReport: { publisher: string } } | null } | null;
-      supersededBy: { sourceReport: { publisher: string } } | null;
+      assessment: { assessedBy: string; confidence: string };
+      supersedes: unknown;
+      supersededBy: unknown;
       citedIncidents: Array<{ slug: string }>;
     };
     const data = await query<{ policyPositions: Connection<Position> }>(
       /* GraphQL */ `
         query ($topic: ID!) {
-          policyPositions(first: 10, filter: { topic: $topic, includeSuperseded: true, stance: [SUPPORTS] }) {
+          policyPositions(first: 10, filter: { topic: $topic, includeSuperseded: true }) {
             edges {
               node {
-                summary stance isCurrent stated { display }
-                actor { slug } speaker { slug } topic { slug } sourceReport { publisher }
-                supersedes { speaker { slug } supersededBy { sourceReport { publisher } } }
-                supersededBy { sourceReport { publisher } }
+                stance isCurrent changesStance stated { display }
+                actor { slug } speaker { slug } speakerDescription topic { slug }
+                sources { claim excerpt report { publisher } } sourceReport { publisher }
+                assessment { assessedBy confidence }
+                supersedes { id } supersededBy { id }
                 citedIncidents { slug }
               }
             }
@@ -588,24 +598,26 @@ describe('what actors, AI systems and positions expose', () => {
     );
     const positions = data.policyPositions.edges.map((edge) => edge.node);
     expect(positions).toHaveLength(2);
-    const heise = positions.find((p) => p.sourceReport.publisher === 'Heise')!;
-    const ultimatum = positions.find((p) => p.sourceReport.publisher === 'Financial Times')!;
-    expect(heise).toMatchObject({
+    const defense = positions.find((p) => p.actor.slug === 'us-department-of-defense')!;
+    expect(defense).toMatchObject({
       stance: 'SUPPORTS',
       isCurrent: true,
+      changesStance: true,
       stated: { display: '2026-02' },
-      actor: { slug: 'us-department-of-defense' },
-      speaker: null,
-      topic: { slug: 'unrestricted-military-access' },
-      supersedes: { speaker: { slug: 'pete-hegseth' }, supersededBy: { sourceReport: { publisher: 'Heise' } } },
-      supersededBy: null,
-      citedIncidents: [{ slug: MEXICO }],
-    });
-    expect(ultimatum).toMatchObject({
-      isCurrent: false,
       speaker: { slug: 'pete-hegseth' },
+      speakerDescription: null,
+      topic: { slug: 'unrestricted-military-access' },
+      assessment: { assessedBy: 'Faultline', confidence: 'HIGH' },
       supersedes: null,
-      supersededBy: { sourceReport: { publisher: 'Heise' } },
+      supersededBy: null,
+      citedIncidents: [],
     });
+    expect(defense.sources.map((source) => source.report.publisher).sort()).toEqual(['BBC', 'Financial Times', 'TechCrunch']);
+    expect(defense.sources.every((source) => source.claim === 'RECORD' && source.excerpt === null)).toBe(true);
+    // The deprecated single source: the first the position was recorded with.
+    expect(defense.sourceReport.publisher).toBe('BBC');
+    const anthropic = positions.find((p) => p.actor.slug === 'anthropic')!;
+    expect(anthropic).toMatchObject({ stance: 'CONDITIONAL', speaker: null, speakerDescription: 'an Anthropic spokesperson' });
+    expect(anthropic.sources.map((source) => source.report.publisher)).toEqual(['BBC']);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSeed } from '../src/data/seed.js';
 import type { Sql } from '../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { createIncident, dataOf, globalId } from './helpers/factories.js';
+import { createIncident, createReport, dataOf, globalId, linkReport } from './helpers/factories.js';
 import { graphql, startTestServer, type TestServer } from './helpers/server.js';
 
 let database: TestDatabase;
@@ -13,11 +13,15 @@ let server: TestServer;
 let sql: Sql;
 
 const TIE_COUNT = 25;
+const RELAY_REPORT_URL = 'https://relay.example.com/2026/02/breach';
 
 beforeAll(async () => {
   database = await createTestDatabase();
   sql = database.sql;
   await loadSeed(sql);
+  // A third report on the breach, with an address: the seed's are known by outlet and month only.
+  const [mexico] = await sql<{ id: string }[]>`select id from incidents where slug = 'mexico-government-ai-assisted-breach'`;
+  await linkReport(sql, mexico!.id, (await createReport(sql, { url: RELAY_REPORT_URL, publisher: 'Relay News', publishedOn: '2026-02-20' })).id);
   // 25 incidents over few distinct sort keys: every order has long runs of ties that only the id breaks.
   // Timestamps one microsecond apart catch a cursor that loses precision on its way through text.
   const occurred = ['2025-01-01', '2025-03-01', null];
@@ -71,7 +75,8 @@ async function page(variables: Record<string, unknown>): Promise<Page> {
 const ORDER_SQL = {
   OCCURRED: `coalesce(occurred_start, disclosed_on, '-infinity'::date)`,
   DISCLOSED: `coalesce(disclosed_on, '-infinity'::date)`,
-  SEVERITY: `array_position(array['low','medium','high','critical'], severity)`,
+  // Unassessed incidents rank below LOW.
+  SEVERITY: `coalesce(array_position(array['low','medium','high','critical'], severity), 0)`,
   UPDATED: `updated_at`,
 } as const;
 
@@ -223,7 +228,7 @@ describe('nested connections', () => {
           reports(first: $first, after: $after, last: $last, before: $before) {
             totalCount
             pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-            edges { cursor node { url } }
+            edges { cursor node { id } }
           }
         }
       }
@@ -233,7 +238,7 @@ describe('nested connections', () => {
         reports: {
           totalCount: number;
           pageInfo: PageInfo;
-          edges: Array<{ cursor: string; node: { url: string } }>;
+          edges: Array<{ cursor: string; node: { id: string } }>;
         };
       };
     };
@@ -246,17 +251,17 @@ describe('nested connections', () => {
       const result: Reports['incident']['reports'] = dataOf(await graphql<Reports>(server.url, query, { first: 1, after })).incident.reports;
       expect(result.totalCount).toBe(3);
       expect(result.pageInfo.hasPreviousPage).toBe(after !== null);
-      urls.push(...result.edges.map((edge) => edge.node.url));
+      urls.push(...result.edges.map((edge) => edge.node.id));
       if (!result.pageInfo.hasNextPage) break;
       after = result.pageInfo.endCursor;
     }
-    expect(urls).toEqual(all.edges.map((edge) => edge.node.url));
+    expect(urls).toEqual(all.edges.map((edge) => edge.node.id));
 
     const backward: string[] = [];
     let before: string | null = null;
     for (let pageNumber = 0; pageNumber < 5; pageNumber += 1) {
       const result: Reports['incident']['reports'] = dataOf(await graphql<Reports>(server.url, query, { last: 2, before })).incident.reports;
-      backward.unshift(...result.edges.map((edge) => edge.node.url));
+      backward.unshift(...result.edges.map((edge) => edge.node.id));
       if (!result.pageInfo.hasPreviousPage) break;
       before = result.pageInfo.startCursor;
     }
@@ -323,7 +328,7 @@ describe('global ids', () => {
         /* GraphQL */ `
           {
             incident(slug: "mexico-government-ai-assisted-breach") { id slug techniques { id atlasId } }
-            report(url: "https://www.ft.com/content/pentagon-anthropic-ai-access-deadline") { id url }
+            report(url: "${RELAY_REPORT_URL}") { id url }
             actor(slug: "pete-hegseth") { id slug }
             policyTopic(slug: "autonomous-weapons") { id slug }
             policyPositions(first: 1) { edges { node { id summary } } }
@@ -339,7 +344,7 @@ describe('global ids', () => {
     const position = ids.policyPositions.edges[0]!.node;
     const cases: Array<[string, string, Record<string, string>]> = [
       ['Incident', ids.incident!.id, { slug: 'mexico-government-ai-assisted-breach' }],
-      ['Report', ids.report!.id, { url: 'https://www.ft.com/content/pentagon-anthropic-ai-access-deadline' }],
+      ['Report', ids.report!.id, { url: RELAY_REPORT_URL }],
       ['Actor', ids.actor!.id, { slug: 'pete-hegseth' }],
       ['PolicyTopic', ids.policyTopic!.id, { slug: 'autonomous-weapons' }],
       ['PolicyPosition', position.id, { summary: position.summary }],

@@ -52,6 +52,19 @@ beforeAll(async () => {
   await createReport(sql, { title: 'Chilean voters received deepfake calls', publishedOn: '2026-02-14' });
   // And one with no known date, which belongs at the end of a newest-first timeline.
   await createReport(sql, { title: 'Undated note on AI misuse' });
+  // A Spanish report on the breach (a fixture: the seed knows no report's language or headline).
+  await sql`
+    with report as (
+      insert into reports (url, url_key, publisher, title, summary, language, published_on, published_precision)
+      values ('https://diario.example.mx/hackeo', 'https://diario.example.mx/hackeo', 'Diario de Prueba',
+        'Atacante usó Claude y ChatGPT para vulnerar sistemas del gobierno de México',
+        'Un atacante sin identificar se valió de Claude para detectar fallas en sistemas del gobierno federal.',
+        'es', '2026-02-01', 'month')
+      returning id
+    )
+    insert into incident_reports (incident_id, report_id)
+    select i.id, report.id from incidents i, report where i.slug = 'mexico-government-ai-assisted-breach'
+  `;
   server = await startTestServer(database.url);
 });
 
@@ -68,7 +81,7 @@ interface Hit {
   score: number;
   snippet: string | null;
   type: string;
-  node: { __typename: string; title?: string; slug?: string; name?: string; summary?: string } | null;
+  node: { __typename: string; title?: string; headline?: string | null; slug?: string; name?: string; summary?: string } | null;
 }
 interface SearchPage {
   search: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ cursor: string; node: Hit }> };
@@ -81,7 +94,7 @@ const SEARCH = `query ($q: String!, $types: [SearchType!], $first: Int, $after: 
     edges { cursor node { score snippet type node {
       __typename
       ... on Incident { slug title }
-      ... on Report { title }
+      ... on Report { headline: title }
       ... on PolicyPosition { summary }
       ... on Actor { slug name }
       ... on AiSystem { slug name }
@@ -109,7 +122,7 @@ const KOREA = 'north-korean-ai-generated-backdoors';
 describe('full-text search', () => {
   it('finds the Spanish report from a Spanish inflected form, with a highlighted snippet', async () => {
     const hits = await search('vulneraron', ['REPORT']);
-    expect(hits.map((hit) => hit.node?.title)).toEqual(['Atacante usó Claude y ChatGPT para vulnerar sistemas del gobierno de México']);
+    expect(hits.map((hit) => hit.node?.headline)).toEqual(['Atacante usó Claude y ChatGPT para vulnerar sistemas del gobierno de México']);
     expect(hits[0]!.snippet).toContain('<mark>vulnerar</mark>');
     const reports = await query<{ reports: { edges: Array<{ node: { language: string } }> } }>(
       '{ reports(filter: { search: "sistemas vulnerados", language: "es" }) { edges { node { language } } } }',
@@ -120,7 +133,7 @@ describe('full-text search', () => {
   it('ignores accents both ways, and highlights the accented word', async () => {
     const plain = await search('Mexico gobierno', ['REPORT']);
     const accented = await search('México gobierno', ['REPORT']);
-    expect(plain.map((hit) => hit.node?.title)).toEqual(accented.map((hit) => hit.node?.title));
+    expect(plain.map((hit) => hit.node?.headline)).toEqual(accented.map((hit) => hit.node?.headline));
     expect(plain).toHaveLength(1);
     expect(plain[0]!.snippet).toContain('<mark>México</mark>');
     expect(await incidentSlugs({ search: 'Méxican' })).toEqual(await incidentSlugs({ search: 'mexican' }));
@@ -137,7 +150,7 @@ describe('full-text search', () => {
     expect(await incidentSlugs({ search: 'claude -mexican' })).toEqual([CHINA]);
     // Excluded in either language: the Spanish report says "México", an English word's Spanish stem too.
     const hits = await search('claude -méxico', ['REPORT']);
-    expect(hits.map((hit) => hit.node?.title)).not.toContain('Atacante usó Claude y ChatGPT para vulnerar sistemas del gobierno de México');
+    expect(hits.map((hit) => hit.node?.headline)).not.toContain('Atacante usó Claude y ChatGPT para vulnerar sistemas del gobierno de México');
   });
 
   it('reads an unbalanced quote leniently instead of failing', async () => {
@@ -170,7 +183,7 @@ describe('full-text search', () => {
 
   it('searches across types, best first, and pages without gaps or repeats', async () => {
     const all = await search('claude', undefined, 100);
-    expect(new Set(all.map((hit) => hit.type))).toEqual(new Set(['INCIDENT', 'REPORT', 'AI_SYSTEM', 'ACTOR']));
+    expect(new Set(all.map((hit) => hit.type))).toEqual(new Set(['INCIDENT', 'REPORT', 'POLICY_POSITION', 'AI_SYSTEM', 'ACTOR']));
     const scores = all.map((hit) => hit.score);
     expect([...scores].sort((x, y) => y - x)).toEqual(scores);
     const paged: string[] = [];
@@ -201,7 +214,7 @@ describe('full-text search', () => {
 });
 
 interface Facets {
-  severity: Array<{ severity: string; count: number }>;
+  severity: Array<{ severity: string | null; count: number }>;
   status: Array<{ status: string; count: number }>;
   country: Array<{ value: string; count: number }>;
   sector: Array<{ value: string; count: number }>;
@@ -239,10 +252,16 @@ describe('facets and statistics', () => {
       const severities = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
       expect(f.severity.reduce((sum, b) => sum + b.count, 0)).toBe(data.incidents.totalCount);
       for (const bucket of f.severity) {
-        // The list filters on "at least": an exact count is the difference of two of them.
-        const next = severities[severities.indexOf(bucket.severity) + 1];
-        const exact = (await total({ ...base, severityAtLeast: bucket.severity })) - (next ? await total({ ...base, severityAtLeast: next }) : 0);
-        expect(bucket.count, bucket.severity).toBe(exact);
+        // The list filters on "at least": an exact count is the difference of two of them. Unassessed
+        // incidents (null) are the ones not even "at least LOW".
+        const exact =
+          bucket.severity === null
+            ? (await total(base)) - (await total({ ...base, severityAtLeast: 'LOW' }))
+            : (await total({ ...base, severityAtLeast: bucket.severity })) -
+              (severities[severities.indexOf(bucket.severity) + 1]
+                ? await total({ ...base, severityAtLeast: severities[severities.indexOf(bucket.severity) + 1] })
+                : 0);
+        expect(bucket.count, String(bucket.severity)).toBe(exact);
       }
       const checks: Array<[unknown, number, Record<string, unknown>]> = [
         ...f.status.map((b) => [b.status, b.count, { status: [b.status] }] as [unknown, number, Record<string, unknown>]),
@@ -263,6 +282,8 @@ describe('facets and statistics', () => {
       { value: '2025-12', count: 1 },
       { value: '2026-02', count: 2 },
     ]);
+    // The Chinese and North Korean incidents are unassessed: they count under a null severity.
+    expect(incidentFacets.severity.find((b) => b.severity === null)).toEqual({ severity: null, count: 2 });
     expect(incidentFacets.aiSystem.find((b) => b.count === 3)).toBeDefined(); // Claude: two seed incidents + facet-a once
   });
 
@@ -287,7 +308,7 @@ describe('facets and statistics', () => {
     }`);
     expect(data.policyTopic.stanceSummary).toEqual({
       current: [{ stance: 'SUPPORTS', count: 1 }, { stance: 'CONDITIONAL', count: 1 }],
-      // Hegseth's ultimatum was superseded within the month it was stated, so it never stood at a month's end.
+      // One actor, one stance per month: the department (supports) and Anthropic (conditional).
       history: [{ month: '2026-02', counts: [{ stance: 'SUPPORTS', count: 1 }, { stance: 'CONDITIONAL', count: 1 }] }],
     });
   });
@@ -310,17 +331,19 @@ const TIMELINE = `query ($filter: TimelineFilter, $direction: OrderDirection, $f
 }`;
 
 const PRECISION = ['DAY', 'MONTH', 'YEAR', 'UNKNOWN'];
-const TYPE = ['INCIDENT', 'REPORT', 'POLICY_POSITION'];
+const TYPE = ['INCIDENT', 'REPORT', 'POLICY_POSITION', 'ACTION', 'DEADLINE'];
 
 describe('timeline', () => {
-  it('merges the three kinds in date, precision, type order and pages through them exactly', async () => {
+  it('merges the five kinds in date, precision, type order and pages through them exactly', async () => {
     for (const direction of ['DESC', 'ASC']) {
       const whole = await query<TimelinePage>(TIMELINE, { direction, first: 100 });
       const entries = whole.timeline.edges.map((edge) => edge.node);
       expect(entries.length).toBe(whole.timeline.totalCount);
       const counts = await sql<{ n: number }[]>`
         select ((select count(*) from incidents where merged_into_id is null) + (select count(*) from reports)
-          + (select count(*) from policy_positions where retracted_at is null))::int as n`;
+          + (select count(*) from policy_positions where retracted_at is null)
+          + (select count(*) from actions where retracted_at is null)
+          + (select count(*) from actions where retracted_at is null and (deadline_on is not null or deadline_text is not null)))::int as n`;
       expect(entries.length).toBe(counts[0]!.n);
       const key = (e: (typeof entries)[number]) => [e.date.date ?? '0000-00-00', PRECISION.indexOf(e.date.precision), TYPE.indexOf(e.type)] as const;
       for (let i = 1; i < entries.length; i++) {
@@ -368,6 +391,9 @@ describe('timeline', () => {
     expect(page.timeline.totalCount).toBe(page.timeline.edges.length);
     const anthropic = await query<{ actor: { id: string } }>('{ actor(slug: "anthropic") { id } }');
     const mine = await query<TimelinePage>(TIMELINE, { filter: { actor: anthropic.actor.id, types: ['POLICY_POSITION'] }, first: 50 });
-    expect(mine.timeline.edges).toHaveLength(3);
+    expect(mine.timeline.edges).toHaveLength(4);
+    const actions = await query<TimelinePage>(TIMELINE, { filter: { actor: anthropic.actor.id, types: ['ACTION', 'DEADLINE'] }, first: 50 });
+    // Anthropic refused and spoke, and was addressed by the ultimatum, whose deadline is listed with it.
+    expect(actions.timeline.edges.map((e) => e.node.type).sort()).toEqual(['ACTION', 'ACTION', 'ACTION', 'DEADLINE']);
   });
 });

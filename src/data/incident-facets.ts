@@ -4,10 +4,13 @@ import { filterClause, type DatePrecision, type IncidentActorRole, type Incident
 export const FACETS = ['severity', 'status', 'country', 'sector', 'ai_system', 'actor', 'technique', 'month'] as const;
 export type Facet = (typeof FACETS)[number];
 
-/** One facet bucket: a value (an enum value, a code, an id or a "YYYY-MM" month), its role for actors, and a count. */
+/**
+ * One facet bucket: a value (an enum value, a code, an id or a "YYYY-MM" month; null for the incidents
+ * nobody has assessed a severity for), its role for actors, and a count.
+ */
 export interface FacetBucket {
   facet: Facet;
-  value: string;
+  value: string | null;
   role: IncidentActorRole | null;
   count: number;
 }

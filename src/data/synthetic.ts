@@ -262,15 +262,18 @@ export async function loadSynthetic(sql: Sql, options: SyntheticOptions, progres
     );
     await verify('reports', reportBase + 1, options.reports);
     await copy('incident_reports', ['incident_id', 'report_id'], options.reports, (n) => `${incidentBase + reportIncident[n]!}\t${reportBase + n}`);
+    // Each report is also cited for its incident as a whole.
+    await copy('citations', ['incident_id', 'report_id'], options.reports, (n) => `${incidentBase + reportIncident[n]!}\t${reportBase + n}`);
 
-    // Topics and positions: each (actor, topic) pair's positions form a supersession chain, oldest first.
+    // Topics and positions: each (actor, topic) pair's positions follow one another in stated date, so the
+    // latest of each pair is its current one; each position cites one report.
     const topicBase = await base('policy_topics');
     const topicNames = ['Autonomous weapons', 'Domestic surveillance', 'Open model weights', 'Military access', 'Export controls', 'Misuse safeguards'];
     await copy('policy_topics', ['slug', 'name', 'description'], topicNames.length, (n) =>
       [`${tag}-topic-${n}`, `${topicNames[n - 1]} (${tag})`, 'Synthetic policy topic.'].map(text).join('\t'),
     );
     const positionBase = await base('policy_positions');
-    const latest = new Map<string, number>();
+    const positionReport = new Int32Array(options.positions + 1);
     const positionActor = zipf(actorCount, 0.9, next);
     const positionDate = (n: number) => {
       // Dates rise with n so that a superseding position is never stated before the one it replaces.
@@ -280,25 +283,23 @@ export async function loadSynthetic(sql: Sql, options: SyntheticOptions, progres
     };
     await copy(
       'policy_positions',
-      ['actor_id', 'topic_id', 'stance', 'summary', 'stated_on', 'stated_precision', 'source_report_id', 'supersedes_id'],
+      ['actor_id', 'topic_id', 'stance', 'summary', 'stated_on', 'stated_precision'],
       options.positions,
       (n) => {
         const actor = actorBase + 1 + positionActor();
         const topic = topicBase + 1 + Math.floor(next() * topicNames.length);
-        const key = `${actor}:${topic}`;
-        const previous = latest.get(key);
-        latest.set(key, positionBase + n);
         const stance = pick(STANCES);
         const summary = `${stance === 'opposes' ? 'Opposes' : stance === 'supports' ? 'Supports' : 'Takes a nuanced view of'} ${topicNames[topic - topicBase - 1]!.toLowerCase()}, citing ${pick(EN.act)}.`;
-        return [String(actor), String(topic), stance, summary, positionDate(n), 'day',
-          String(reportBase + 1 + Math.floor(next() * options.reports)), previous ? String(previous) : null].map(text).join('\t');
+        positionReport[n] = reportBase + 1 + Math.floor(next() * options.reports);
+        return [String(actor), String(topic), stance, summary, positionDate(n), 'day'].map(text).join('\t');
       },
     );
     await verify('policy_positions', positionBase + 1, options.positions);
+    await copy('citations', ['position_id', 'report_id'], options.positions, (n) => `${positionBase + n}\t${positionReport[n]}`);
   });
   // Fresh statistics, or the planner would plan the first queries for empty tables; and the GIN indexes'
   // pending lists merged (COPY fills them, and only VACUUM empties them), or every search scans them whole.
   await sql`vacuum (analyze) actors, ai_systems, incidents, incident_actors, incident_ai_systems, incident_techniques,
-    reports, incident_reports, policy_topics, policy_positions`;
+    reports, incident_reports, policy_topics, policy_positions, citations`;
   return { rows, milliseconds: Date.now() - started };
 }

@@ -217,13 +217,18 @@ export async function createIncidentGraph(sql: Sql, count: number, prefix = uniq
     `;
     await tx`
       with positions as (
-        insert into policy_positions (actor_id, topic_id, stance, summary, source_report_id)
-        select o.id, t.id, 'opposes', 'Position on incident ' || n, r.id
+        insert into policy_positions (actor_id, topic_id, stance, summary)
+        select o.id, t.id, 'opposes', 'Position on incident ' || n
         from generate_series(1, ${count}) n
         join actors o on o.slug = ${prefix} || '-org-' || n
         join policy_topics t on t.slug = ${prefix} || '-topic-' || n
-        join reports r on r.url = 'https://graph.example.com/' || ${prefix} || '/' || n || '/1'
         returning id, topic_id
+      ),
+      cited as (
+        insert into citations (position_id, report_id)
+        select p.id, r.id
+        from positions p join policy_topics t on t.id = p.topic_id
+        join reports r on r.url = 'https://graph.example.com/' || ${prefix} || '/' || substring(t.slug from '([0-9]+)$') || '/1'
       )
       insert into policy_position_incidents (position_id, incident_id)
       select p.id, i.id

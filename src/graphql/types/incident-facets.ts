@@ -10,9 +10,14 @@ const DEFAULT_TOP = 20;
 const MAX_TOP = 200;
 
 const SeverityCountRef = builder.objectRef<FacetBucket>('SeverityCount').implement({
-  description: 'How many matching incidents have one severity.',
+  description: 'How many matching incidents have one severity (Faultline\'s assessment).',
   fields: (t) => ({
-    severity: t.field({ type: SeverityEnum, description: 'The severity.', resolve: (b) => b.value as Severity }),
+    severity: t.field({
+      type: SeverityEnum,
+      nullable: true,
+      description: 'The severity; null for the incidents nobody has assessed.',
+      resolve: (b) => b.value as Severity | null,
+    }),
     count: t.exposeInt('count', { description: 'Matching incidents with it.' }),
   }),
 });
@@ -28,7 +33,8 @@ const StatusCountRef = builder.objectRef<FacetBucket>('StatusCount').implement({
 const ValueCountRef = builder.objectRef<FacetBucket>('ValueCount').implement({
   description: 'How many matching incidents have one value (a country code, a sector, a "YYYY-MM" month).',
   fields: (t) => ({
-    value: t.exposeString('value', { description: 'The value.' }),
+    // Only severity buckets have a null value (unassessed incidents).
+    value: t.string({ description: 'The value.', resolve: (b) => b.value! }),
     count: t.exposeInt('count', { description: 'Matching incidents with it.' }),
   }),
 });
@@ -36,7 +42,7 @@ const ValueCountRef = builder.objectRef<FacetBucket>('ValueCount').implement({
 const AiSystemCountRef = builder.objectRef<FacetBucket>('AiSystemCount').implement({
   description: 'How many matching incidents involve one AI system (in any role).',
   fields: (t) => ({
-    aiSystem: t.field({ type: AiSystemRef, description: 'The AI system.', resolve: (b) => b.value }),
+    aiSystem: t.field({ type: AiSystemRef, description: 'The AI system.', resolve: (b) => b.value! }),
     count: t.exposeInt('count', { description: 'Matching incidents involving it.' }),
   }),
 });
@@ -44,7 +50,7 @@ const AiSystemCountRef = builder.objectRef<FacetBucket>('AiSystemCount').impleme
 const ActorCountRef = builder.objectRef<FacetBucket>('ActorCount').implement({
   description: 'How many matching incidents involve one actor in one role.',
   fields: (t) => ({
-    actor: t.field({ type: ActorRef, description: 'The actor.', resolve: (b) => b.value }),
+    actor: t.field({ type: ActorRef, description: 'The actor.', resolve: (b) => b.value! }),
     role: t.field({ type: IncidentActorRoleEnum, description: 'The role it played.', resolve: (b) => b.role as IncidentActorRole }),
     count: t.exposeInt('count', { description: 'Matching incidents where it played that role.' }),
   }),
@@ -53,7 +59,7 @@ const ActorCountRef = builder.objectRef<FacetBucket>('ActorCount').implement({
 const TechniqueCountRef = builder.objectRef<FacetBucket>('TechniqueCount').implement({
   description: 'How many matching incidents used one MITRE ATLAS technique.',
   fields: (t) => ({
-    technique: t.field({ type: TechniqueRef, description: 'The technique.', resolve: (b) => b.value }),
+    technique: t.field({ type: TechniqueRef, description: 'The technique.', resolve: (b) => b.value! }),
     count: t.exposeInt('count', { description: 'Matching incidents using it.' }),
   }),
 });

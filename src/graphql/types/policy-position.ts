@@ -201,8 +201,7 @@ const RecordPolicyPositionInput = builder.inputType('RecordPolicyPositionInput',
     }),
     statedAt: t.field({ type: 'Date', description: 'When it was stated; required unless precision is UNKNOWN.' }),
     statedPrecision: t.field({ type: DatePrecisionEnum, required: true, description: 'How precisely statedAt is known.' }),
-    sources: t.field({ type: [CitationInputType], description: 'The reports it comes from (at least one, here or as sourceReport).' }),
-    sourceReport: t.id({ description: 'Shorthand for one source without excerpt: sources: [{ report }].' }),
+    sources: t.field({ type: [CitationInputType], required: true, description: 'The reports it comes from: at least one.' }),
     confidence: t.field({ type: ConfidenceEnum, description: 'Faultline\'s confidence that the sources support it (default MEDIUM).' }),
     changesStance: t.boolean({
       defaultValue: true,
@@ -220,10 +219,8 @@ builder.mutationFields((t) => ({
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
     args: { input: t.arg({ type: RecordPolicyPositionInput, required: true, description: 'The position.' }) },
-    resolve: (_root, { input }, context) => {
-      const sources = parseCitations(input.sources, 'sources');
-      if (input.sourceReport) sources.push({ reportId: parseId(input.sourceReport, 'Report', 'sourceReport') });
-      return recordPolicyPosition(
+    resolve: (_root, { input }, context) =>
+      recordPolicyPosition(
         context.sql,
         {
           actorId: parseId(input.actor, 'Actor', 'actor'),
@@ -235,14 +232,13 @@ builder.mutationFields((t) => ({
           quote: input.quote,
           statedAt: input.statedAt,
           statedPrecision: input.statedPrecision,
-          sources,
+          sources: parseCitations(input.sources, 'sources'),
           confidence: input.confidence,
           changesStance: input.changesStance,
           citedIncidentIds: input.cites?.map((id, i) => parseId(id, 'Incident', `cites[${i}]`)),
         },
         { keyId: context.viewer.keyId },
-      );
-    },
+      ),
   }),
   retractPolicyPosition: t.field({
     type: PolicyPositionRef,
