@@ -229,7 +229,7 @@ describe('the seed invents nothing', () => {
     ]);
     for (const link of links) {
       expect(link.publishers).toEqual(['(unnamed)']);
-      expect(link.described[0]).toMatch(/news analysis published in February 2026/);
+      expect(link.described[0]).toMatch(/^News analysis/);
     }
   });
 });

@@ -97,14 +97,13 @@ values
    'Anthropic''s own disclosure that it disrupted a Chinese state-sponsored cyberespionage campaign that used Claude.',
    '2025-11-01', 'month'),
   ('analysis', null,
-   'A news analysis published in February 2026 that brings the reporting above together; its publisher, headline '
-   'and address are not known.',
+   'News analysis summarising the outlets'' reporting (publisher not named)',
    'Summarises the reporting on the breach of Mexican government networks, the Pentagon''s ultimatum to Anthropic '
    'and the answers to it. Presents the Mexican breach, the Chinese campaign and the North Korean backdoors as one '
    'pattern, and sets the breach beside the dispute; mentions that Claude Opus 4.6 ships with probes against misuse.',
    '2026-02-01', 'month'),
   ('north-korea-reports', null,
-   'Recent reports that the February 2026 analysis mentions without naming any outlet.',
+   'Recent reports mentioned by the news analysis (no outlet named)',
    'Report North Korean cybercriminals deploying backdoors generated with AI.',
    null, 'unknown');
 

@@ -183,7 +183,10 @@ export interface TimelineRow {
   /** Where it sits: its date, or, for a deadline the sources give only in words, its action's date. */
   date: string | null;
   precision: DatePrecision;
-  /** True when `date` places the entry rather than dates it (a deadline known only in words). */
+  /**
+   * True when `date` places the entry rather than dates it: an incident whose start is unknown sits at its
+   * disclosure, a deadline known only in words at the action that set it.
+   */
   placed: boolean;
   /** `date|precision|type`, the cursor's sort key. */
   sort_key: string;
@@ -306,7 +309,8 @@ export async function listTimeline(
       id: sql`i.id`,
     };
     parts.push(sql`(
-      select 'incident' as type, i.id, ${columns.date} as date, ${columns.precision}::text as precision, false as placed
+      select 'incident' as type, i.id, ${columns.date} as date, ${columns.precision}::text as precision,
+        (i.occurred_start is null and i.disclosed_on is not null) as placed
       from incidents i
       where i.merged_into_id is null
         ${query ? sql`and i.search_vector @@ ${query}` : sql``}

@@ -29,7 +29,7 @@ type ReportDetail = 'url' | 'title' | 'publisher' | 'published' | 'language';
 
 /** How the report reads in a sentence: who published it (or what it is), its headline if known, and when. */
 function reportLabel(row: ReportRow): string {
-  const who = row.publisher ?? row.described_as ?? 'unknown source';
+  const who = (row.publisher ?? row.described_as ?? 'unknown source').replace(/\.$/, '');
   const title = row.title ? `, "${row.title}"` : '';
   const when = displayPartialDate({ date: row.published_on, precision: row.published_precision });
   return `${who}${title}, ${when === 'unknown' ? 'date unknown' : when}`;

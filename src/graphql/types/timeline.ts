@@ -43,12 +43,12 @@ const TimelineEntryRef = builder.objectRef<TimelineRow>('TimelineEntry').impleme
     date: t.field({
       type: PartialDateRef,
       description:
-        'Where it sits: the start of its period, with the precision the sources give. For a deadline given only in words, the date of the action that set it (see `placed`).',
+        'Where it sits: the start of its period, with the precision the sources give; see `placed` for entries whose own date is not known.',
       resolve: (row) => ({ date: row.date, precision: row.precision }),
     }),
     placed: t.exposeBoolean('placed', {
       description:
-        'True when `date` is where the entry is placed, not when it happened: a deadline the sources give only in words sits at the action that set it. Its own date is then UNKNOWN.',
+        'True when `date` is where the entry is placed, not when it happened: an incident whose start is unknown sits at its disclosure, and a deadline the sources give only in words at the action that set it (its own date is then UNKNOWN).',
     }),
     node: t.field({
       type: TimelineNodeUnion,
