@@ -7,6 +7,7 @@ import type { Sql } from '../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { createActor, createAiSystem, createReport, dataOf, globalId, loadTechniqueTable } from './helpers/factories.js';
 import { graphql, startTestServer, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { ERROR_FIELDS, expectNothingWritten as expectUnchanged, localId, resultOf, type UserErrorShape } from './helpers/writes.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -53,32 +54,9 @@ function call<T = Record<string, unknown>>(query: string, variables: Record<stri
   return graphql<T>(server.url, query, variables, { authorization: `Bearer ${editorKey}` });
 }
 
-/** Row count and content digest of every table. */
-async function databaseState(sql: Sql): Promise<Record<string, string>> {
-  const tables = await sql<{ name: string }[]>`
-    select table_name as name from information_schema.tables
-    where table_schema = 'public' and table_type = 'BASE TABLE'
-    order by table_name
-  `;
-  const state: Record<string, string> = {};
-  for (const { name } of tables) {
-    const [row] = await sql<{ rows: number; digest: string | null }[]>`
-      select count(*)::int as rows,
-        md5(string_agg((to_jsonb(t) - 'last_used_at')::text, ',' order by (to_jsonb(t) - 'last_used_at')::text)) as digest
-      from ${sql(name)} t
-    `;
-    state[name] = `${row!.rows} rows, ${row!.digest ?? 'empty'}`;
-  }
-  return state;
-}
-
 /** Runs `work` and fails unless every table is exactly as it was. */
-async function expectNothingWritten<T>(work: () => Promise<T>): Promise<T> {
-  const before = await databaseState(db.sql);
-  expect(Object.keys(before)).toEqual(expect.arrayContaining(['incidents', 'incident_history', 'events', 'reports', 'policy_positions']));
-  const result = await work();
-  expect(await databaseState(db.sql)).toEqual(before);
-  return result;
+function expectNothingWritten<T>(work: () => Promise<T>): Promise<T> {
+  return expectUnchanged(db.sql, work);
 }
 
 async function eventsOf(kind: string, entityId?: string): Promise<number> {
@@ -89,17 +67,6 @@ async function eventsOf(kind: string, entityId?: string): Promise<number> {
   return row!.n;
 }
 
-function localId(id: string): string {
-  return Buffer.from(id, 'base64url').toString('utf8').split(':')[1]!;
-}
-
-type UserErrorShape = { __typename: string; field?: string; rule?: string; message?: string };
-
-const ERROR_FIELDS = `
-  ... on UserError { message }
-  ... on ValidationError { field rule }
-  ... on NotFoundError { field }
-`;
 // Only updateIncident can answer VersionConflict: other results may not even name it in a fragment.
 const UPDATE_ERROR_FIELDS = `${ERROR_FIELDS} ... on VersionConflict { expectedVersion currentVersion }`;
 
@@ -204,13 +171,7 @@ type PositionShape = {
   citedIncidents: Array<{ id: string }>;
 };
 
-/** The single result field of a mutation response, which must have no GraphQL errors. */
-async function result<T>(response: Promise<GraphQLResponse<Record<string, T>>>): Promise<T> {
-  const data = dataOf(await response);
-  const values = Object.values(data);
-  expect(values).toHaveLength(1);
-  return values[0]!;
-}
+const result = resultOf;
 
 let titles = 0;
 
