@@ -3,7 +3,6 @@
 // no event. "Nothing written" is checked against a digest of every table, not just the one a test expects.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
-import type { Sql } from '../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { createActor, createAiSystem, createReport, dataOf, globalId, loadTechniqueTable } from './helpers/factories.js';
 import { graphql, startTestServer, type GraphQLResponse, type TestServer } from './helpers/server.js';
