@@ -249,9 +249,12 @@ create table citations (
   locator text check (length(btrim(locator)) between 1 and 200),
   created_at timestamptz not null default now(),
   constraint citations_one_target check (num_nonnulls(incident_id, position_id, action_id, link_id) = 1),
-  constraint citations_impact_claims check (claim = 'record' or incident_id is not null),
-  constraint citations_key unique nulls not distinct (incident_id, position_id, action_id, link_id, report_id, claim, excerpt, locator)
+  constraint citations_impact_claims check (claim = 'record' or incident_id is not null)
 );
+-- No unique key over the citation's content: the writes that add citations hold their record's row lock
+-- and skip one already on record (src/data/citations.ts). A constraint would also stop migration 012, which
+-- merges reports that turn out to be one article by updating every reference to them in place, on a
+-- record that cited both.
 -- One per target kind: the sources of a page of records are read in one statement each.
 create index citations_incident_idx on citations (incident_id) where incident_id is not null;
 create index citations_position_idx on citations (position_id) where position_id is not null;

@@ -5,8 +5,9 @@
 -- Korean reports attributed to Bloomberg, severities and a date nobody gave, and an official's remark
 -- recorded as a change of the Defense Department's stance.
 --
--- Only rows still exactly as that seed wrote them are touched: each is matched on its keys and on an md5
--- of its text (and, for incidents, on version 1, never updated). A row an editor has changed since, and
+-- Only rows still exactly as that seed wrote them are touched: each is matched on its keys (a report on the
+-- URL the seed stored, which migration 012 leaves as it is, whether it runs before or after this one) and
+-- on an md5 of its text (and, for incidents, on version 1, never updated). A row an editor has changed since, and
 -- every row the seed did not write, is left as it is; on a database that never held the first seed this
 -- migration changes nothing. Each corrected incident and position gets a history entry with no key (a
 -- change made outside the API). No event is sent: subscribers learn of seed corrections from the
@@ -19,7 +20,7 @@
 -- ---- Reports -------------------------------------------------------------------------------------------
 
 create temporary table first_seed_report (
-  url_key text primary key,
+  url text primary key,
   title_md5 text not null,
   summary_md5 text not null,
   -- The corrected seed's summary; null for the report the sources never name.
@@ -27,7 +28,7 @@ create temporary table first_seed_report (
   date_known boolean not null default true
 ) on commit drop;
 
-insert into first_seed_report (url_key, title_md5, summary_md5, summary, date_known)
+insert into first_seed_report (url, title_md5, summary_md5, summary, date_known)
 values
   ('https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government',
    '960df6c0c6a63a07892a376b43629bb5', 'a67a4f03facdd8db279028f9d9cc5355',
@@ -56,9 +57,9 @@ values
    '5a955f6f390dd62c662f9737a3a34bde', 'ab27af22ba8d9754c4c53e8db4db5e9c', null, true);
 
 create temporary table first_seed_report_id on commit drop as
-select r.id, f.url_key, f.summary, f.date_known
+select r.id, f.url, f.summary, f.date_known
 from reports r
-join first_seed_report f on f.url_key = r.url_key and md5(r.title) = f.title_md5 and md5(r.summary) = f.summary_md5;
+join first_seed_report f on f.url = r.url and md5(r.title) = f.title_md5 and md5(r.summary) = f.summary_md5;
 
 -- The outlet the sources never name goes, with the citations migration 005 made of its links, unless
 -- something else has come to cite it since.
@@ -99,12 +100,12 @@ where i.version = 1 and i.merged_into_id is null;
 delete from citations c
 using first_seed_incident i, first_seed_report_id r
 where i.slug = 'north-korean-ai-generated-backdoors' and c.incident_id = i.id
-  and r.url_key = 'https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government' and c.report_id = r.id
+  and r.url = 'https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government' and c.report_id = r.id
   and c.claim = 'record' and c.excerpt is null and c.locator is null;
 delete from incident_reports l
 using first_seed_incident i, first_seed_report_id r
 where i.slug = 'north-korean-ai-generated-backdoors' and l.incident_id = i.id
-  and r.url_key = 'https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government' and l.report_id = r.id;
+  and r.url = 'https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government' and l.report_id = r.id;
 
 insert into reports (described_as, summary, published_precision)
 select 'Recent reports mentioned by the news analysis (no outlet named)',
@@ -118,7 +119,7 @@ select i.id, r.id
 from first_seed_incident i
 join reports r on r.source_key = report_source_key(null, 'Recent reports mentioned by the news analysis (no outlet named)', 'unknown', null, null)
 where i.slug = 'north-korean-ai-generated-backdoors'
-on conflict do nothing;
+  and not exists (select 1 from citations c where c.incident_id = i.id and c.report_id = r.id);
 insert into incident_reports (incident_id, report_id)
 select c.incident_id, c.report_id
 from citations c join first_seed_incident i on i.id = c.incident_id

@@ -77,7 +77,9 @@ export function checkCitations(field: string, inputs: readonly CitationInput[], 
 
 /**
  * Inserts citations of one record inside its write transaction, after checking that every report exists;
- * a citation already on record is left as it is. Returns how many were new.
+ * a citation already on record (same report, claim, excerpt and locator) is left as it is. The caller holds
+ * the record's row lock, or has just created the record, so two writers cannot both add the same one.
+ * Returns how many were new.
  */
 export async function insertCitations(
   tx: Queryable,
@@ -94,18 +96,19 @@ export async function insertCitations(
     const name = field ? `${field}[${index}].report` : 'report';
     throw new NotFoundError(name, `${name}: no report has id ${citations[index]!.reportId}`);
   }
-  const rows = citations.map((c) => ({
-    incident_id: null,
-    position_id: null,
-    action_id: null,
-    link_id: null,
-    [CITATION_TARGETS[target]]: targetId,
-    report_id: c.reportId,
-    claim: c.claim,
-    excerpt: c.excerpt,
-    locator: c.locator,
-  }));
-  const inserted = await tx<{ id: string }[]>`insert into citations ${tx(rows)} on conflict do nothing returning id`;
+  const column = tx(CITATION_TARGETS[target]);
+  const inserted = await tx<{ id: string }[]>`
+    insert into citations (${column}, report_id, claim, excerpt, locator)
+    select ${targetId}, n.report_id, n.claim, n.excerpt, n.locator
+    from jsonb_to_recordset(${tx.json(citations.map((c) => ({ report_id: c.reportId, claim: c.claim, excerpt: c.excerpt, locator: c.locator })))})
+      as n (report_id bigint, claim text, excerpt text, locator text)
+    where not exists (
+      select 1 from citations c
+      where c.${column} = ${targetId} and c.report_id = n.report_id and c.claim = n.claim
+        and c.excerpt is not distinct from n.excerpt and c.locator is not distinct from n.locator
+    )
+    returning id
+  `;
   return inserted.length;
 }
 

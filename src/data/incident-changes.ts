@@ -361,13 +361,9 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
       select action_id, ${targetId} from action_incidents where incident_id = ${sourceId}
       on conflict do nothing
     `;
-    await tx`
-      insert into citations (incident_id, report_id, claim, excerpt, locator, created_at)
-      select ${targetId}, report_id, claim, excerpt, locator, created_at from citations where incident_id = ${sourceId}
-      on conflict do nothing
-    `;
+    await moveCitations(tx, 'incident_id', sourceId, targetId);
     await moveLinks(tx, sourceId, targetId);
-    for (const table of ['incident_reports', 'incident_actors', 'incident_ai_systems', 'incident_techniques', 'policy_position_incidents', 'action_incidents', 'citations'] as const) {
+    for (const table of ['incident_reports', 'incident_actors', 'incident_ai_systems', 'incident_techniques', 'policy_position_incidents', 'action_incidents'] as const) {
       await tx`delete from ${tx(table)} where incident_id = ${sourceId}`;
     }
     await tx`
@@ -408,16 +404,29 @@ async function moveLinks(tx: Queryable, sourceId: string, targetId: string): Pro
         and related_action_id is not distinct from ${link.related_action_id} and relation = ${link.relation} and id <> ${link.id}
     `;
     if (existing) {
-      await tx`
-        insert into citations (link_id, report_id, claim, excerpt, locator, created_at)
-        select ${existing.id}, report_id, claim, excerpt, locator, created_at from citations where link_id = ${link.id}
-        on conflict do nothing
-      `;
+      await moveCitations(tx, 'link_id', link.id, existing.id);
       await tx`delete from incident_links where id = ${link.id}`;
     } else {
       await tx`update incident_links set incident_id = ${from}, related_incident_id = ${to} where id = ${link.id}`;
     }
   }
+}
+
+/**
+ * Moves the citations of one record to another of the same kind (a merged duplicate's to the incident it
+ * was merged into), leaving out those the other already has. Both rows are locked by the merge.
+ */
+async function moveCitations(tx: Queryable, column: 'incident_id' | 'link_id', fromId: string, toId: string): Promise<void> {
+  await tx`
+    update citations c set ${tx(column)} = ${toId}
+    where c.${tx(column)} = ${fromId}
+      and not exists (
+        select 1 from citations o
+        where o.${tx(column)} = ${toId} and o.report_id = c.report_id and o.claim = c.claim
+          and o.excerpt is not distinct from c.excerpt and o.locator is not distinct from c.locator
+      )
+  `;
+  await tx`delete from citations where ${tx(column)} = ${fromId}`;
 }
 
 /**
