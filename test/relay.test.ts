@@ -69,7 +69,7 @@ async function page(variables: Record<string, unknown>): Promise<Page> {
 }
 
 const ORDER_SQL = {
-  OCCURRED: `coalesce(occurred_start, disclosed_on, '-infinity'::date)`,
+  OCCURRED: `coalesce(occurred_start, '-infinity'::date)`,
   DISCLOSED: `coalesce(disclosed_on, '-infinity'::date)`,
   SEVERITY: `array_position(array['low','medium','high','critical'], severity)`,
   UPDATED: `updated_at`,
@@ -165,7 +165,7 @@ describe('incident connection', () => {
   it('pages a filtered list and counts only what the filter keeps', async () => {
     const rows = await sql<{ slug: string }[]>`
       select slug from incidents where merged_into_id is null and severity in ('high', 'critical')
-      order by coalesce(occurred_start, disclosed_on, '-infinity'::date) desc, id desc
+      order by coalesce(occurred_start, '-infinity'::date) desc, id desc
     `;
     const slugs: string[] = [];
     let after: string | null = null;

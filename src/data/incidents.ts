@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/index.js';
 import { actorColumns, type ActorRow } from './actors.js';
 import { aiSystemColumns, type AiSystemRow } from './ai-systems.js';
-import { groupByParent, keyset, type Direction, type PageRequest } from './pagination.js';
+import { groupByParent, keyset, type Direction, type PageRequest, type SortKey, type SortKeyType } from './pagination.js';
 import { searchQuery } from './text-search.js';
 
 export const INCIDENT_STATUSES = ['reported', 'confirmed', 'disputed', 'disrupted', 'resolved'] as const;
@@ -57,13 +57,23 @@ export interface IncidentFilter {
   search?: string | undefined;
 }
 
-export const INCIDENT_ORDER_COLUMNS = {
-  occurred: 'occurred_sort',
-  disclosed: 'disclosed_sort',
-  severity: 'severity_rank',
-  updated: 'updated_at',
-} as const;
-export type IncidentOrderField = keyof typeof INCIDENT_ORDER_COLUMNS;
+export const INCIDENT_ORDER_FIELDS = ['occurred', 'disclosed', 'severity', 'updated'] as const;
+export type IncidentOrderField = (typeof INCIDENT_ORDER_FIELDS)[number];
+
+// Every order's key is never null, so (key, id) row comparisons page without special cases: an unknown
+// date sorts as the oldest (-infinity), last when newest first and first when oldest first.
+export const INCIDENT_ORDER_KEYS: Record<IncidentOrderField, { column: string; type: SortKeyType }> = {
+  occurred: { column: 'occurred_sort', type: 'date' },
+  disclosed: { column: 'disclosed_sort', type: 'date' },
+  severity: { column: 'severity_rank', type: 'smallint' },
+  updated: { column: 'updated_at', type: 'timestamptz' },
+};
+
+/** The keyset sort key of an incident order, over `incidents i`. */
+export function incidentOrderKey(sql: Queryable, field: IncidentOrderField): SortKey {
+  const { column, type } = INCIDENT_ORDER_KEYS[field];
+  return { column: sql`i.${sql(column)}`, type };
+}
 
 const columns = (sql: Queryable) => sql`
   i.id, i.slug, i.title, i.summary, i.status, i.severity, i.occurred_start, i.occurred_end,
@@ -119,10 +129,9 @@ export async function listIncidents(
   order: { field: IncidentOrderField; direction: Direction },
   page: PageRequest,
 ): Promise<Sorted<IncidentRow>[]> {
-  const column = sql`i.${sql(INCIDENT_ORDER_COLUMNS[order.field])}`;
-  const { where, orderBy } = keyset(sql, column, sql`i.id`, order.direction, page);
+  const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, order.field), sql`i.id`, order.direction, page);
   return sql<Sorted<IncidentRow>[]>`
-    select ${columns(sql)}, ${column}::text as sort_key
+    select ${columns(sql)}, ${sortKey} as sort_key
     from incidents i
     where i.merged_into_id is null
       ${filterClause(sql, filter)}
@@ -266,10 +275,10 @@ export async function incidentsOfActors(
   filter: IncidentLinkFilter,
   page: PageRequest,
 ): Promise<Sorted<IncidentRow & { parent_id: string }>[][]> {
-  const { where, orderBy } = keyset(sql, sql`i.occurred_sort`, sql`i.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, 'occurred'), sql`i.id`, 'desc', page);
   const rows = await sql<Sorted<IncidentRow & { parent_id: string }>[]>`
     select * from (
-      select ${columns(sql)}, i.occurred_sort::text as sort_key, l.actor_id as parent_id,
+      select ${columns(sql)}, ${sortKey} as sort_key, l.actor_id as parent_id,
         row_number() over (partition by l.actor_id order by ${orderBy}) as position
       from (
         select distinct incident_id, actor_id from incident_actors
@@ -307,10 +316,10 @@ export async function incidentsOfAiSystems(
   systemIds: readonly string[],
   page: PageRequest,
 ): Promise<Sorted<IncidentRow & { parent_id: string }>[][]> {
-  const { where, orderBy } = keyset(sql, sql`i.occurred_sort`, sql`i.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, 'occurred'), sql`i.id`, 'desc', page);
   const rows = await sql<Sorted<IncidentRow & { parent_id: string }>[]>`
     select * from (
-      select ${columns(sql)}, i.occurred_sort::text as sort_key, l.ai_system_id as parent_id,
+      select ${columns(sql)}, ${sortKey} as sort_key, l.ai_system_id as parent_id,
         row_number() over (partition by l.ai_system_id order by ${orderBy}) as position
       from (
         select distinct incident_id, ai_system_id from incident_ai_systems where ai_system_id = any(${systemIds})

@@ -1,6 +1,7 @@
 import {
   AI_SYSTEM_ROLES,
   INCIDENT_ACTOR_ROLES,
+  INCIDENT_ORDER_KEYS,
   INCIDENT_STATUSES,
   SEVERITIES,
   actorsOfIncidents,
@@ -68,10 +69,14 @@ export const OrderDirectionEnum = builder.enumType('OrderDirection', {
 const IncidentOrderFieldEnum = builder.enumType('IncidentOrderField', {
   description: 'What to sort incidents by; ties break on id.',
   values: {
-    OCCURRED: { value: 'occurred', description: 'When it happened (unknown dates last when descending).' },
-    DISCLOSED: { value: 'disclosed', description: 'When it was disclosed.' },
+    OCCURRED: {
+      value: 'occurred',
+      description:
+        'When it began. An incident whose start is unknown sorts as the oldest: last when DESC, first when ASC (its disclosure date is not used in its place; order by DISCLOSED for that).',
+    },
+    DISCLOSED: { value: 'disclosed', description: 'When it was disclosed; unknown sorts as the oldest.' },
     SEVERITY: { value: 'severity', description: 'Severity.' },
-    UPDATED: { value: 'updated', description: 'When the record last changed.' },
+    UPDATED: { value: 'updated', description: 'When the record last changed (to the microsecond).' },
   },
 });
 
@@ -180,6 +185,8 @@ const IncidentAiSystemRef = builder.objectRef<IncidentAiSystemRow>('IncidentAiSy
   }),
 });
 
+const INCIDENT_REPORTS = { name: 'incident-reports', keyType: 'date' } as const;
+
 const IncidentReportsConnection = builder.connectionObject({
   type: ReportRef,
   name: 'IncidentReportsConnection',
@@ -240,12 +247,12 @@ IncidentRef.implement({
       byPath: true,
       args: { ...t.arg.connectionArgs() },
       load: async (ids: string[], context, args) => {
-        const rows = await reportsOfIncidents(context.sql, ids, nestedPageRequest('incident-reports', args));
+        const rows = await reportsOfIncidents(context.sql, ids, nestedPageRequest(INCIDENT_REPORTS, args));
         const counts = batchLoader(context, 'incident-report-counts', (keys: readonly string[]) =>
           countReportsOfIncidents(context.sql, keys),
         );
         return Promise.all(
-          ids.map((id, index) => connectionFromRows('incident-reports', args, rows[index] ?? [], () => counts.load(id))),
+          ids.map((id, index) => connectionFromRows(INCIDENT_REPORTS, args, rows[index] ?? [], () => counts.load(id))),
         );
       },
       resolve: (row) => row.id,
@@ -272,7 +279,7 @@ builder.queryFields((t) => ({
       const field: IncidentOrderField = args.orderBy?.field ?? 'occurred';
       const direction = args.orderBy?.direction ?? 'desc';
       return keysetConnection(
-        `incidents:${field}:${direction}`,
+        { name: `incidents:${field}:${direction}`, keyType: INCIDENT_ORDER_KEYS[field].type },
         args,
         (page) => listIncidents(context.sql, filter, { field, direction }, page),
         () => countIncidents(context.sql, filter),

@@ -66,7 +66,7 @@ builder.queryFields((t) => ({
         search: parseSearchText(args.filter?.search, 'filter.search'),
       };
       return keysetConnection(
-        'reports',
+        { name: 'reports', keyType: 'date' },
         args,
         (page) => listReports(context.sql, filter, page),
         () => countReports(context.sql, filter),
