@@ -254,13 +254,15 @@ interface Facets {
   actor: Array<{ actor: { id: string }; role: string; count: number }>;
   technique: Array<{ technique: { atlasId: string }; count: number }>;
   month: Array<{ value: string; count: number }>;
+  region: Array<{ region: { code: string }; count: number }>;
+  actorKind: Array<{ kind: string; role: string; count: number }>;
 }
 
 const FACETS = `query ($filter: IncidentFilter) {
   incidentFacets(filter: $filter) {
     severity { severity count } status { status count } country { value count } sector { value count }
     aiSystem { aiSystem { id } count } actor { actor { id } role count } technique { technique { atlasId } count }
-    month { value count }
+    month { value count } region { region { code } count } actorKind { kind role count }
   }
   incidentStats(filter: $filter) {
     count recordsAffected bytesAffected firstOccurred { display } lastOccurred { display }
@@ -277,7 +279,7 @@ async function total(filter: Record<string, unknown>): Promise<number> {
 }
 
 describe('facets and statistics', () => {
-  for (const base of [{}, { search: 'government OR voters OR tax' }, { country: 'AR' }]) {
+  for (const base of [{}, { search: 'government OR voters OR tax' }, { country: 'AR' }, { region: '419' }]) {
     it(`count what incidents counts, option by option (base filter ${JSON.stringify(base)})`, async () => {
       const data = await query<{ incidentFacets: Facets; incidents: { totalCount: number } }>(FACETS, { filter: base });
       const f = data.incidentFacets;
@@ -296,6 +298,8 @@ describe('facets and statistics', () => {
         ...f.aiSystem.map((b) => [b.aiSystem.id, b.count, { aiSystem: b.aiSystem.id }] as [unknown, number, Record<string, unknown>]),
         ...f.actor.map((b) => [b.actor.id + b.role, b.count, { actor: b.actor.id, actorRole: b.role }] as [unknown, number, Record<string, unknown>]),
         ...f.technique.map((b) => [b.technique.atlasId, b.count, { technique: b.technique.atlasId }] as [unknown, number, Record<string, unknown>]),
+        ...f.region.map((b) => [b.region.code, b.count, { region: b.region.code }] as [unknown, number, Record<string, unknown>]),
+        ...f.actorKind.map((b) => [b.kind + b.role, b.count, { actorKind: b.kind, actorRole: b.role }] as [unknown, number, Record<string, unknown>]),
       ];
       expect(checks.length).toBeGreaterThan(0);
       for (const [label, count, option] of checks) expect(count, String(label)).toBe(await total({ ...base, ...option }));

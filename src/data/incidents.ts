@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.js';
-import { actorColumns, type ActorRow } from './actors.js';
+import { actorColumns, type ActorKind, type ActorRow } from './actors.js';
 import { aiSystemColumns, type AiSystemRow } from './ai-systems.js';
 import { groupByParent, keyset, type Direction, type PageRequest, type SortKey, type SortKeyType } from './pagination.js';
 import { searchQuery } from './text-search.js';
@@ -48,9 +48,17 @@ export interface IncidentFilter {
   country?: string | undefined;
   sector?: string | undefined;
   aiSystemId?: string | undefined;
+  /** Only that system; by default its versions (ai_systems.parent_id, at any depth) match too. */
+  aiSystemExact?: boolean | undefined;
   actorId?: string | undefined;
   actorRole?: IncidentActorRole | undefined;
+  /** The kind of the actor in `actorRole` (or of `actor`): all three hold for one actor link. */
+  actorKind?: ActorKind | undefined;
   techniqueId?: string | undefined;
+  /** Only that ATLAS id; by default a technique's sub-techniques match too. */
+  techniqueExact?: boolean | undefined;
+  /** A UN M49 region code: incidents affecting any country in it. */
+  regionCode?: string | undefined;
   occurredFrom?: string | undefined;
   occurredTo?: string | undefined;
   /** Full-text search (web-search syntax) over title, summary, sectors and data categories. */
@@ -91,6 +99,19 @@ const occurredUntil = (sql: Queryable) => sql`
     else interval '0 days' end)::date
 `;
 
+/**
+ * The ids of an AI system and of its versions at any depth (Claude -> Claude Opus 4.6). `union` stops on a
+ * cycle of parents, should one ever be written.
+ */
+const aiSystemFamily = (sql: Queryable, id: string) => sql`
+  with recursive family (id) as (
+    select ${id}::bigint
+    union
+    select s.id from ai_systems s join family f on s.parent_id = f.id
+  )
+  select id from family
+`;
+
 /** The `and ...` conditions of an incident filter over `incidents i`, shared by lists, counts and facets. */
 export function filterClause(sql: Queryable, filter: IncidentFilter) {
   const severityRank = filter.severityAtLeast ? SEVERITIES.indexOf(filter.severityAtLeast) + 1 : undefined;
@@ -99,22 +120,26 @@ export function filterClause(sql: Queryable, filter: IncidentFilter) {
     ${severityRank ? sql`and i.severity_rank >= ${severityRank}` : sql``}
     ${filter.country ? sql`and i.countries @> array[${filter.country}]::text[]` : sql``}
     ${filter.sector ? sql`and i.sectors @> array[${filter.sector}]::text[]` : sql``}
+    ${filter.regionCode ? sql`
+      and i.countries && array(select c.country from region_countries c where c.region_code = ${filter.regionCode})` : sql``}
     ${filter.aiSystemId ? sql`
       and exists (
         select 1 from incident_ai_systems s
-        where s.incident_id = i.id and s.ai_system_id = ${filter.aiSystemId}
+        where s.incident_id = i.id and s.ai_system_id ${filter.aiSystemExact ? sql`= ${filter.aiSystemId}` : sql`in (${aiSystemFamily(sql, filter.aiSystemId)})`}
       )` : sql``}
-    ${filter.actorId ? sql`
+    ${filter.actorId || filter.actorRole || filter.actorKind ? sql`
       and exists (
         select 1 from incident_actors a
-        where a.incident_id = i.id and a.actor_id = ${filter.actorId}
+        ${filter.actorKind ? sql`join actors k on k.id = a.actor_id and k.kind = ${filter.actorKind}` : sql``}
+        where a.incident_id = i.id
+          ${filter.actorId ? sql`and a.actor_id = ${filter.actorId}` : sql``}
           ${filter.actorRole ? sql`and a.role = ${filter.actorRole}` : sql``}
-      )` : filter.actorRole ? sql`
-      and exists (select 1 from incident_actors a where a.incident_id = i.id and a.role = ${filter.actorRole})` : sql``}
+      )` : sql``}
     ${filter.techniqueId ? sql`
       and exists (
         select 1 from incident_techniques t
-        where t.incident_id = i.id and t.technique_id = ${filter.techniqueId}
+        where t.incident_id = i.id and ${filter.techniqueExact ? sql`t.technique_id = ${filter.techniqueId}` : sql`
+          t.technique_id in (select x.id from techniques x where x.id = ${filter.techniqueId} or x.parent_id = ${filter.techniqueId})`}
       )` : sql``}
     ${filter.occurredFrom ? sql`and ${occurredUntil(sql)} >= ${filter.occurredFrom}` : sql``}
     ${filter.occurredTo ? sql`and i.occurred_start <= ${filter.occurredTo}` : sql``}
