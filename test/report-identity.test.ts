@@ -121,7 +121,7 @@ describe('migration 012 on a database written under the earlier rule', () => {
       { incident_id: ids.a, report_id: ids.www },
       { incident_id: ids.b, report_id: ids.www },
     ]);
-    const [position] = await sql<{ source_report_id: string }[]>`select source_report_id from policy_positions where id = ${ids.position}`;
+    const [position] = await sql<{ source_report_id: string }[]>`select source_report_id from policy_positions where id = ${ids.position!}`;
     expect(position!.source_report_id).toBe(ids.www);
     const events = await sql<{ entity_id: string }[]>`select entity_id from events where kind = 'report_added'`;
     expect(events).toEqual([{ entity_id: ids.www }]);
