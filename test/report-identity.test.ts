@@ -99,17 +99,27 @@ describe('migration 012 on a database written under the earlier rule', () => {
     `;
     ids.position = position!.id;
     await sql`insert into events (id, kind, entity_id) values (nextval('events_id_seq'), 'report_added', ${ids.http})`;
+    // A table the migration was not written for that points at reports (as a citations table would), and a
+    // report known without a URL: both must come through.
+    await sql`create table report_notes (id bigint generated always as identity primary key, report_id bigint not null references reports (id) on delete cascade)`;
+    await sql`insert into report_notes (report_id) values (${ids.click})`;
+    await sql`alter table reports alter column url drop not null, alter column url_key drop not null`;
+    const [urlless] = await sql<{ id: string }[]>`
+      insert into reports (url, url_key, publisher, title) values (null, null, 'A wire service', 'Known by outlet and month') returning id
+    `;
+    ids.urlless = urlless!.id;
 
     await migrate(sql);
   });
 
   it('merges the reports of one article into the oldest, with what the others knew', async () => {
-    const rows = await sql<{ id: string; url: string; url_key: string; published_on: string | null; summary: string }[]>`
+    const rows = await sql<{ id: string; url: string | null; url_key: string | null; published_on: string | null; summary: string }[]>`
       select id, url, url_key, published_on, summary from reports order by id
     `;
     expect(rows).toEqual([
       { id: ids.www, url: 'https://www.example.com/story', url_key: 'https://example.com/story', published_on: '2026-02-01', summary: 'What it says.' },
       { id: ids.alone, url: 'https://other.example.com/a?id=1', url_key: 'https://other.example.com/a?id=1', published_on: null, summary: '' },
+      { id: ids.urlless, url: null, url_key: null, published_on: null, summary: '' },
     ]);
   });
 
@@ -125,5 +135,7 @@ describe('migration 012 on a database written under the earlier rule', () => {
     expect(position!.source_report_id).toBe(ids.www);
     const events = await sql<{ entity_id: string }[]>`select entity_id from events where kind = 'report_added'`;
     expect(events).toEqual([{ entity_id: ids.www }]);
+    const notes = await sql<{ report_id: string }[]>`select report_id from report_notes`;
+    expect(notes).toEqual([{ report_id: ids.www }]);
   });
 });

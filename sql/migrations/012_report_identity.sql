@@ -64,20 +64,6 @@ from (select id, report_url_rekey(url_key) as new_key from reports where url_key
 -- The updates below look duplicates up by id.
 create index report_rekey_id_idx on report_rekey (id);
 
--- Nothing refers to a report this migration does not move: a table added later with a reference to reports
--- must be handled here, not have its rows cascade away or block the merge.
-do $$
-begin
-  if exists (
-    select 1 from pg_constraint
-    where contype = 'f' and confrelid = 'reports'::regclass
-      and conrelid not in ('incident_reports'::regclass, 'policy_positions'::regclass)
-  ) then
-    raise exception 'a table refers to reports that migration 012 does not know how to merge';
-  end if;
-end
-$$;
-
 -- The kept report takes what its duplicates know and it does not: a publication date, a summary.
 update reports k
 set published_on = d.published_on, published_precision = d.published_precision
@@ -99,17 +85,37 @@ from (
 ) d
 where k.id = d.keep_id and k.summary = '';
 
--- Links and citations move to the kept report.
+-- Links move to the kept report (an incident linked to two of the duplicates keeps one link).
 insert into incident_reports (incident_id, report_id, created_at)
 select l.incident_id, x.keep_id, l.created_at
 from incident_reports l join report_rekey x on x.id = l.report_id
 where x.id <> x.keep_id
 on conflict (incident_id, report_id) do nothing;
 
-update policy_positions p
-set source_report_id = x.keep_id
-from report_rekey x
-where p.source_report_id = x.id and x.id <> x.keep_id;
+-- Every other reference to a report (policy_positions.source_report_id, and whatever later tables point at
+-- reports) moves by the same rule, found in the catalog so that none is left to cascade away with a
+-- duplicate. A unique constraint that two merged reports would break fails the migration, naming it.
+do $$
+declare
+  ref record;
+begin
+  if exists (
+    select 1 from pg_constraint
+    where contype = 'f' and confrelid = 'reports'::regclass and cardinality(conkey) <> 1
+  ) then
+    raise exception 'migration 012 moves single-column references to reports only';
+  end if;
+  for ref in
+    select c.conrelid::regclass as tab, a.attname as col
+    from pg_constraint c join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+    where c.contype = 'f' and c.confrelid = 'reports'::regclass and c.conrelid <> 'incident_reports'::regclass
+  loop
+    execute format(
+      'update %s t set %I = x.keep_id from report_rekey x where t.%I = x.id and x.id <> x.keep_id',
+      ref.tab, ref.col, ref.col);
+  end loop;
+end
+$$;
 
 -- A replayed report_added of a duplicate delivers the report it became, not a missing one.
 update events e
