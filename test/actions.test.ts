@@ -313,22 +313,22 @@ describe('reading actions', () => {
     expect(data.law!.actions.totalCount).toBe(1);
   });
 
-  it('puts actions and their deadlines on the timeline; a deadline in words sits at its action, placed', async () => {
+  it('puts actions and their deadlines on the timeline; a deadline in words sits at its action, and says so', async () => {
     const data = dataOf(
-      await call<{ timeline: { edges: Array<{ node: { type: string; placed: boolean; date: { display: string }; node: { __typename: string; stated?: string; action?: { id: string } } } }> } }>(
+      await call<{ timeline: { edges: Array<{ node: { type: string; basis: string; date: { display: string }; node: { __typename: string; stated?: string; action?: { id: string } } } }> } }>(
         `query ($actor: ID!) {
           timeline(direction: ASC, filter: { types: [ACTION, DEADLINE], actor: $actor }) {
-            edges { node { type placed date { display } node { __typename ... on Deadline { stated action { id } } } } }
+            edges { node { type basis date { display } node { __typename ... on Deadline { stated action { id } } } } }
           }
         }`,
         { actor: fixture.company },
       ),
     );
     const entries = data.timeline.edges.map((edge) => edge.node);
-    expect(entries.map((e) => [e.type, e.date.display, e.placed])).toEqual([
-      ['ACTION', '2026-02', false],
-      ['ACTION', '2026-02', false],
-      ['DEADLINE', '2026-02', true],
+    expect(entries.map((e) => [e.type, e.date.display, e.basis])).toEqual([
+      ['ACTION', '2026-02', 'OCCURRED'],
+      ['ACTION', '2026-02', 'OCCURRED'],
+      ['DEADLINE', '2026-02', 'SET_BY_ACTION'],
     ]);
     expect(entries[2]!.node).toEqual({ __typename: 'Deadline', stated: 'by Friday', action: { id: ultimatum.id } });
   });

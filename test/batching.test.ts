@@ -70,7 +70,7 @@ function isRequestStatement(statement: string): boolean {
   const text = statement.trim().toLowerCase();
   if (text === 'begin' || text === 'commit' || text.startsWith('begin ')) return false;
   if (/\bfrom events\b/.test(text)) return false;
-  // The hub's safe-horizon read (pg_locks and the snapshot) comes with its polls too.
+  // The hub's horizon read (the oldest transaction that may still append an event), on the same timer.
   if (text.includes('pg_current_snapshot()')) return false;
   if (text.includes('pg_catalog.pg_type')) return false;
   return true;

@@ -259,10 +259,12 @@ describe('reports', () => {
   });
 
   it('finds a report by URL after normalisation, and null for an unknown URL', async () => {
-    const canonical = 'https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government';
+    // Stored as its key (createReport writes url_key = url): https, no "www.".
+    const canonical = 'https://bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government';
     await createReport(sql, { url: canonical, publisher: 'Bloomberg' });
     const variants = [
       canonical,
+      'https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government',
       'HTTPS://WWW.BLOOMBERG.COM/news/articles/hacker-used-claude-to-breach-mexican-government',
       `${canonical}?utm_source=newsletter`,
       `${canonical}#comments`,

@@ -89,9 +89,9 @@ export function actionFilterClause(sql: Queryable, filter: ActionFilter): Fragme
 
 /** One keyset page of actions, most recent first (undated ones last). */
 export async function listActions(sql: Queryable, filter: ActionFilter, page: PageRequest): Promise<Sorted<ActionRow>[]> {
-  const { where, orderBy } = keyset(sql, sql`ac.occurred_sort`, sql`ac.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`ac.occurred_sort`, type: 'date' }, sql`ac.id`, 'desc', page);
   return sql<Sorted<ActionRow>[]>`
-    select ${columns(sql)}, ac.occurred_sort::text as sort_key
+    select ${columns(sql)}, ${sortKey} as sort_key
     from actions ac
     where true ${actionFilterClause(sql, filter)} ${where}
     order by ${orderBy}
@@ -144,10 +144,10 @@ export async function actionsOf(
   filter: ActionFilter,
   page: PageRequest,
 ): Promise<Sorted<ActionRow & { parent_id: string }>[][]> {
-  const { where, orderBy } = keyset(sql, sql`ac.occurred_sort`, sql`ac.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`ac.occurred_sort`, type: 'date' }, sql`ac.id`, 'desc', page);
   const rows = await sql<Sorted<ActionRow & { parent_id: string }>[]>`
     select * from (
-      select ${columns(sql)}, ac.occurred_sort::text as sort_key, l.parent_id,
+      select ${columns(sql)}, ${sortKey} as sort_key, l.parent_id,
         row_number() over (partition by l.parent_id order by ${orderBy}) as position
       from (${parentLinks(sql, parent, ids)}) l join actions ac on ac.id = l.action_id
       where true ${actionFilterClause(sql, filter)} ${where}

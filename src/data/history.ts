@@ -79,12 +79,13 @@ export async function historyOf(
   ids: readonly string[],
   page: PageRequest,
 ): Promise<HistoryRow[][]> {
-  const { where, orderBy } = keyset(sql, sql`h.id`, sql`h.id`, 'desc', page);
+  // Newest first: by when the change was made, then (one transaction's entries share a time) by id.
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`h.created_at`, type: 'timestamptz' }, sql`h.id`, 'desc', page);
   const rows = await sql<HistoryRow[]>`
     select ranked.id, ranked.parent_id, ranked.change, ranked.before, ranked.after, k.name as key_name,
-      ranked.created_at, ranked.id::text as sort_key
+      ranked.created_at, ranked.sort_key
     from (
-      select h.*, row_number() over (partition by h.parent_id order by ${orderBy}) as position
+      select h.*, ${sortKey} as sort_key, row_number() over (partition by h.parent_id order by ${orderBy}) as position
       from (${source(sql, target, ids)}) h
       where true ${where}
     ) ranked

@@ -97,9 +97,9 @@ export async function listPositions(
   filter: PositionFilter,
   page: PageRequest,
 ): Promise<Sorted<PolicyPositionRow>[]> {
-  const { where, orderBy } = keyset(sql, sql`p.stated_sort`, sql`p.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`p.stated_sort`, type: 'date' }, sql`p.id`, 'desc', page);
   return sql<Sorted<PolicyPositionRow>[]>`
-    select ${columns(sql)}, p.stated_sort::text as sort_key
+    select ${columns(sql)}, ${sortKey} as sort_key
     from policy_positions p
     where true ${filterClause(sql, filter)} ${where}
     order by ${orderBy}
@@ -174,11 +174,11 @@ export async function currentPositionsOfTopicStances(
   keys: readonly TopicStanceKey[],
   page: PageRequest,
 ): Promise<Sorted<PolicyPositionRow>[][]> {
-  const { where, orderBy } = keyset(sql, sql`p.stated_sort`, sql`p.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`p.stated_sort`, type: 'date' }, sql`p.id`, 'desc', page);
   const wanted = keys.map((key) => `${key.topicId}:${key.stance}`);
   const rows = await sql<Sorted<PolicyPositionRow & { parent_id: string }>[]>`
     select * from (
-      select ${columns(sql)}, p.stated_sort::text as sort_key, p.topic_id || ':' || p.stance as parent_id,
+      select ${columns(sql)}, ${sortKey} as sort_key, p.topic_id || ':' || p.stance as parent_id,
         row_number() over (partition by p.topic_id, p.stance order by ${orderBy}) as position
       from policy_positions p
       where p.topic_id = any(${[...new Set(keys.map((key) => key.topicId))]})

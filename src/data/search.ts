@@ -1,7 +1,7 @@
 import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision } from './incidents.js';
-import type { PageRequest } from './pagination.js';
+import { sortKeyText, type PageRequest } from './pagination.js';
 import { HIGHLIGHT_OPTIONS, highlightHtml, searchQuery } from './text-search.js';
 
 export const SEARCH_TYPES = ['incident', 'report', 'policy_position', 'actor', 'ai_system'] as const;
@@ -173,21 +173,26 @@ export interface TimelineFilter {
   actorId?: string | undefined;
 }
 
+export const TIMELINE_BASES = ['occurred', 'disclosed', 'published', 'stated', 'deadline', 'set_by_action'] as const;
+/** Which of its dates places an entry on the timeline. */
+export type TimelineBasis = (typeof TIMELINE_BASES)[number];
+
+// An incident sits where it began; one whose start is unknown sits at its disclosure (and says so).
+const INCIDENT_TIMELINE_DATE = (sql: Queryable) => sql`incident_timeline_date(i.occurred_start, i.disclosed_on)`;
+
 /**
- * One timeline entry: an incident (at its occurrence), a report (publication), a position (statement), an
- * action (when it was taken) or an action's deadline; `id` is the record's (for a deadline, the action's).
+ * One timeline entry: an incident (at its occurrence, or its disclosure when that is unknown), a report
+ * (publication), a position (statement), an action (when it was taken) or an action's deadline (its date,
+ * or, known only in words, the action's date); `id` is the record's (for a deadline, the action's).
  */
 export interface TimelineRow {
   type: TimelineType;
   id: string;
-  /** Where it sits: its date, or, for a deadline the sources give only in words, its action's date. */
+  /** Where it sits (see `basis`). */
   date: string | null;
   precision: DatePrecision;
-  /**
-   * True when `date` places the entry rather than dates it: an incident whose start is unknown sits at its
-   * disclosure, a deadline known only in words at the action that set it.
-   */
-  placed: boolean;
+  /** Which date `date` is. */
+  basis: TimelineBasis;
   /** `date|precision|type`, the cursor's sort key. */
   sort_key: string;
 }
@@ -248,7 +253,7 @@ export async function countTimeline(sql: Queryable, filter: TimelineFilter): Pro
         where i.merged_into_id is null
           ${query ? sql`and i.search_vector @@ ${query}` : sql``}
           ${filter.actorId ? sql`and exists (select 1 from incident_actors l where l.incident_id = i.id and l.actor_id = ${filter.actorId})` : sql``}
-          ${range(sql`i.occurred_sort`)})` : sql`0`}
+          ${range(INCIDENT_TIMELINE_DATE(sql))})` : sql`0`}
       + ${types.includes('report') ? sql`(
         select count(*) from reports r
         where true
@@ -304,13 +309,13 @@ export async function listTimeline(
   const parts: Fragment[] = [];
   if (types.includes('incident')) {
     const columns = {
-      date: sql`i.occurred_sort`,
+      date: INCIDENT_TIMELINE_DATE(sql),
       precision: sql`incident_timeline_precision(i.occurred_start, i.occurred_precision, i.disclosed_precision)`,
       id: sql`i.id`,
     };
     parts.push(sql`(
       select 'incident' as type, i.id, ${columns.date} as date, ${columns.precision}::text as precision,
-        (i.occurred_start is null and i.disclosed_on is not null) as placed
+        case when i.occurred_start is null and i.disclosed_on is not null then 'disclosed' else 'occurred' end as basis
       from incidents i
       where i.merged_into_id is null
         ${query ? sql`and i.search_vector @@ ${query}` : sql``}
@@ -324,7 +329,7 @@ export async function listTimeline(
   if (types.includes('report')) {
     const columns = { date: sql`r.published_sort`, precision: sql`r.published_precision`, id: sql`r.id` };
     parts.push(sql`(
-      select 'report' as type, r.id, ${columns.date} as date, ${columns.precision}::text as precision, false as placed
+      select 'report' as type, r.id, ${columns.date} as date, ${columns.precision}::text as precision, 'published' as basis
       from reports r
       where true
         ${query ? sql`and r.search_vector @@ ${query}` : sql``}
@@ -342,7 +347,7 @@ export async function listTimeline(
   if (types.includes('policy_position')) {
     const columns = { date: sql`p.stated_sort`, precision: sql`p.stated_precision`, id: sql`p.id` };
     parts.push(sql`(
-      select 'policy_position' as type, p.id, ${columns.date} as date, ${columns.precision}::text as precision, false as placed
+      select 'policy_position' as type, p.id, ${columns.date} as date, ${columns.precision}::text as precision, 'stated' as basis
       from policy_positions p
       where p.retracted_at is null
         ${query ? sql`and p.search_vector @@ ${query}` : sql``}
@@ -356,7 +361,7 @@ export async function listTimeline(
   if (types.includes('action')) {
     const columns = { date: sql`ac.occurred_sort`, precision: sql`ac.occurred_precision`, id: sql`ac.id` };
     parts.push(sql`(
-      select 'action' as type, ac.id, ${columns.date} as date, ${columns.precision}::text as precision, false as placed
+      select 'action' as type, ac.id, ${columns.date} as date, ${columns.precision}::text as precision, 'occurred' as basis
       from actions ac
       where ac.retracted_at is null
         ${actionConditions(sql, filter, query)}
@@ -370,7 +375,7 @@ export async function listTimeline(
     const columns = { date: sql`ac.deadline_sort`, precision: sql`ac.deadline_sort_precision`, id: sql`ac.id` };
     parts.push(sql`(
       select 'deadline' as type, ac.id, ${columns.date} as date, ${columns.precision}::text as precision,
-        ac.deadline_on is null as placed
+        case when ac.deadline_on is null then 'set_by_action' else 'deadline' end as basis
       from actions ac
       where ac.deadline_sort is not null and ac.retracted_at is null
         ${actionConditions(sql, filter, query)}
@@ -383,8 +388,8 @@ export async function listTimeline(
   if (parts.length === 0) return [];
   const union = parts.reduce((all, part) => sql`${all} union all ${part}`);
   // Each branch reads at most one page along its own index; the merge sorts at most one page per type.
-  const rows = await sql<{ type: TimelineType; id: string; date: string; precision: DatePrecision; placed: boolean }[]>`
-    select t.type, t.id, t.date::text as date, t.precision, t.placed
+  const rows = await sql<{ type: TimelineType; id: string; date: string; precision: DatePrecision; basis: TimelineBasis }[]>`
+    select t.type, t.id, ${sortKeyText(sql, { column: sql`t.date`, type: 'date' })} as date, t.precision, t.basis
     from (${union}) t
     order by t.date ${order}, t.precision ${order},
       case t.type when 'incident' then 'a' when 'report' then 'b' when 'policy_position' then 'c' when 'action' then 'd' else 'e' end ${order},
@@ -396,7 +401,7 @@ export async function listTimeline(
     id: row.id,
     date: row.date === '-infinity' ? null : row.date,
     precision: row.precision,
-    placed: row.placed,
+    basis: row.basis,
     sort_key: `${row.date}|${row.precision}|${row.type}`,
   }));
 }

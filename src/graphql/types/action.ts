@@ -266,7 +266,7 @@ export function loadActionsOf<A extends NestedActionArgs>(name: string, parentOf
       outcomes: args.outcome ?? undefined,
       includeRetracted: args.includeRetracted ?? false,
     };
-    const ordering = `${name}-actions`;
+    const ordering = { name: `${name}-actions`, keyType: 'date' } as const;
     const rows = await actionsOf(context.sql, parent, ids, filter, nestedPageRequest(ordering, args));
     const key = JSON.stringify([name, parent, filter]);
     const counts = batchLoader(context, `action-counts:${key}`, (keys: readonly string[]) => countActionsOf(context.sql, parent, keys, filter));
@@ -319,7 +319,7 @@ builder.queryFields((t) => ({
         includeRetracted: f?.includeRetracted ?? false,
       };
       return keysetConnection(
-        'actions',
+        { name: 'actions', keyType: 'date' },
         args,
         (page) => listActions(context.sql, filter, page),
         () => countActions(context.sql, filter),

@@ -46,7 +46,7 @@ export const HistoryConnection = builder.connectionObject({
 /** The batched load of one record kind's `history` connection. */
 export function loadHistory(target: HistoryTarget) {
   return async (ids: string[], context: GraphQLContext, args: ConnectionArgs) => {
-    const ordering = `history:${target}`;
+    const ordering = { name: `history:${target}`, keyType: 'timestamptz' } as const;
     const rows = await historyOf(context.sql, target, ids, nestedPageRequest(ordering, args));
     const counts = batchLoader(context, `history-counts:${target}`, (keys: readonly string[]) => countHistoryOf(context.sql, target, keys));
     return Promise.all(ids.map((id, i) => connectionFromRows(ordering, args, rows[i] ?? [], () => counts.load(id))));

@@ -38,7 +38,7 @@ const StanceGroupRef = builder.objectRef<StanceGroupShape>('StanceGroup').implem
       byPath: true,
       args: { ...t.arg.connectionArgs() },
       load: async (keys: string[], context, args) => {
-        const ordering = 'stance-group-positions';
+        const ordering = { name: 'stance-group-positions', keyType: 'date' } as const;
         const parsed = keys.map((key) => {
           const [topicId, stance] = key.split(':') as [string, Stance];
           return { topicId, stance };

@@ -39,7 +39,10 @@ ReportRef.implement({
   description:
     'One published source: an article, a disclosure, a research write-up. Its address, headline, publisher, date or language may be unknown (a report known only by its outlet and month): those fields are then null and listed in `unknownFields`, never filled in.',
   fields: (t) => ({
-    url: t.exposeString('url', { nullable: true, description: 'Where it was published; null when the sources do not give the address.' }),
+    url: t.exposeString('url', {
+      nullable: true,
+      description: 'Where it was published, as submitted less its tracking parameters (utm_*, fbclid, gclid and other click ids); null when the sources do not give the address.',
+    }),
     publisher: t.exposeString('publisher', {
       nullable: true,
       description: 'The outlet or organisation that published it; null when the sources name none (see `describedAs`).',
@@ -112,7 +115,7 @@ builder.queryFields((t) => ({
         search: parseSearchText(args.filter?.search, 'filter.search'),
       };
       return keysetConnection(
-        'reports',
+        { name: 'reports', keyType: 'date' },
         args,
         (page) => listReports(context.sql, filter, page),
         () => countReports(context.sql, filter),
@@ -122,7 +125,8 @@ builder.queryFields((t) => ({
   report: t.field({
     type: ReportRef,
     nullable: true,
-    description: 'The report at this URL, matched after normalisation (case of the host, tracking parameters, fragment).',
+    description:
+      'The report at this URL, matched by identity: http or https, with or without "www.", case of the host, tracking parameters, fragment and trailing slash make no difference.',
     args: { url: t.arg.string({ required: true, description: 'The report\'s URL.' }) },
     resolve: (_root, args, context) => {
       let key: string;
@@ -142,7 +146,10 @@ const SubmitReportInput = builder.inputType('SubmitReportInput', {
   description:
     'A published source to record. Give what the sources give and nothing more: a report may be known only by its outlet and month, or, when no outlet is named, by a description.',
   fields: (t) => ({
-    url: t.string({ description: 'Where it was published (http or https), when known. Its normalised form identifies the report.' }),
+    url: t.string({
+      description:
+        'Where it was published (http or https), when known; stored less its tracking parameters. Its normalised form identifies the report: http and https, "www." and the bare host of one page are one report.',
+    }),
     title: t.string({ description: 'Its headline as published (1-500 characters), when known.' }),
     publisher: t.string({ description: 'The outlet or organisation; required unless describedAs says what the source is.' }),
     describedAs: t.string({ description: 'What the source is when no publisher is named (1-500 characters).' }),

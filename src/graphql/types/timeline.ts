@@ -1,4 +1,12 @@
-import { TIMELINE_TYPES, countTimeline, listTimeline, parseTimelineKey, type TimelineRow, type TimelineType } from '../../data/search.js';
+import {
+  TIMELINE_TYPES,
+  countTimeline,
+  listTimeline,
+  parseTimelineKey,
+  type TimelineBasis,
+  type TimelineRow,
+  type TimelineType,
+} from '../../data/search.js';
 import { builder } from '../builder.js';
 import { badInput, parseId } from '../errors.js';
 import { keysetConnection } from '../pagination.js';
@@ -13,16 +21,38 @@ import { OrderDirectionEnum } from './incident.js';
 const TimelineTypeEnum = builder.enumType('TimelineType', {
   description: 'A kind of entry on the timeline.',
   values: {
-    INCIDENT: { value: 'incident', description: 'An incident, placed when it began (or, if that is unknown, when it was disclosed).' },
+    INCIDENT: {
+      value: 'incident',
+      description: 'An incident, placed when it began; if that is unknown, when it was disclosed (its `basis` says which).',
+    },
     REPORT: { value: 'report', description: 'A report, placed when it was published.' },
     POLICY_POSITION: { value: 'policy_position', description: 'A policy position (not retracted), placed when it was stated.' },
     ACTION: { value: 'action', description: 'An action (not retracted), placed when it was taken.' },
     DEADLINE: {
       value: 'deadline',
       description:
-        'An action\'s deadline, placed at its date; one the sources give only in words ("by Friday") is placed at the action that set it, after the actions of that date, with `placed` true.',
+        'An action\'s deadline, placed at its date; one the sources give only in words ("by Friday") is placed at the action that set it, after the actions of that date (its `basis` says which).',
     },
   } satisfies Record<string, { value: TimelineType; description: string }>,
+});
+
+const TimelineBasisEnum = builder.enumType('TimelineBasis', {
+  description: 'Which of its dates places an entry on the timeline.',
+  values: {
+    OCCURRED: { value: 'occurred', description: 'When the incident began or the action was taken (or is unknown: the entry is undated).' },
+    DISCLOSED: {
+      value: 'disclosed',
+      description: 'When the incident was disclosed: when it began is unknown, so it is placed at its disclosure instead.',
+    },
+    PUBLISHED: { value: 'published', description: 'When the report was published.' },
+    STATED: { value: 'stated', description: 'When the position was stated.' },
+    DEADLINE: { value: 'deadline', description: 'The deadline\'s own date (an action is placed at its own date: OCCURRED).' },
+    SET_BY_ACTION: {
+      value: 'set_by_action',
+      description:
+        'The sources give the deadline only in words ("by Friday"): it is placed at the date of the action that set it, and its own date is UNKNOWN.',
+    },
+  } satisfies Record<string, { value: TimelineBasis; description: string }>,
 });
 
 const TimelineNodeUnion = builder.unionType('TimelineNode', {
@@ -43,12 +73,14 @@ const TimelineEntryRef = builder.objectRef<TimelineRow>('TimelineEntry').impleme
     date: t.field({
       type: PartialDateRef,
       description:
-        'Where it sits: the start of its period, with the precision the sources give; see `placed` for entries whose own date is not known.',
+        'Where it sits: the start of its period, with the precision the sources give; `basis` says which date it is.',
       resolve: (row) => ({ date: row.date, precision: row.precision }),
     }),
-    placed: t.exposeBoolean('placed', {
+    basis: t.field({
+      type: TimelineBasisEnum,
       description:
-        'True when `date` is where the entry is placed, not when it happened: an incident whose start is unknown sits at its disclosure, and a deadline the sources give only in words at the action that set it (its own date is then UNKNOWN).',
+        'Which date `date` is: an incident whose start is unknown is placed at its disclosure (DISCLOSED), a deadline known only in words at its action (SET_BY_ACTION); everything else at its own date.',
+      resolve: (row) => row.basis,
     }),
     node: t.field({
       type: TimelineNodeUnion,
@@ -112,7 +144,7 @@ builder.queryFields((t) => ({
       };
       const direction = args.direction ?? 'desc';
       return keysetConnection(
-        `timeline:${direction}`,
+        { name: `timeline:${direction}`, keyType: 'text' },
         args,
         (page) => {
           for (const [name, cursor] of [['after', page.after], ['before', page.before]] as const) {
