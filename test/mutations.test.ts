@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { createActor, createAiSystem, createReport, dataOf, globalId, loadTechniqueTable } from './helpers/factories.js';
-import { graphql, startTestServer, type GraphQLResponse, type TestServer } from './helpers/server.js';
-import { ERROR_FIELDS, expectNothingWritten as expectUnchanged, localId, resultOf, type UserErrorShape } from './helpers/writes.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { ERROR_FIELDS, callerWithKey, expectNoUnexpectedErrors, expectNothingWritten as expectUnchanged, localId, resultOf, type UserErrorShape } from './helpers/writes.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -33,14 +33,7 @@ beforeAll(async () => {
   server = await startTestServer(db.url);
 });
 
-// Every failure here is expected and typed: a masked internal error means a bug, and the server log
-// holds its cause, so show that instead of "Internal server error".
-afterEach(() => {
-  const logs = server?.logs ?? [];
-  const unexpected = logs.filter((line) => line.includes('unexpected error'));
-  logs.length = 0;
-  expect(unexpected).toEqual([]);
-});
+afterEach(() => expectNoUnexpectedErrors(server));
 
 afterAll(async () => {
   await server?.stop();
@@ -49,9 +42,7 @@ afterAll(async () => {
 
 // ---- Helpers -------------------------------------------------------------------------------------------
 
-function call<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
-  return graphql<T>(server.url, query, variables, { authorization: `Bearer ${editorKey}` });
-}
+const call = callerWithKey(() => server, () => editorKey);
 
 /** Runs `work` and fails unless every table is exactly as it was. */
 function expectNothingWritten<T>(work: () => Promise<T>): Promise<T> {

@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { createActor, createReport, dataOf, globalId } from './helpers/factories.js';
-import { graphql, startTestServer, type GraphQLResponse, type TestServer } from './helpers/server.js';
-import { ERROR_FIELDS, expectNothingWritten, localId, resultOf, type UserErrorShape } from './helpers/writes.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { ERROR_FIELDS, callerWithKey, expectNoUnexpectedErrors, expectNothingWritten, localId, resultOf, type UserErrorShape } from './helpers/writes.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -25,21 +25,14 @@ beforeAll(async () => {
   server = await startTestServer(db.url);
 });
 
-afterEach(() => {
-  const logs = server?.logs ?? [];
-  const unexpected = logs.filter((line) => line.includes('unexpected error'));
-  logs.length = 0;
-  expect(unexpected).toEqual([]);
-});
+afterEach(() => expectNoUnexpectedErrors(server));
 
 afterAll(async () => {
   await server?.stop();
   await db?.drop();
 });
 
-function call<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
-  return graphql<T>(server.url, query, variables, { authorization: `Bearer ${editorKey}` });
-}
+const call = callerWithKey(() => server, () => editorKey);
 
 async function node<T>(id: string, selection: string, variables: Record<string, unknown> = {}): Promise<T> {
   const declared = Object.keys(variables).map((name) => `, $${name}: Boolean`).join('');

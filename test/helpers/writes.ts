@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Sql } from '../../src/db/index.js';
 import { dataOf } from './factories.js';
-import type { GraphQLResponse } from './server.js';
+import { graphql, type GraphQLResponse, type TestServer } from './server.js';
 
 /** Row count and content digest of every table (a key's last_used_at is authentication bookkeeping). */
 export async function databaseState(sql: Sql): Promise<Record<string, string>> {
@@ -52,3 +52,20 @@ export const ERROR_FIELDS = `
 `;
 
 export type UserErrorShape = { __typename: string; field?: string; rule?: string; message?: string };
+
+/**
+ * Every failure a write test provokes is expected and typed: a masked internal error means a bug, and the
+ * server log holds its cause. Call it after each test: it shows those log lines and clears the log.
+ */
+export function expectNoUnexpectedErrors(server: TestServer | undefined): void {
+  const logs = server?.logs ?? [];
+  const unexpected = logs.filter((line) => line.includes('unexpected error'));
+  logs.length = 0;
+  expect(unexpected).toEqual([]);
+}
+
+/** Sends operations to the server with an API key, as an editor's client would. */
+export function callerWithKey(server: () => TestServer, key: () => string) {
+  return <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> =>
+    graphql<T>(server().url, query, variables, { authorization: `Bearer ${key()}` });
+}

@@ -10,6 +10,7 @@ import { ActorRef, IncidentRef, PolicyPositionRef } from '../refs.js';
 import { parseSearchText } from '../search-text.js';
 import { ActionActorRoleEnum, ActionKindEnum, ActionOutcomeEnum, ActionsConnection, actorRoles, loadActionsOf } from './action.js';
 import { WRITE_ERRORS } from './errors.js';
+import { positionScope, positionScopeArgs } from './policy-position.js';
 import { IncidentActorRoleEnum } from './incident.js';
 
 export const ActorKindEnum = builder.enumType('ActorKind', {
@@ -65,18 +66,8 @@ ActorRef.implement({
       type: PolicyPositionRef,
       description: 'Policy positions this actor holds (current ones unless includeSuperseded; retracted ones only with includeRetracted).',
       byPath: true,
-      args: {
-        includeSuperseded: t.arg.boolean({
-          defaultValue: false,
-          description: 'Include positions that are no longer current (superseded, or remarks that never change a stance).',
-        }),
-        includeRetracted: t.arg.boolean({ defaultValue: false, description: 'Include retracted positions.' }),
-      },
-      load: (ids: string[], context, args) =>
-        positionsOfActors(context.sql, ids, {
-          includeSuperseded: args.includeSuperseded ?? false,
-          includeRetracted: args.includeRetracted ?? false,
-        }),
+      args: positionScopeArgs,
+      load: (ids: string[], context, args) => positionsOfActors(context.sql, ids, positionScope(args)),
       resolve: (row) => row.id,
     }),
     actions: t.loadable({

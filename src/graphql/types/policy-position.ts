@@ -7,6 +7,7 @@ import {
   listPositions,
   type Confidence,
   type PolicyPositionRow,
+  type PositionScope,
   type Stance,
 } from '../../data/policy.js';
 import type { DeliveredEvent } from '../../events/hub.js';
@@ -36,6 +37,20 @@ export const ConfidenceEnum = builder.enumType('Confidence', {
     { value: Confidence; description: string }
   >,
 });
+
+/** The arguments of a nested list of positions: what to include besides the current ones. */
+export const positionScopeArgs = builder.args((t) => ({
+  includeSuperseded: t.boolean({
+    defaultValue: false,
+    description: 'Include positions that are no longer current (superseded, or remarks that never change a stance).',
+  }),
+  includeRetracted: t.boolean({ defaultValue: false, description: 'Include retracted positions.' }),
+}));
+
+/** The data layer's scope from those arguments. */
+export function positionScope(args: { includeSuperseded?: boolean | null; includeRetracted?: boolean | null }): PositionScope {
+  return { includeSuperseded: args.includeSuperseded ?? false, includeRetracted: args.includeRetracted ?? false };
+}
 
 const PositionAssessmentRef = builder.objectRef<PolicyPositionRow>('PositionAssessment').implement({
   description: 'Faultline\'s own judgements about a position, kept apart from what the sources state.',

@@ -13,7 +13,7 @@ import { connectionFromRows, nestedPageRequest } from '../pagination.js';
 import { PolicyPositionRef, PolicyTopicRef } from '../refs.js';
 import { ActionKindEnum, ActionOutcomeEnum, ActionsConnection, loadActionsOf } from './action.js';
 import { WRITE_ERRORS } from './errors.js';
-import { StanceEnum } from './policy-position.js';
+import { StanceEnum, positionScope, positionScopeArgs } from './policy-position.js';
 
 interface StanceGroupShape {
   topicId: string;
@@ -69,18 +69,8 @@ PolicyTopicRef.implement({
       description:
         'Positions on this topic (current ones unless includeSuperseded; retracted ones only with includeRetracted), in stance order, then most recently stated first.',
       byPath: true,
-      args: {
-        includeSuperseded: t.arg.boolean({
-          defaultValue: false,
-          description: 'Include positions that are no longer current (superseded, or remarks that never change a stance).',
-        }),
-        includeRetracted: t.arg.boolean({ defaultValue: false, description: 'Include retracted positions.' }),
-      },
-      load: (ids: string[], context, args) =>
-        positionsOfTopics(context.sql, ids, {
-          includeSuperseded: args.includeSuperseded ?? false,
-          includeRetracted: args.includeRetracted ?? false,
-        }),
+      args: positionScopeArgs,
+      load: (ids: string[], context, args) => positionsOfTopics(context.sql, ids, positionScope(args)),
       resolve: (row) => row.id,
     }),
     positionsByStance: t.loadableList({
