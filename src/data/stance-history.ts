@@ -18,25 +18,30 @@ export interface StanceMonthRow {
  * time (they still count among current ones when nothing dated follows them).
  */
 export async function stanceHistoryOfTopics(sql: Queryable, topicIds: readonly string[]): Promise<StanceMonthRow[][]> {
+  // Each actor's stance per month it stated one (its last of that month), held until the next such month:
+  // an actor's spans never overlap, so counting spans per month counts actors.
   const rows = await sql<StanceMonthRow[]>`
     with dated as (
-      select p.id, p.topic_id, p.actor_id, p.stance, p.stated_sort, date_trunc('month', p.stated_on)::date as from_month
+      select distinct on (p.topic_id, p.actor_id, date_trunc('month', p.stated_on))
+        p.topic_id, p.actor_id, p.stance, date_trunc('month', p.stated_on)::date as from_month
       from policy_positions p
       where p.topic_id = any(${topicIds}) and p.stated_on is not null and p.retracted_at is null and p.changes_stance
+      order by p.topic_id, p.actor_id, date_trunc('month', p.stated_on), p.stated_sort desc, p.id desc
+    ),
+    spans as (
+      select topic_id, stance, from_month,
+        lead(from_month) over (partition by topic_id, actor_id order by from_month) as until_month
+      from dated
     ),
     months as (
       select topic_id, generate_series(min(from_month), max(from_month), interval '1 month')::date as month
-      from dated group by topic_id
-    ),
-    held as (
-      select distinct on (m.topic_id, m.month, d.actor_id) m.topic_id, m.month, d.stance
-      from months m join dated d on d.topic_id = m.topic_id and d.from_month <= m.month
-      order by m.topic_id, m.month, d.actor_id, d.stated_sort desc, d.id desc
+      from spans group by topic_id
     )
-    select h.topic_id as parent_id, to_char(h.month, 'YYYY-MM') as month, h.stance, count(*)::int as count
-    from held h
-    group by h.topic_id, h.month, h.stance
-    order by h.topic_id, h.month, array_position(array['supports','opposes','conditional','neutral','unclear'], h.stance)
+    select m.topic_id as parent_id, to_char(m.month, 'YYYY-MM') as month, s.stance, count(*)::int as count
+    from months m
+    join spans s on s.topic_id = m.topic_id and s.from_month <= m.month and (s.until_month is null or s.until_month > m.month)
+    group by m.topic_id, m.month, s.stance
+    order by m.topic_id, m.month, array_position(array['supports','opposes','conditional','neutral','unclear'], s.stance)
   `;
   return groupByParent(topicIds, rows);
 }
