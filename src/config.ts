@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** Everything the service reads from its environment, parsed and validated once at start-up. */
@@ -17,6 +18,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Serve GraphiQL on GET /graphql from a browser. */
   graphiql: boolean;
+  /** Server processes sharing the port (node:cluster); 1 runs no cluster at all. */
+  workers: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -37,6 +40,7 @@ export const CONFIG_VARIABLES = [
   'DATABASE_POOL_SIZE',
   'LOG_LEVEL',
   'GRAPHIQL',
+  'WORKERS',
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -77,6 +81,12 @@ function databaseUrl(env: Env): string | undefined {
   return raw;
 }
 
+/** The URL a client uses for the GraphQL endpoint of a server listening on `host` and `port`. */
+export function graphqlUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/graphql`;
+}
+
 /** Parses the environment; throws ConfigError with one clear line on the first bad value. */
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
@@ -95,5 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
     logLevel: logLevel as LogLevel,
     graphiql: boolean(env, 'GRAPHIQL', true),
+    // One process per core in production, where throughput matters; one in development and tests, where a
+    // single process is simpler to debug and several would only compete for the cores with the tests.
+    workers: integer(env, 'WORKERS', env.NODE_ENV === 'production' ? os.availableParallelism() : 1, 1, 256),
   };
 }

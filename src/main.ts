@@ -1,7 +1,6 @@
+import { isWorker, prepareDatabase, runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
-import { migrate } from './db/migrate.js';
-import { loadSeed } from './data/seed.js';
 import { EventHub } from './events/hub.js';
 import { createLogger } from './logger.js';
 import type { FaultlineServer } from './server.js';
@@ -18,6 +17,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // WORKERS > 1: this process supervises that many copies of itself (src/cluster.ts) and serves nothing.
+  if (config.workers > 1 && !isWorker()) return runPrimary(config, logger);
   const started = Date.now();
 
   let db: Database | undefined;
@@ -55,12 +56,8 @@ async function main(): Promise<void> {
   serverModule.catch(() => {});
   try {
     db = await openDatabase(config, logger);
-    const applied = await migrate(db.sql);
-    if (applied.length > 0) logger.info(`applied migrations: ${applied.join(', ')}`);
-    if (config.seedOnEmpty) {
-      const { loaded } = await loadSeed(db.sql);
-      if (loaded) logger.info('loaded the seed dataset into the empty database');
-    }
+    // In a cluster the primary has done it before forking.
+    if (!isWorker()) await prepareDatabase(db.sql, config, logger);
     events = new EventHub({ sql: db.sql, url: db.url, logger });
     await events.start();
     const { buildServer, listen } = await serverModule;
@@ -72,7 +69,7 @@ async function main(): Promise<void> {
     return;
   }
   logger.info(`ready in ${Date.now() - started} ms`);
-  console.log(`Faultline is serving ${server.url} (GraphiQL: open it in a browser)`);
+  if (!isWorker()) console.log(`Faultline is serving ${server.url} (GraphiQL: open it in a browser)`);
 }
 
 void main();

@@ -12,7 +12,7 @@ import {
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, bearerToken } from './auth/authenticate.js';
 import { hasRole, type Viewer } from './auth/viewer.js';
-import type { Config } from './config.js';
+import { graphqlUrl, type Config } from './config.js';
 import type { Sql } from './db/index.js';
 import type { EventHub } from './events/hub.js';
 import { EventStream } from './events/stream.js';
@@ -244,7 +244,6 @@ export async function listen(server: FaultlineServer, host: string, port: number
   });
   const address = server.httpServer.address() as AddressInfo;
   server.port = address.port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  server.url = `http://${shownHost}:${address.port}/graphql`;
+  server.url = graphqlUrl(host, address.port);
   return server;
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -31,6 +32,14 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe(path.resolve('.data'));
   });
 
+  it('runs one process unless in production, where it runs one per core', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ NODE_ENV: 'test' }).workers).toBe(1);
+    expect(loadConfig({ NODE_ENV: 'production' }).workers).toBe(os.availableParallelism());
+    expect(loadConfig({ NODE_ENV: 'production', WORKERS: '1' }).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '' }).workers).toBe(1);
+  });
+
   it('reads every variable it documents', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgresql://app:secret@db.internal:5433/faultline',
@@ -42,6 +51,7 @@ describe('loadConfig', () => {
       DATABASE_POOL_SIZE: '25',
       LOG_LEVEL: 'WARN',
       GRAPHIQL: 'off',
+      WORKERS: '3',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5433/faultline',
@@ -53,6 +63,7 @@ describe('loadConfig', () => {
       poolSize: 25,
       logLevel: 'warn',
       graphiql: false,
+      workers: 3,
     });
   });
 
@@ -66,6 +77,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://root@localhost:3306/faultline' }],
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }],
+    ['WORKERS', { WORKERS: '0' }],
+    ['WORKERS', { WORKERS: 'auto' }],
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '1.5' }],
     ['HOST', { HOST: 'local host' }],
     // A value with a line break must not turn the error into two lines (or forge a log line).
