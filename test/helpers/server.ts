@@ -24,13 +24,24 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 /** Starts the real HTTP server on a free port against the given database URL. */
 export async function startTestServer(
   databaseUrl: string,
-  options: { requireReadKey?: boolean; logger?: Logger; maxQueuedEvents?: number } = {},
+  options: {
+    requireReadKey?: boolean;
+    logger?: Logger;
+    maxQueuedEvents?: number;
+    /**
+     * Gives the event hub a pool of its own, so `statements` holds only what requests send: the hub reads
+     * the log on its own timer (the safe horizon, then the events), and those reads landing inside a
+     * measured request made its statement count depend on timing.
+     */
+    hubPool?: 'own';
+  } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
   const statements: string[] = [];
   const logger = options.logger ?? createLogger('debug', (line) => logs.push(line));
   const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query) });
-  const events = new EventHub({ sql, url: databaseUrl, logger, pollIntervalMs: 1_000, maxQueuedEvents: options.maxQueuedEvents });
+  const hubSql = options.hubPool === 'own' ? createSql(databaseUrl, { max: 2 }) : sql;
+  const events = new EventHub({ sql: hubSql, url: databaseUrl, logger, pollIntervalMs: 1_000, maxQueuedEvents: options.maxQueuedEvents });
   await events.start();
   const server = buildServer({
     sql,
@@ -50,6 +61,7 @@ export async function startTestServer(
       await server.stop();
       await events.stop();
       await sql.end({ timeout: 5 });
+      if (hubSql !== sql) await hubSql.end({ timeout: 5 });
     },
   };
 }
