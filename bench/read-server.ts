@@ -13,16 +13,21 @@ import { createSql, type Sql } from '../src/db/connection.js';
 import { EventHub } from '../src/events/hub.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import { buildServer, listen } from '../src/server.js';
+import { createProfiler } from './live/profiler.js';
+import type { ServerCommand } from './live/protocol.js';
 import { startPostGraphile } from './peers/postgraphile.js';
+
+type ProfileCommand = Extract<ServerCommand, { type: 'profile' }>;
 
 export type Role = 'graphql' | 'raw' | 'postgraphile';
 
 /** Messages from the parent. */
-export type Command = { type: 'cpu' } | { type: 'stop' };
+export type Command = { type: 'cpu' } | { type: 'stop' } | ProfileCommand;
 /** Messages to the parent. */
 export type Report =
   | { type: 'ready'; port: number; pid: number }
   | { type: 'cpu'; user: number; system: number }
+  | { type: 'profile'; action: 'start' | 'stop' }
   | { type: 'failed'; error: string };
 
 const role = process.argv[2] as Role;
@@ -217,8 +222,13 @@ async function main(): Promise<void> {
   // follows out if it dies); the rest below is the protocol with bench/read.ts.
   if (cluster.isWorker) return;
 
+  // A profile of the measured window only (BENCH_CPU_PROF): the main thread of this process, so of one
+  // server process (a cluster's workers are not profiled); sampled every 0.5 ms, which costs the server
+  // throughput while it runs: take figures from a run without BENCH_CPU_PROF.
+  const profile = createProfiler(send, { intervalMicros: 500, allocations: false });
   process.on('message', (message: Command) => {
     if (message.type === 'cpu') send({ type: 'cpu', ...cpu() });
+    else if (message.type === 'profile') profile(message);
     else if (message.type === 'stop') void shutdown(0);
   });
   // The parent died or dropped us: do not linger.

@@ -300,6 +300,8 @@ export interface Child {
   port: number;
   /** Process CPU time (user + system) so far, in ms. */
   cpu(): Promise<number>;
+  /** Starts a V8 CPU profile of the server's main thread, or stops it and writes it to `file`. */
+  profile(action: 'start' | 'stop', file?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -314,9 +316,6 @@ export async function startChild(role: Role, databaseUrl: string, options: { nam
   const name = options.name ?? role;
   const entry = fileURLToPath(new URL('./read-server.ts', import.meta.url));
   const execArgv = ['--import', import.meta.resolve('tsx')];
-  // One folder per server: the tsx loader thread writes a profile of its own next to the main thread's, and
-  // each cluster worker one of its own.
-  if (CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF, name)}`);
   const child = fork(entry, [role], {
     execArgv,
     env: {
@@ -367,6 +366,19 @@ export async function startChild(role: Role, databaseUrl: string, options: { nam
         };
         child.on('message', listener);
         child.send({ type: 'cpu' } satisfies Command);
+      }),
+    profile: (action, file) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the ${role} server did not answer the profiler command`)), 60_000);
+        const listener = (message: Report) => {
+          if (message.type !== 'profile' && message.type !== 'failed') return;
+          clearTimeout(timer);
+          child.off('message', listener);
+          if (message.type === 'failed') reject(new Error(`profiling the ${role} server failed: ${message.error}`));
+          else resolve();
+        };
+        child.on('message', listener);
+        child.send((action === 'start' ? { type: 'profile', action } : { type: 'profile', action, file: file! }) satisfies Command);
       }),
     stop: async () => {
       if (child.connected) child.send({ type: 'stop' } satisfies Command);
@@ -470,9 +482,16 @@ async function load(to: Target, seconds: number): Promise<Result> {
 /** Warm-up, then one measured autocannon run with the server's CPU time around it. */
 export async function measure(child: Child, to: Target, label: string, round: number, seconds = DURATION): Promise<Measurement> {
   if (WARMUP > 0) await load(to, WARMUP);
+  // A cluster's primary serves nothing: its profile would say nothing about its workers.
+  const profiling = CPU_PROF !== undefined && !child.name.includes('-x');
+  if (profiling) await child.profile('start');
   const cpuBefore = await child.cpu();
   const pgBefore = await backendCpu(child.name);
   const result = await load(to, seconds);
+  if (profiling) {
+    await fs.mkdir(path.resolve(CPU_PROF), { recursive: true });
+    await child.profile('stop', path.resolve(CPU_PROF, `${child.name}-round${round}.cpuprofile`));
+  }
   const cpuAfter = await child.cpu();
   const pgSpent = backendCpuSpent(pgBefore, await backendCpu(child.name));
   const total = result['2xx'];
@@ -556,7 +575,7 @@ export function runBenchmark(budgetSeconds: number, body: (databaseUrl: string) 
     monitor = createSql(database.url, { max: 1, applicationName: 'faultline-bench-monitor' });
     await body(database.url);
     log(`finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    if (CPU_PROF) log(`CPU profiles are written to ${path.resolve(CPU_PROF)}/<server>/ when the servers stop`);
+    if (CPU_PROF) log(`CPU profiles of each measured run are in ${path.resolve(CPU_PROF)}/<server>-round<n>.cpuprofile`);
   })()
     .then(
       () => cleanup().then(() => 0),
