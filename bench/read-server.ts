@@ -10,9 +10,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkerPool } from '../src/cluster.js';
 import { createSql, type Sql } from '../src/db/connection.js';
-import { EventHub } from '../src/events/hub.js';
 import { createLogger, type Logger } from '../src/logger.js';
-import { buildServer, listen } from '../src/server.js';
+import { startFaultline } from './faultline-server.js';
 import { createProfiler } from './live/profiler.js';
 import type { ServerCommand } from './live/protocol.js';
 import { startPostGraphile } from './peers/postgraphile.js';
@@ -138,22 +137,8 @@ function cpuOf(pid: number): number {
 }
 
 async function startGraphql(sql: Sql, logger: Logger): Promise<{ port: number; stop: () => Promise<void> }> {
-  const events = new EventHub({ sql, url: url!, logger });
-  await events.start();
-  const server = buildServer({
-    sql,
-    events,
-    logger,
-    config: { port: 0, host: '127.0.0.1', requireReadKey: false, graphiql: false },
-  });
-  await listen(server, '127.0.0.1', 0);
-  return {
-    port: server.port,
-    stop: async () => {
-      await server.stop();
-      await events.stop();
-    },
-  };
+  const { server, stop } = await startFaultline(sql, url!, logger);
+  return { port: server.port, stop };
 }
 
 function startRawServer(sql: Sql): Promise<{ port: number; stop: () => Promise<void> }> {

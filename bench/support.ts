@@ -312,12 +312,25 @@ const starting = new Set<ChildProcess>();
  * Starts one server in a child process (bench/read-server.ts) on 127.0.0.1 and waits until it listens.
  * `workers` > 1 runs the graphql server as a cluster of that many processes behind the child.
  */
-export async function startChild(role: Role, databaseUrl: string, options: { name?: string; workers?: number } = {}): Promise<Child> {
+export async function startChild(
+  role: Role,
+  databaseUrl: string,
+  options: {
+    name?: string;
+    workers?: number;
+    /** A program to run node under, with its arguments (bench/read-instructions.ts: valgrind). */
+    wrapper?: string[];
+    startTimeoutMs?: number;
+  } = {},
+): Promise<Child> {
   const name = options.name ?? role;
   const entry = fileURLToPath(new URL('./read-server.ts', import.meta.url));
-  const execArgv = ['--import', import.meta.resolve('tsx')];
+  const nodeArgs = ['--import', import.meta.resolve('tsx')];
+  const [wrapper, ...wrapperArgs] = options.wrapper ?? [];
+  // fork() runs `execPath ...execArgv entry role`: a wrapper becomes the program, node its first argument.
+  // The IPC channel's descriptor and NODE_CHANNEL_FD pass through the wrapper to node.
   const child = fork(entry, [role], {
-    execArgv,
+    ...(wrapper ? { execPath: wrapper, execArgv: [...wrapperArgs, process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
     env: {
       ...process.env,
       NODE_ENV,
@@ -330,7 +343,8 @@ export async function startChild(role: Role, databaseUrl: string, options: { nam
   });
   starting.add(child);
   const ready = await new Promise<Extract<Report, { type: 'ready' }>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the ${role} server did not start within 60 s`)), 60_000);
+    const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+    const timer = setTimeout(() => reject(new Error(`the ${role} server did not start within ${startTimeoutMs / 1000} s`)), startTimeoutMs);
     child.on('message', (message: Report) => {
       if (message.type === 'ready') {
         clearTimeout(timer);
@@ -462,15 +476,16 @@ function backendCpuSpent(before: Map<number, number> | undefined, after: Map<num
   return spent;
 }
 
-async function load(to: Target, seconds: number): Promise<Result> {
+/** `seconds` of load, or exactly `{ amount }` requests. */
+export async function load(to: Target, length: number | { amount: number }, timeoutSeconds = 10): Promise<Result> {
   const result = await autocannon({
     url: to.url,
     method: to.method,
     headers: to.headers,
     ...(to.body === undefined ? {} : { body: to.body }),
     connections: CONNECTIONS,
-    duration: seconds,
-    timeout: 10,
+    ...(typeof length === 'number' ? { duration: length } : { amount: length.amount }),
+    timeout: timeoutSeconds,
   });
   const failures = result.errors + result.timeouts + result.non2xx;
   if (failures > 0) {

@@ -1,5 +1,5 @@
-// Child process of bench/live.ts: the real Faultline server (createSql + EventHub + buildServer + listen, as
-// src/main.ts starts it) on 127.0.0.1 with a free port, against the database in BENCH_DB_URL; with
+// Child process of bench/live.ts: the real Faultline server (bench/faultline-server.ts, as src/main.ts starts
+// it) on 127.0.0.1 with a free port, against the database in BENCH_DB_URL; with
 // BENCH_WORKERS > 1, a cluster of that many such servers on one port (src/cluster.ts's WorkerPool, as main.ts
 // runs WORKERS > 1). Prints "listening <url>" and reports the URL over IPC; answers 'stats' (memory after an
 // optional forced GC, subscription count, CPU time; summed over the workers of a cluster), 'profile' (a V8 CPU
@@ -8,9 +8,8 @@
 import cluster from 'node:cluster';
 import { WorkerPool } from '../../src/cluster.js';
 import { createSql } from '../../src/db/connection.js';
-import { EventHub } from '../../src/events/hub.js';
 import { createLogger } from '../../src/logger.js';
-import { buildServer, listen } from '../../src/server.js';
+import { startFaultline } from '../faultline-server.js';
 import { answerParent, failed, localStats, type ChildCounts } from './child.js';
 import type { ServerStats } from './protocol.js';
 
@@ -24,15 +23,7 @@ type WorkerMessage = { type: 'stats'; gc: boolean } | ({ type: 'stats-reply' } &
 
 async function serve(): Promise<{ url: string; counts: () => Promise<ChildCounts>; teardown: () => Promise<void> }> {
   const sql = createSql(url!, { max: pool, applicationName: 'faultline-bench-live' });
-  const events = new EventHub({ sql, url: url!, logger });
-  await events.start();
-  const server = buildServer({
-    sql,
-    events,
-    logger,
-    config: { port: 0, host: '127.0.0.1', requireReadKey: false, graphiql: false },
-  });
-  await listen(server, '127.0.0.1', 0);
+  const { server, events, stop } = await startFaultline(sql, url!, logger);
   return {
     url: server.url,
     counts: () =>
@@ -42,8 +33,7 @@ async function serve(): Promise<{ url: string; counts: () => Promise<ChildCounts
         ),
       ),
     teardown: async () => {
-      await server.stop().catch(() => {});
-      await events.stop().catch(() => {});
+      await stop();
       await sql.end({ timeout: 2 }).catch(() => {});
     },
   };
