@@ -24,9 +24,9 @@ function callgrind(pid: number, ...args: string[]): void {
   execFileSync('callgrind_control', [...args, String(pid)], { stdio: 'ignore' });
 }
 
-/** The total instruction count (Ir) of a callgrind dump. */
+/** The total instruction count (Ir) of a callgrind dump: its `totals:` line (`summary:` is 0 in a dump on demand). */
 function totalInstructions(file: string): number {
-  const match = /^(?:summary|totals): (\d+)/m.exec(fs.readFileSync(file, 'utf8'));
+  const match = /^totals: (\d+)/m.exec(fs.readFileSync(file, 'utf8'));
   if (!match) throw new Error(`no totals in ${file}`);
   return Number(match[1]);
 }
