@@ -4,7 +4,7 @@
 // takes a warm-up load (so V8 has optimised the hot paths), then callgrind counts exactly --requests
 // requests of the bench page and dumps. Needs valgrind (apt-get install valgrind); slow: ~10 minutes.
 //
-//   npx tsx bench/read-instructions.ts [--requests 300] [--warmup 20] [--peer 1] [--incidents 20000]
+//   npx tsx bench/read-instructions.ts [--requests 300] [--warmup 60] [--connections 4] [--peer 1] [--incidents 20000]
 //
 // Counts are of the server process only (not PostgreSQL, which bench/read.ts's PG CPU column covers), and
 // include V8's compiler and GC threads. The dumps stay in bench/results/ for callgrind_annotate.
@@ -16,7 +16,7 @@ import { FIRST, QUERY } from './queries.js';
 import { fetchBody, formatTable, graphqlTarget, load, log, option, runBenchmark, startChild, target, type Child, type Target } from './support.js';
 
 const REQUESTS = option('requests', 'BENCH_REQUESTS', 300);
-const WARMUP_SECONDS = option('warmup', 'BENCH_WARMUP', 20);
+const WARMUP_SECONDS = option('warmup', 'BENCH_WARMUP', 60);
 const PEER = option('peer', 'BENCH_PEER', 1) > 0;
 const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'results');
 
@@ -34,7 +34,9 @@ function totalInstructions(file: string): number {
 async function count(name: string, child: Child, to: Target): Promise<number> {
   await fetchBody(to);
   log(`${name}: warming up for ${WARMUP_SECONDS} s under valgrind`);
-  await load(to, WARMUP_SECONDS, 60);
+  // Under valgrind a server runs some 50 times slower: a request that times out here only warms less.
+  const warm = await load(to, WARMUP_SECONDS, 60, true);
+  log(`${name}: ${warm['2xx']} warm-up requests (${warm.errors + warm.timeouts} failed)`);
   const pid = child.process.pid!;
   const before = new Set(fs.readdirSync(OUT));
   callgrind(pid, '--zero');
