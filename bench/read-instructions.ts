@@ -41,14 +41,18 @@ async function count(name: string, child: Child, to: Target): Promise<number> {
   const before = new Set(fs.readdirSync(OUT));
   callgrind(pid, '--zero');
   callgrind(pid, '--instr=on');
-  const result = await load(to, { amount: REQUESTS }, 60);
+  const result = await load(to, { amount: REQUESTS }, 60, true);
   callgrind(pid, '--instr=off');
   callgrind(pid, '--dump');
-  if (result['2xx'] !== REQUESTS) throw new Error(`${name}: ${result['2xx']} of ${REQUESTS} requests succeeded`);
+  // autocannon may count a request cut off as it stops as an error: tolerated up to 1 %, and the count is
+  // divided by the requests answered.
+  const answered = result['2xx'];
+  const failed = result.errors + result.timeouts + result.non2xx;
+  if (failed > REQUESTS / 100 || answered < REQUESTS * 0.99) throw new Error(`${name}: ${answered} of ${REQUESTS} requests answered, ${failed} failed`);
   const dump = fs.readdirSync(OUT).find((file) => !before.has(file) && file.startsWith(`callgrind.${name}.`));
   if (!dump) throw new Error(`${name}: callgrind wrote no dump in ${OUT}`);
-  const perRequest = totalInstructions(path.join(OUT, dump)) / REQUESTS;
-  log(`${name}: ${(perRequest / 1e6).toFixed(2)} M instructions per request (${path.join(OUT, dump)})`);
+  const perRequest = totalInstructions(path.join(OUT, dump)) / answered;
+  log(`${name}: ${(perRequest / 1e6).toFixed(2)} M instructions per request over ${answered} requests${failed ? ` (${failed} failed)` : ''} (${path.join(OUT, dump)})`);
   return perRequest;
 }
 
