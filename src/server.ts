@@ -12,6 +12,7 @@ import {
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, bearerToken } from './auth/authenticate.js';
 import { hasRole, type Viewer } from './auth/viewer.js';
+import { unavailableError } from './http/errors.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/index.js';
 import type { EventHub } from './events/hub.js';
@@ -80,6 +81,14 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     if (masked === error) return error as Error;
     const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
     const requestId = requestScope.getStore()?.requestId ?? randomUUID();
+    const unavailable = unavailableError(original, requestId);
+    if (unavailable) {
+      logger.warn(unavailable.extensions.code === 'TIMEOUT' ? 'statement timed out' : 'database unavailable', {
+        requestId,
+        error: original instanceof Error ? `${original.name}: ${original.message}` : String(original),
+      });
+      return unavailable;
+    }
     logger.error('unexpected error', {
       requestId,
       path: error instanceof GraphQLError ? error.path?.join('.') : undefined,
