@@ -13,8 +13,6 @@ export interface SqlOptions {
   onQuery?: (query: string) => void;
   /** Name shown in pg_stat_activity, so operators can tell the pools apart. */
   applicationName?: string;
-  /** Password, when it is not in the URL (one with URL-reserved characters need not be encoded then). */
-  password?: string;
   /**
    * PostgreSQL cancels a statement running longer than this (ms; 0: never). Bounds how long one request can
    * hold a connection, and a writer's registration with it.
@@ -41,7 +39,6 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
-    ...(options.password !== undefined ? { password: options.password } : {}),
     connection: {
       application_name: options.applicationName ?? 'faultline',
       // Startup parameters: they hold for the session from its first statement, with no extra round trip.

@@ -74,6 +74,8 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]>
       }
       await connection`begin`;
       try {
+        // A migration may rebuild an index on a large table: the service's statement time limit is not for it.
+        await connection`set local statement_timeout = 0`;
         await connection.unsafe(migration.text);
         await connection`
           insert into schema_migrations (version, name, checksum)

@@ -1,4 +1,4 @@
-import { createSql, type Sql } from '../../src/db/connection.js';
+import { createSql, type Sql, type SqlOptions } from '../../src/db/connection.js';
 import { EventHub } from '../../src/events/hub.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { buildServer, listen, type FaultlineServer } from '../../src/server.js';
@@ -24,12 +24,12 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 /** Starts the real HTTP server on a free port against the given database URL. */
 export async function startTestServer(
   databaseUrl: string,
-  options: { requireReadKey?: boolean; logger?: Logger; maxQueuedEvents?: number } = {},
+  options: { requireReadKey?: boolean; logger?: Logger; maxQueuedEvents?: number; sql?: SqlOptions } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
   const statements: string[] = [];
   const logger = options.logger ?? createLogger('debug', (line) => logs.push(line));
-  const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query) });
+  const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query), ...options.sql });
   const events = new EventHub({ sql, url: databaseUrl, logger, pollIntervalMs: 1_000, maxQueuedEvents: options.maxQueuedEvents });
   await events.start();
   const server = buildServer({
