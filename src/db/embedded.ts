@@ -227,7 +227,11 @@ async function ensureBinaries(logger: Logger): Promise<void> {
   } catch {
     throw new Error(`the PostgreSQL binaries for this platform (${name}) are not installed: run \`npm ci\` (without --omit=optional), or set DATABASE_URL`);
   }
-  const packageDir = path.resolve(path.dirname(binary), '..', '..');
+  await linkLibraries(path.resolve(path.dirname(binary), '..', '..'), name, logger);
+}
+
+/** Makes the shared-library links listed in `<packageDir>/native/pg-symlinks.json` that are missing. */
+export async function linkLibraries(packageDir: string, name: string, logger: Logger): Promise<void> {
   const listing = await fs.readFile(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8').catch(() => '[]');
   const links = (JSON.parse(listing) as Array<{ source: string; target: string }>).filter(
     (link) => !existsSync(path.join(packageDir, link.target)),
