@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -11,7 +11,9 @@ import {
 } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, bearerToken } from './auth/authenticate.js';
-import { hasRole, type Viewer } from './auth/viewer.js';
+import type { KeyRevocations } from './auth/revocation.js';
+import type { KeyUsage } from './auth/usage.js';
+import { ANONYMOUS, hasRole, type Viewer } from './auth/viewer.js';
 import { unavailableError } from './http/errors.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/index.js';
@@ -19,6 +21,10 @@ import type { EventHub } from './events/hub.js';
 import { EventStream } from './events/stream.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/index.js';
+import { checkVariables, operationLimits } from './graphql/limits.js';
+import { tooManyOperations } from './http/connections.js';
+import { ClientLimits, clientAddress, frontDoor } from './http/front-door.js';
+import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
 import { directSubscription, serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
@@ -27,8 +33,47 @@ export interface ServerOptions {
   sql: Sql;
   events: EventHub;
   logger: Logger;
-  config: Pick<Config, 'port' | 'host' | 'requireReadKey' | 'graphiql'>;
+  /** Closes connections of revoked keys; without it they end when they next authenticate. */
+  revocations?: KeyRevocations;
+  /** Records when keys were last used. */
+  usage?: KeyUsage;
+  config: ServerConfig;
 }
+
+/** The settings the server reads: the first four always, the rest with the defaults below when left out. */
+export type ServerConfig = Pick<Config, 'port' | 'host' | 'requireReadKey' | 'graphiql'> & Partial<Pick<Config, TunedSetting>>;
+
+type TunedSetting =
+  | 'introspection'
+  | 'fieldSuggestions'
+  | 'maxBodyBytes'
+  | 'maxSubscriptionsPerConnection'
+  | 'maxConnectionsPerClient'
+  | 'rateLimitClient'
+  | 'rateLimitKey'
+  | 'rateLimitAuthFailures'
+  | 'corsOrigins'
+  | 'trustProxy'
+  | 'metrics';
+
+/**
+ * What a server built without them uses (tests, benchmarks): the bounds on documents and bodies hold, the
+ * per-client limits do not, so that a benchmark's thousands of sockets from one address are not refused.
+ * `npm start` passes every setting from src/config.ts, whose defaults are the production ones.
+ */
+const EMBEDDED_DEFAULTS: Required<Pick<Config, TunedSetting>> = {
+  introspection: true,
+  fieldSuggestions: true,
+  maxBodyBytes: 1_048_576,
+  maxSubscriptionsPerConnection: 50,
+  maxConnectionsPerClient: Number.MAX_SAFE_INTEGER,
+  rateLimitClient: 0,
+  rateLimitKey: 0,
+  rateLimitAuthFailures: Number.MAX_SAFE_INTEGER,
+  corsOrigins: undefined,
+  trustProxy: false,
+  metrics: true,
+};
 
 export interface FaultlineServer {
   /** http://host:port/graphql once listening. */
@@ -50,9 +95,21 @@ interface WebSocketRoot {
 }
 
 interface ServerContext {
-  /** Set for graphql-ws operations: the viewer resolved once at connection_init. */
+  /** Set for graphql-ws operations: the viewer resolved for the operation. */
   viewer?: Viewer;
   requestId?: string;
+  /** The client's address, for HTTP requests (rate limits count wrong keys by it). */
+  client?: string;
+  /** The HTTP response, to end an SSE stream when its key is revoked. */
+  res?: ServerResponse;
+}
+
+/** What this server keeps per WebSocket connection (`ctx.extra`). */
+interface ConnectionExtra extends WebSocketExtra {
+  viewer?: Viewer;
+  /** The key given at connection_init, checked again for each operation. */
+  key?: string;
+  client?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -72,7 +129,8 @@ function readKeyRequired(): GraphQLError {
  * graphql-ws on the same path for WebSocket clients, plus /health and /ready.
  */
 export function buildServer(options: ServerOptions): FaultlineServer {
-  const { sql, events, logger, config } = options;
+  const { sql, events, logger } = options;
+  const config = { ...EMBEDDED_DEFAULTS, ...options.config };
 
   // Unexpected errors (a database failure, a bug) reach the client as one line with the request id; the
   // server log gets the detail under the same id.
@@ -108,6 +166,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // CORS is answered by the front door (src/http/front-door.ts).
+    cors: false,
     graphiql: config.graphiql ? { title: 'Faultline', subscriptionsProtocol: 'WS' } : false,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
@@ -115,12 +175,25 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [useSharedSubscriptionResults()],
+    plugins: [...operationLimits(config), useSharedSubscriptionResults()],
     maskedErrors: { maskError: maskUnexpected },
-    context: async ({ request, viewer, requestId }): Promise<GraphQLContext> => {
+    context: async ({ request, viewer, requestId, client, res }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
-      const resolved = viewer ?? (await authenticate(sql, bearerToken(request.headers.get('authorization'))));
+      let resolved = viewer;
+      if (!resolved) {
+        try {
+          resolved = await authenticate(sql, bearerToken(request.headers.get('authorization')));
+        } catch (error) {
+          if (client && error instanceof GraphQLError) limits.authFailed(client);
+          throw error;
+        }
+      }
+      if (resolved.keyId) options.usage?.record(resolved.keyId);
       if (config.requireReadKey && !hasRole(resolved, 'reader')) throw readKeyRequired();
+      // An SSE stream outlives the request that authenticated it: end it when its key is revoked.
+      if (res && resolved.keyId && options.revocations && request.headers.get('accept')?.includes('text/event-stream')) {
+        res.once('close', options.revocations.hold(resolved.keyId, () => res.destroy()));
+      }
       return { sql, viewer: resolved, requestId: id, logger, events };
     },
   });
@@ -134,6 +207,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       return false;
     }
   };
+
+  const limits = new ClientLimits(config);
 
   const httpServer = createServer((req, res) => {
     // A client may bring its own request id (a proxy's, say); otherwise one is made. It is echoed in the
@@ -150,26 +225,60 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       });
       return;
     }
-    void requestScope.run({ requestId }, () => yoga.handle(req, res, { requestId }));
+    void requestScope.run({ requestId }, async () => {
+      try {
+        const admitted = await frontDoor(req, res, config, limits);
+        if (admitted) await yoga.handle(req, res, { requestId, client: admitted.client, res });
+      } catch (error) {
+        // The client went away while its body was read, say.
+        logger.debug('request failed before Yoga', { requestId, error: String(error) });
+        res.destroy();
+      }
+    });
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+  // A WebSocket message may be no larger than an HTTP request body (ws's default is 100 MiB).
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: yoga.graphqlEndpoint,
+    maxPayload: config.maxBodyBytes,
+    // Connections count against the client's rate limit and its share of open connections.
+    verifyClient: ({ req }, accept) => {
+      const client = clientAddress(req, config.trustProxy);
+      const admission = limits.admit(client, undefined);
+      if (!admission.ok) return accept(false, 429, 'Too Many Requests', { 'retry-after': String(admission.retryAfterSeconds) });
+      if (!limits.connections.acquire(client)) return accept(false, 429, 'Too many open connections from this client');
+      (req as IncomingMessage & { faultlineClient?: string }).faultlineClient = client;
+      accept(true);
+    },
+  });
+  wsServer.on('connection', (socket, req) => {
+    const client = (req as IncomingMessage & { faultlineClient?: string }).faultlineClient;
+    if (client !== undefined) socket.once('close', () => limits.connections.release(client));
+  });
   // The WebSocket server re-emits the HTTP server's errors (a port in use); listen() reports those.
   wsServer.on('error', () => {});
-  const wsCleanup = serveGraphQLOverWebSocket<Record<string, unknown> | undefined, WebSocketExtra & { viewer?: Viewer }>(
+  const wsCleanup = serveGraphQLOverWebSocket<Record<string, unknown> | undefined, ConnectionExtra>(
     wsServer,
     {
       // A bad key closes the socket with 4403 Forbidden (graphql-ws's own code for a refused init).
       onConnect: async (ctx) => {
-        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization ?? ctx.connectionParams?.apiKey;
+        ctx.extra.client = (ctx.extra.request as IncomingMessage & { faultlineClient?: string }).faultlineClient;
+        const given = connectionKey(ctx.connectionParams);
+        if ('refused' in given) return false;
         try {
-          const key = typeof raw === 'string' ? (raw.startsWith('fl_') ? raw : bearerToken(raw)) : undefined;
-          const viewer = await authenticate(sql, key);
+          const viewer = await authenticate(sql, given.key);
           if (config.requireReadKey && !hasRole(viewer, 'reader')) return false;
           ctx.extra.viewer = viewer;
+          ctx.extra.key = given.key;
+          if (viewer.keyId) options.usage?.record(viewer.keyId);
+          closeOnRevocation(ctx.extra.socket, viewer, options.revocations);
           return true;
         } catch (error) {
-          if (error instanceof GraphQLError) return false;
+          if (error instanceof GraphQLError) {
+            if (ctx.extra.client) limits.authFailed(ctx.extra.client);
+            return false;
+          }
           logger.error('websocket authentication failed', { error: String(error) });
           ctx.extra.socket.close(CloseCode.InternalServerError, 'Internal server error');
           return false;
@@ -185,12 +294,16 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         return started.source instanceof EventStream ? directSubscription(started, started.source, socket, id) : resultsOf(started);
       },
       onSubscribe: async (ctx, id, params) => {
+        const tooMany = tooManyOperations(ctx.subscriptions, id, config.maxSubscriptionsPerConnection);
+        if (tooMany) return [tooMany];
+        const viewer = await admitOperation(sql, limits, ctx.extra, ctx.extra.viewer ?? ANONYMOUS);
+        if (viewer instanceof GraphQLError) return [viewer];
         const { schema: enveloped, execute, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
-          viewer: ctx.extra.viewer,
+          viewer,
           requestId: randomUUID(),
         });
         let document;
@@ -201,6 +314,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         }
         const errors = validate(enveloped, document);
         if (errors.length > 0) return errors;
+        const refused = checkVariables(params.variables);
+        if (refused) return [refused];
         return {
           schema: enveloped,
           operationName: params.operationName,
@@ -219,7 +334,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     url: '',
     port: 0,
     httpServer,
-    yoga: yoga as FaultlineServer['yoga'],
+    yoga: yoga as unknown as FaultlineServer['yoga'],
     stop: () => {
       stopping ??= (async () => {
         await wsCleanup.dispose();

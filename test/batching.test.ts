@@ -63,7 +63,7 @@ interface PageData {
 function isRequestStatement(statement: string): boolean {
   const text = statement.trim().toLowerCase();
   if (text === 'begin' || text === 'commit' || text.startsWith('begin ')) return false;
-  if (/\bfrom events\b/.test(text)) return false;
+  if (/\bfrom events\b/.test(text) || text.includes('pg_locks')) return false;
   if (text.includes('pg_catalog.pg_type')) return false;
   return true;
 }

@@ -102,8 +102,18 @@ describe('docker-compose.yml', () => {
     const env = environmentOf(obj(services.faultline, 'services.faultline'));
     const missing = CONFIG_VARIABLES.filter((name) => !env.has(name));
     expect(missing, 'CONFIG_VARIABLES missing from faultline.environment').toEqual([]);
-    expect(env.get('HOST'), 'inside a container the service must listen on all interfaces').toBe('0.0.0.0');
+    expect(env.get('HOST'), 'inside a container the service must listen on all interfaces').toMatch(/^(0\.0\.0\.0|\$\{HOST:-0\.0\.0\.0\})$/);
     expect(env.get('DATABASE_URL')).toMatch(/^postgres(ql)?:\/\/.*@postgres:5432\//);
+  });
+
+  it('takes every setting from the environment, and the password apart from the URL', () => {
+    const env = environmentOf(obj(services.faultline, 'services.faultline'));
+    const fixed = CONFIG_VARIABLES.filter((name) => name !== 'DATABASE_URL' && !new RegExp(`^\\$\\{${name}(:?-[^}]*)?\\}$`).test(env.get(name) ?? ''));
+    // DATABASE_PASSWORD comes from POSTGRES_PASSWORD, which the postgres service uses too.
+    expect(fixed.filter((name) => name !== 'DATABASE_PASSWORD')).toEqual([]);
+    expect(env.get('DATABASE_PASSWORD')).toMatch(/^\$\{POSTGRES_PASSWORD(:?-[^}]*)?\}$/);
+    // A password inside the URL would have to be percent-encoded by whoever sets it.
+    expect(env.get('DATABASE_URL')).not.toContain('POSTGRES_PASSWORD');
   });
 });
 
@@ -162,5 +172,23 @@ describe('docker-compose CLI', () => {
     const resolved = obj(parse(result.stdout), 'docker-compose config output');
     const faultline = obj(obj(resolved.services, 'services').faultline, 'services.faultline');
     expect(environmentOf(faultline).get('DATABASE_URL')).toMatch(/^postgres(ql)?:\/\/[^$]*@postgres:5432\/[^$]+$/);
+    expect(environmentOf(faultline).get('LOG_LEVEL')).toBe('info');
+  }, 70_000);
+
+  it.runIf(hasCompose)('passes a password with URL-reserved characters and overrides from the shell', () => {
+    const password = 'p@ss:w/rd?#%20x';
+    const result = spawnSync('docker-compose', ['-f', composePath, 'config'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, POSTGRES_PASSWORD: password, LOG_LEVEL: 'debug', PORT: '8080' },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const services = obj(obj(parse(result.stdout), 'docker-compose config output').services, 'services');
+    const env = environmentOf(obj(services.faultline, 'services.faultline'));
+    expect(env.get('DATABASE_PASSWORD')).toBe(password);
+    expect(env.get('LOG_LEVEL')).toBe('debug');
+    expect(env.get('PORT')).toBe('8080');
+    expect(environmentOf(obj(services.postgres, 'services.postgres')).get('POSTGRES_PASSWORD')).toBe(password);
   }, 70_000);
 });
