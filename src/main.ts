@@ -2,6 +2,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { loadSeed } from './data/seed.js';
+import { KeyRevocations } from './auth/revocation.js';
+import { KeyUsage } from './auth/usage.js';
 import { EventHub } from './events/hub.js';
 import { createLogger } from './logger.js';
 import type { FaultlineServer } from './server.js';
@@ -22,6 +24,8 @@ async function main(): Promise<void> {
 
   let db: Database | undefined;
   let events: EventHub | undefined;
+  let revocations: KeyRevocations | undefined;
+  let usage: KeyUsage | undefined;
   let server: FaultlineServer | undefined;
   let shuttingDown: Promise<void> | undefined;
 
@@ -29,8 +33,12 @@ async function main(): Promise<void> {
     shuttingDown ??= (async () => {
       logger.info(`shutting down (${reason})`);
       // Stop taking requests first, then the live feed, then the database it all reads from.
-      await server?.stop().catch((error) => logger.error('server stop failed', { error: String(error) }));
+      // Requests in flight get the grace period to finish (a crash gets none: its state is suspect).
+      const graceMs = code === 0 ? config.shutdownGraceMs : 0;
+      await server?.stop({ graceMs }).catch((error) => logger.error('server stop failed', { error: String(error) }));
       await events?.stop().catch((error) => logger.error('event hub stop failed', { error: String(error) }));
+      await revocations?.stop().catch(() => {});
+      await usage?.stop().catch(() => {});
       await db?.close().catch((error) => logger.error('database close failed', { error: String(error) }));
       logger.info('stopped');
       process.exit(code);
@@ -63,8 +71,11 @@ async function main(): Promise<void> {
     }
     events = new EventHub({ sql: db.sql, url: db.url, logger });
     await events.start();
+    revocations = new KeyRevocations({ sql: db.sql, url: db.url, logger });
+    await revocations.start();
+    usage = new KeyUsage(db.sql, logger);
     const { buildServer, listen } = await serverModule;
-    server = buildServer({ sql: db.sql, events, logger, config });
+    server = buildServer({ sql: db.sql, events, logger, config, revocations, usage });
     await listen(server, config.host, config.port);
   } catch (error) {
     logger.error(`could not start: ${(error as Error).message}`);

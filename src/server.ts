@@ -23,6 +23,7 @@ import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/index.js';
 import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
+import { InFlight } from './http/drain.js';
 import { ClientLimits, clientAddress, frontDoor } from './http/front-door.js';
 import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
@@ -81,8 +82,11 @@ export interface FaultlineServer {
   port: number;
   httpServer: Server;
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
-  /** Stops accepting work, closes sockets and subscriptions, and waits for them. */
-  stop(): Promise<void>;
+  /**
+   * Stops accepting work, lets requests in flight finish for up to `graceMs` (0 by default), then closes
+   * WebSocket connections (1001, going away), SSE streams and whatever is left, and waits for them.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** What a WebSocket operation carries to graphql-ws's execute and subscribe hooks. */
@@ -209,6 +213,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
   };
 
   const limits = new ClientLimits(config);
+  const inFlight = new InFlight();
 
   const httpServer = createServer((req, res) => {
     // A client may bring its own request id (a proxy's, say); otherwise one is made. It is echoed in the
@@ -219,12 +224,14 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     // Readiness is answered here rather than by Yoga's plugin, which matched every request's URL against a
     // URLPattern (polyfilled, and a measurable share of a mutation's CPU in bench/live.ts).
     if (req.url === '/ready' || req.url?.startsWith('/ready?')) {
-      void ready().then((ok) => {
+      // Draining: not ready, so a load balancer sends new work elsewhere.
+      void (inFlight.draining ? Promise.resolve(false) : ready()).then((ok) => {
         res.statusCode = ok ? 200 : 503;
         res.end();
       });
       return;
     }
+    inFlight.track(req, res);
     void requestScope.run({ requestId }, async () => {
       try {
         const admitted = await frontDoor(req, res, config, limits);
@@ -335,14 +342,27 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     port: 0,
     httpServer,
     yoga: yoga as unknown as FaultlineServer['yoga'],
-    stop: () => {
+    stop: ({ graceMs = 0 } = {}) => {
       stopping ??= (async () => {
+        // No new connections (HTTP or WebSocket upgrades); idle keep-alive connections go now, busy ones
+        // once their response is sent (each is marked `connection: close`).
+        inFlight.draining = true;
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        if (!(await inFlight.settled(graceMs))) {
+          logger.warn('shutting down with requests still in flight', { requests: inFlight.size, graceMs });
+        }
+        // graphql-ws clients reconnect on 1001 and resume from their last cursor, as SSE clients do.
+        const sockets = [...wsServer.clients];
+        const socketsClosed = Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve))));
         await wsCleanup.dispose();
+        // A moment for the close handshake, so clients see 1001 rather than a dropped connection.
+        await Promise.race([socketsClosed, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
         for (const client of wsServer.clients) client.terminate();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-        // Ends SSE streams and idle keep-alive sockets so close() does not wait on them.
+        // Ends SSE streams and any request that outlived the grace period.
         httpServer.closeAllConnections();
-        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await closed;
         await yoga.dispose();
       })();
       return stopping;

@@ -1,6 +1,7 @@
-// api_keys.last_used_at, kept without a write per request: uses are collected in memory and written in one
+// API key housekeeping. api_keys.last_used_at, kept without a write per request: uses are collected in memory and written in one
 // statement at most once a period (and on stop), so the column is accurate to that period.
 import { touchApiKeys } from '../data/api-keys.js';
+import { pruneIdempotencyKeys } from '../data/idempotency.js';
 import type { Sql } from '../db/index.js';
 import type { Logger } from '../logger.js';
 
@@ -22,8 +23,9 @@ export class KeyUsage {
     this.used.add(keyId);
   }
 
-  /** Writes the uses collected so far. */
+  /** Writes the uses collected so far, and forgets idempotency keys older than a day (same housekeeping beat). */
   async flush(): Promise<void> {
+    await pruneIdempotencyKeys(this.sql).catch((error: unknown) => this.logger.warn('pruning idempotency keys failed', { error: String(error) }));
     if (this.used.size === 0) return;
     const ids = [...this.used];
     this.used = new Set();

@@ -1,4 +1,5 @@
 import type { Queryable, Sql } from '../db/index.js';
+import { claimIdempotencyKey } from './idempotency.js';
 import { appendEvent, writeTransaction as eventWriteTransaction, type EventAttributes, type EventKind } from '../events/log.js';
 import { NotFoundError, ValidationError, VersionConflictError, translateDatabaseError } from './errors.js';
 import {
@@ -206,7 +207,13 @@ async function record(
 /** Runs a write transaction, translating constraint violations into expected errors. */
 export async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
   try {
-    return await eventWriteTransaction(sql, work);
+    return await eventWriteTransaction(sql, async (tx) => {
+      // A mutation sent with an idempotency key records it in this same transaction (src/data/idempotency.ts).
+      const recordResult = await claimIdempotencyKey(tx);
+      const result = await work(tx);
+      await recordResult?.(result);
+      return result;
+    });
   } catch (error) {
     throw translateDatabaseError(error);
   }
