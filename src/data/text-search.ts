@@ -6,10 +6,19 @@ export const MAX_SEARCH_LENGTH = 500;
 /**
  * The tsquery of a user's search text: web-search syntax ("quoted phrase", OR, -excluded), parsed with the
  * English and the Spanish configuration and OR-ed, so either language's stems match. websearch_to_tsquery
- * never raises on malformed input (an unbalanced quote is read as if closed), so user text goes in as is.
+ * never raises on malformed input (an unbalanced quote is read as if closed) except on stacked negations.
  */
 export function searchQuery(sql: Queryable, text: string) {
-  return sql`(websearch_to_tsquery('faultline_english', ${text}) || websearch_to_tsquery('faultline_spanish', ${text}))`;
+  const query = withoutStackedNegations(text);
+  return sql`(websearch_to_tsquery('faultline_english', ${query}) || websearch_to_tsquery('faultline_spanish', ${query}))`;
+}
+
+/**
+ * Collapses runs of `-` (with or without spaces between) into one: websearch_to_tsquery stacks a NOT per dash
+ * and fails with "tsquery stack too small" from 32 of them, and two NOTs in a row exclude nothing more.
+ */
+export function withoutStackedNegations(text: string): string {
+  return text.replace(/-(?:\s*-)+/g, '-');
 }
 
 /** Marks ts_headline puts around matched words: control characters no stored text contains. */

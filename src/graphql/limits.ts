@@ -80,18 +80,27 @@ function placeOf(ancestors: ReadonlyArray<ASTNode | ReadonlyArray<ASTNode>>): st
   return field ? `${field}(${path.join('.')})` : path.join('.');
 }
 
+/** graphql-js's visitor passes a node's ancestors without its parent. */
+function withParent(
+  ancestors: ReadonlyArray<ASTNode | ReadonlyArray<ASTNode>>,
+  parent: ASTNode | ReadonlyArray<ASTNode> | undefined,
+): ReadonlyArray<ASTNode | ReadonlyArray<ASTNode>> {
+  return parent ? [...ancestors, parent] : ancestors;
+}
+
 /** Literal lists longer than the bound, and strings PostgreSQL cannot store (NUL), in the document itself. */
 function literalValuesRule(context: ValidationContext): ASTVisitor {
   return {
-    ListValue(node, _key, _parent, _path, ancestors) {
+    ListValue(node, _key, parent, _path, ancestors) {
       if (node.values.length > DOCUMENT_LIMITS.listItems) {
-        context.reportError(badInput(`${placeOf(ancestors)}: a list may hold at most ${DOCUMENT_LIMITS.listItems} items, got ${node.values.length}`));
+        context.reportError(
+          badInput(`${placeOf(withParent(ancestors, parent))}: a list may hold at most ${DOCUMENT_LIMITS.listItems} items, got ${node.values.length}`),
+        );
       }
     },
     StringValue(node, _key, parent, _path, ancestors) {
       if (!node.value.includes('\u0000')) return;
-      const within = parent && !Array.isArray(parent) ? [...ancestors, parent as ASTNode] : ancestors;
-      context.reportError(badInput(`${placeOf(within)}: text must not contain the NUL character (\\u0000)`));
+      context.reportError(badInput(`${placeOf(withParent(ancestors, parent))}: text must not contain the NUL character (\\u0000)`));
     },
   };
 }

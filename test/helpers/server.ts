@@ -1,7 +1,9 @@
 import { createSql, type Sql, type SqlOptions } from '../../src/db/connection.js';
 import { EventHub } from '../../src/events/hub.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { buildServer, listen, type FaultlineServer } from '../../src/server.js';
+import { KeyRevocations } from '../../src/auth/revocation.js';
+import { KeyUsage } from '../../src/auth/usage.js';
+import { buildServer, listen, type FaultlineServer, type ServerConfig } from '../../src/server.js';
 
 export interface TestServer {
   server: FaultlineServer;
@@ -12,7 +14,8 @@ export interface TestServer {
   logs: string[];
   /** Statements sent by this server's pool since the last reset. */
   statements: string[];
-  stop(): Promise<void>;
+  usage: KeyUsage;
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -24,7 +27,14 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 /** Starts the real HTTP server on a free port against the given database URL. */
 export async function startTestServer(
   databaseUrl: string,
-  options: { requireReadKey?: boolean; logger?: Logger; maxQueuedEvents?: number; sql?: SqlOptions } = {},
+  options: {
+    requireReadKey?: boolean;
+    logger?: Logger;
+    maxQueuedEvents?: number;
+    sql?: SqlOptions;
+    /** Settings beyond the defaults a server built without them uses. */
+    config?: Partial<ServerConfig>;
+  } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
   const statements: string[] = [];
@@ -32,11 +42,16 @@ export async function startTestServer(
   const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query), ...options.sql });
   const events = new EventHub({ sql, url: databaseUrl, logger, pollIntervalMs: 1_000, maxQueuedEvents: options.maxQueuedEvents });
   await events.start();
+  const revocations = new KeyRevocations({ sql, url: databaseUrl, logger });
+  await revocations.start();
+  const usage = new KeyUsage(sql, logger);
   const server = buildServer({
     sql,
     events,
     logger,
-    config: { port: 0, host: '127.0.0.1', requireReadKey: options.requireReadKey ?? false, graphiql: true },
+    revocations,
+    usage,
+    config: { port: 0, host: '127.0.0.1', requireReadKey: options.requireReadKey ?? false, graphiql: true, ...options.config },
   });
   await listen(server, '127.0.0.1', 0);
   return {
@@ -46,9 +61,12 @@ export async function startTestServer(
     url: server.url,
     logs,
     statements,
-    stop: async () => {
-      await server.stop();
+    usage,
+    stop: async (stopOptions) => {
+      await server.stop(stopOptions);
       await events.stop();
+      await revocations.stop();
+      await usage.stop();
       await sql.end({ timeout: 5 });
     },
   };
