@@ -23,11 +23,13 @@ import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/index.js';
 import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
+import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
 import { InFlight } from './http/drain.js';
 import { ClientLimits, clientAddress, frontDoor } from './http/front-door.js';
 import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { directSubscription, serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
 
 export interface ServerOptions {
@@ -120,7 +122,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
 // The id of the request being handled, wherever in its async work we are: error masking has no access to
 // the GraphQL context, yet its log line and the client's message must carry the same id.
-const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+const requestScope = new AsyncLocalStorage<RequestRecord>();
 
 function readKeyRequired(): GraphQLError {
   return new GraphQLError('This server requires an API key for reads: send "Authorization: Bearer <key>"', {
@@ -179,7 +181,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [...operationLimits(config), useSharedSubscriptionResults()],
+    plugins: [...operationLimits(config), useRequestRecord(() => requestScope.getStore()), useSharedSubscriptionResults()],
     maskedErrors: { maskError: maskUnexpected },
     context: async ({ request, viewer, requestId, client, res }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
@@ -193,6 +195,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         }
       }
       if (resolved.keyId) options.usage?.record(resolved.keyId);
+      const record = requestScope.getStore();
+      if (record && !viewer) record.keyId = resolved.keyId;
       if (config.requireReadKey && !hasRole(resolved, 'reader')) throw readKeyRequired();
       // An SSE stream outlives the request that authenticated it: end it when its key is revoked.
       if (res && resolved.keyId && options.revocations && request.headers.get('accept')?.includes('text/event-stream')) {
@@ -214,6 +218,14 @@ export function buildServer(options: ServerOptions): FaultlineServer {
 
   const limits = new ClientLimits(config);
   const inFlight = new InFlight();
+  let sseStreams = 0;
+  const metrics = config.metrics
+    ? new Metrics({
+        websockets: () => wsServer.clients.size,
+        sseStreams: () => sseStreams,
+        subscriptions: () => events.subscriberCount,
+      })
+    : undefined;
 
   const httpServer = createServer((req, res) => {
     // A client may bring its own request id (a proxy's, say); otherwise one is made. It is echoed in the
@@ -231,8 +243,21 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       });
       return;
     }
+    if (metrics && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      void metrics.exposition().then(({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
+      });
+      return;
+    }
     inFlight.track(req, res);
-    void requestScope.run({ requestId }, async () => {
+    if ((req.headers.accept ?? '').includes('text/event-stream')) {
+      sseStreams += 1;
+      res.once('close', () => (sseStreams -= 1));
+    }
+    const record: RequestRecord = { requestId };
+    logWhenDone(req, res, record, logger, metrics);
+    void requestScope.run(record, async () => {
       try {
         const admitted = await frontDoor(req, res, config, limits);
         if (admitted) await yoga.handle(req, res, { requestId, client: admitted.client, res });
