@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import type { Sql } from '../db/index.js';
 import type { AtlasCaseStudy, AtlasData, AtlasTechnique } from './atlas.js';
-import { normalizeReportUrl } from './urls.js';
+import { cleanReportUrl, normalizeReportUrl } from './urls.js';
 
 export interface AtlasImportSummary {
   techniques: { total: number; inserted: number; updated: number };
@@ -156,7 +156,7 @@ function reportRows(studies: AtlasCaseStudy[], skipped: string[]): { rows: Repor
         skipped.push(`${study.id}: ${(error as Error).message}`);
         continue;
       }
-      const url = reference.url.trim();
+      const url = cleanReportUrl(reference.url.trim());
       if (url.length > 2000 || urlKey.length > 2000) {
         skipped.push(`${study.id}: URL longer than 2000 characters`);
         continue;
