@@ -2,7 +2,7 @@
 // These checks keep them honest in the meantime: docker-compose.yml must configure every variable the
 // service reads, and the Dockerfile must keep the properties operators rely on.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -149,6 +149,42 @@ describe('Dockerfile', () => {
     expect(install, 'npm ci in the final stage').toBeDefined();
     expect(install).toContain('--omit=dev');
     expect(install).toContain('--omit=optional');
+  });
+
+  it('runs on Node 24 and puts the faultline command on the PATH', () => {
+    for (const from of of(instructions, 'FROM')) expect(from).toMatch(/^FROM node:24\b/);
+    expect(of(finalStage, 'RUN').some((line) => /ln -s \S*dist\/cli\/faultline\.js \/usr\/local\/bin\/faultline/.test(line))).toBe(true);
+  });
+
+  it('needs only production dependencies for everything under src/ (the image has no dev dependencies)', () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    const installed = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies ?? {})]);
+    const missing = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (file.endsWith('.ts')) {
+          const text = readFileSync(file, 'utf8');
+          const specifiers = [
+            // Static imports and re-exports, except type-only ones (they vanish at build time), and dynamic imports.
+            ...text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?\sfrom\s+'([^'.][^']*)'/gms),
+            ...text.matchAll(/\bimport\('([^'.][^']*)'\)/g),
+          ];
+          for (const [, specifier] of specifiers) {
+            // A bare specifier names a package (a scoped one: two parts).
+            const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!;
+            if (!name.startsWith('node:') && !installed.has(name)) missing.add(`${name} (${path.relative(root, file)})`);
+          }
+        }
+      }
+    };
+    walk(path.join(root, 'src'));
+    // The embedded PostgreSQL's platform package is loaded by name at run time, and is optional.
+    expect([...missing]).toEqual([]);
   });
 
   it('ships sql/ beside dist/ and starts the compiled entry', () => {
