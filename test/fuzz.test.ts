@@ -23,6 +23,7 @@ import { loadSeed } from '../src/data/seed.js';
 import { schema } from '../src/graphql/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { globalId } from './helpers/factories.js';
+import { mulberry32 } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const SEED = 20_260_209;
@@ -45,16 +46,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** mulberry32: a small deterministic generator, so a failure reproduces from the seed. */
+/** Choices drawn from a deterministic generator, so a failure reproduces from the seed. */
 function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   return { next, int, pick, chance: (p: number) => next() < p };
