@@ -1,6 +1,8 @@
 import { isWorker, prepareDatabase, runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
+import { KeyRevocations } from './auth/revocation.js';
+import { KeyUsage } from './auth/usage.js';
 import { EventHub } from './events/hub.js';
 import { createLogger } from './logger.js';
 import type { FaultlineServer } from './server.js';
@@ -16,13 +18,15 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   // WORKERS > 1: this process supervises that many copies of itself (src/cluster.ts) and serves nothing.
   if (config.workers > 1 && !isWorker()) return runPrimary(config, logger);
   const started = Date.now();
 
   let db: Database | undefined;
   let events: EventHub | undefined;
+  let revocations: KeyRevocations | undefined;
+  let usage: KeyUsage | undefined;
   let server: FaultlineServer | undefined;
   let shuttingDown: Promise<void> | undefined;
 
@@ -30,8 +34,12 @@ async function main(): Promise<void> {
     shuttingDown ??= (async () => {
       logger.info(`shutting down (${reason})`);
       // Stop taking requests first, then the live feed, then the database it all reads from.
-      await server?.stop().catch((error) => logger.error('server stop failed', { error: String(error) }));
+      // Requests in flight get the grace period to finish (a crash gets none: its state is suspect).
+      const graceMs = code === 0 ? config.shutdownGraceMs : 0;
+      await server?.stop({ graceMs }).catch((error) => logger.error('server stop failed', { error: String(error) }));
       await events?.stop().catch((error) => logger.error('event hub stop failed', { error: String(error) }));
+      await revocations?.stop().catch(() => {});
+      await usage?.stop().catch(() => {});
       await db?.close().catch((error) => logger.error('database close failed', { error: String(error) }));
       logger.info('stopped');
       process.exit(code);
@@ -60,8 +68,11 @@ async function main(): Promise<void> {
     if (!isWorker()) await prepareDatabase(db.sql, config, logger);
     events = new EventHub({ sql: db.sql, url: db.url, logger });
     await events.start();
+    revocations = new KeyRevocations({ sql: db.sql, url: db.url, logger });
+    await revocations.start();
+    usage = new KeyUsage(db.sql, logger);
     const { buildServer, listen } = await serverModule;
-    server = buildServer({ sql: db.sql, events, logger, config });
+    server = buildServer({ sql: db.sql, events, logger, config, revocations, usage });
     await listen(server, config.host, config.port);
   } catch (error) {
     logger.error(`could not start: ${(error as Error).message}`);

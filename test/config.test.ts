@@ -26,6 +26,15 @@ describe('loadConfig', () => {
       poolSize: 10,
       logLevel: 'info',
       graphiql: true,
+      production: false,
+      statementTimeoutMs: 30_000,
+      idleInTransactionTimeoutMs: 5_000,
+      corsOrigins: undefined,
+      trustProxy: false,
+      introspection: true,
+      fieldSuggestions: true,
+      logFormat: 'pretty',
+      metrics: true,
     });
     // Resolved once, so a later chdir cannot move the database.
     expect(path.isAbsolute(config.dataDir)).toBe(true);
@@ -52,6 +61,23 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'WARN',
       GRAPHIQL: 'off',
       WORKERS: '3',
+      NODE_ENV: 'production',
+      DATABASE_PASSWORD: 'p@ss:w/rd?#',
+      DATABASE_STATEMENT_TIMEOUT_MS: '15000',
+      DATABASE_IDLE_TRANSACTION_TIMEOUT_MS: '2000',
+      SHUTDOWN_GRACE_MS: '7000',
+      CORS_ORIGINS: 'https://dashboard.example.org, http://localhost:5173',
+      TRUST_PROXY: 'yes',
+      RATE_LIMIT_CLIENT: '100',
+      RATE_LIMIT_KEY: '0',
+      RATE_LIMIT_AUTH_FAILURES: '5',
+      MAX_BODY_BYTES: '65536',
+      MAX_CONNECTIONS_PER_CLIENT: '4',
+      MAX_SUBSCRIPTIONS_PER_CONNECTION: '3',
+      GRAPHQL_INTROSPECTION: 'true',
+      GRAPHQL_FIELD_SUGGESTIONS: 'false',
+      LOG_FORMAT: 'pretty',
+      METRICS: 'no',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5433/faultline',
@@ -64,7 +90,28 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       graphiql: false,
       workers: 3,
+      production: true,
+      databasePassword: 'p@ss:w/rd?#',
+      statementTimeoutMs: 15_000,
+      idleInTransactionTimeoutMs: 2_000,
+      shutdownGraceMs: 7_000,
+      corsOrigins: ['https://dashboard.example.org', 'http://localhost:5173'],
+      trustProxy: true,
+      rateLimitClient: 100,
+      rateLimitKey: 0,
+      rateLimitAuthFailures: 5,
+      maxBodyBytes: 65_536,
+      maxConnectionsPerClient: 4,
+      maxSubscriptionsPerConnection: 3,
+      introspection: true,
+      fieldSuggestions: false,
+      logFormat: 'pretty',
+      metrics: false,
     });
+  });
+
+  it('turns introspection and field suggestions off and logs JSON by default in production', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ introspection: false, fieldSuggestions: false, logFormat: 'json' });
   });
 
   it.each([
@@ -86,6 +133,12 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'info\r\nx' }],
     ['SEED_ON_EMPTY', { SEED_ON_EMPTY: 'yes\nno' }],
     ['HOST', { HOST: 'localhost\n' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: '*' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.org/path' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'null' }],
+    ['LOG_FORMAT', { LOG_FORMAT: 'xml' }],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', { DATABASE_STATEMENT_TIMEOUT_MS: '5s' }],
+    ['MAX_BODY_BYTES', { MAX_BODY_BYTES: '10' }],
   ])('refuses a bad %s with one line naming it (%j)', (variable, env) => {
     const error = configError(env);
     expect(error.name).toBe('ConfigError');

@@ -5,39 +5,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { EXIT_WITHIN_MS, environment, killLaunched, launch, serving, within, type Launched } from './helpers/process.js';
 import { graphql } from './helpers/server.js';
+import { environment, interrupt, killLaunched, launch, serving, within, EXIT_WITHIN_MS } from './helpers/process.js';
 
 const run = promisify(execFile);
-
 let database: TestDatabase;
 let tempRoot: string;
-
-/**
- * Ctrl-C in a terminal: SIGINT to the whole process group (the service, an embedded PostgreSQL, esbuild),
- * except the tsx wrapper itself. tsx relays a signal it receives and, when the child does not confirm it
- * over IPC within 30 ms, SIGKILLs the child and exits 130: on this loaded machine that turned a clean
- * shutdown (logged "stopped", exit 0) into exit 130 about one run in ten. What is under test is the
- * service's shutdown, so the wrapper is left to pass on the exit code, which it does faithfully.
- */
-async function interrupt(launched: Launched): Promise<number | string> {
-  const wrapper = launched.child.pid!;
-  const { stdout } = await run('ps', ['-eo', 'pid=,pgid=']);
-  const group = stdout
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([pid, pgid]) => pgid === wrapper && pid !== wrapper)
-    .map(([pid]) => pid!);
-  expect(group.length).toBeGreaterThan(0);
-  for (const pid of group) {
-    try {
-      process.kill(pid, 'SIGINT');
-    } catch {
-      // exited between ps and kill
-    }
-  }
-  return within(launched.exited, EXIT_WITHIN_MS, 'exit after SIGINT', launched);
-}
 
 async function postgresProcessesFor(dir: string): Promise<string[]> {
   const { stdout } = await run('ps', ['-eo', 'pid,args']);

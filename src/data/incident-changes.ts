@@ -1,4 +1,5 @@
 import type { Queryable, Sql } from '../db/index.js';
+import { claimIdempotencyKey } from './idempotency.js';
 import { appendEvent, writeTransaction as eventWriteTransaction, type EventAttributes, type EventKind } from '../events/log.js';
 import { NotFoundError, ValidationError, VersionConflictError, translateDatabaseError } from './errors.js';
 import {
@@ -206,7 +207,13 @@ async function record(
 /** Runs a write transaction, translating constraint violations into expected errors. */
 export async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
   try {
-    return await eventWriteTransaction(sql, work);
+    return await eventWriteTransaction(sql, async (tx) => {
+      // A mutation sent with an idempotency key records it in this same transaction (src/data/idempotency.ts).
+      const recordResult = await claimIdempotencyKey(tx);
+      const result = await work(tx);
+      await recordResult?.(result);
+      return result;
+    });
   } catch (error) {
     throw translateDatabaseError(error);
   }
@@ -216,13 +223,19 @@ async function emit(tx: Queryable, kind: EventKind, incidentId: string): Promise
   await appendEvent(tx, { kind, entityId: incidentId, attributes: await incidentAttributes(tx, incidentId) });
 }
 
+/** The `n`th candidate slug for `base`: base itself, then base-2, base-3..., cut so it stays within the limit. */
+function slugCandidate(base: string, n: number): string {
+  if (n === 1) return base;
+  const suffix = `-${n}`;
+  return `${base.slice(0, check.MAX_SLUG_LENGTH - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
 async function freeSlug(tx: Queryable, base: string): Promise<string> {
-  const taken = await tx<{ slug: string }[]>`
-    select slug from incidents where slug = ${base} or slug like ${base + '-%'}
-  `;
+  // Every candidate starts with the part of base no suffix cuts (slugs hold no LIKE wildcards).
+  const stem = base.slice(0, check.MAX_SLUG_LENGTH - 12).replace(/-+$/, '');
+  const taken = await tx<{ slug: string }[]>`select slug from incidents where slug like ${stem + '%'}`;
   const used = new Set(taken.map((row) => row.slug));
-  if (!used.has(base)) return base;
-  for (let n = 2; ; n++) if (!used.has(`${base}-${n}`)) return `${base}-${n}`;
+  for (let n = 1; ; n++) if (!used.has(slugCandidate(base, n))) return slugCandidate(base, n);
 }
 
 /** Creates an incident with its links, its first history entry and an incident_created event. */

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { Queryable, Sql } from '../db/index.js';
+import { reserveConnection } from '../db/reserved.js';
 
 type ReservedSql = postgres.ReservedSql<Record<string, never>>;
 
@@ -87,7 +88,7 @@ const writers = new WeakMap<object, { lastEvent: string }>();
  * socket, which bench/README.md found to be the largest single cost of a mutation.
  */
 export async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  const connection = await sql.reserve();
+  const connection = await reserveConnection(sql);
   const writer = { lastEvent: '' };
   writers.set(connection, writer);
   // Awaited below; the catch only keeps a failure from counting as unhandled before that.

@@ -109,9 +109,15 @@ export function sseSubscribe(httpUrl: string, query: string, variables: Record<s
   })().catch((error: unknown) => {
     if ((error as Error).name !== 'AbortError') throw error;
   });
+  // Settles when the server ends the stream, with the error the read failed with, if any.
+  const ended = done.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   return {
     results,
     open,
+    ended,
     until(count: number): Promise<ExecutionResultLike[]> {
       if (results.length >= count) return Promise.resolve(results);
       return new Promise((resolve) => waiters.push({ count, resolve: () => resolve(results) }));

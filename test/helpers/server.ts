@@ -1,7 +1,9 @@
-import { createSql, type Sql } from '../../src/db/connection.js';
+import { createSql, type Sql, type SqlOptions } from '../../src/db/connection.js';
 import { EventHub } from '../../src/events/hub.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { buildServer, listen, type FaultlineServer } from '../../src/server.js';
+import { KeyRevocations } from '../../src/auth/revocation.js';
+import { KeyUsage } from '../../src/auth/usage.js';
+import { buildServer, listen, type FaultlineServer, type ServerConfig } from '../../src/server.js';
 
 export interface TestServer {
   server: FaultlineServer;
@@ -12,7 +14,8 @@ export interface TestServer {
   logs: string[];
   /** Statements sent by this server's pool since the last reset. */
   statements: string[];
-  stop(): Promise<void>;
+  usage: KeyUsage;
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -34,20 +37,28 @@ export async function startTestServer(
      * measured request made its statement count depend on timing.
      */
     hubPool?: 'own';
+    sql?: SqlOptions;
+    /** Settings beyond the defaults a server built without them uses. */
+    config?: Partial<ServerConfig>;
   } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
   const statements: string[] = [];
   const logger = options.logger ?? createLogger('debug', (line) => logs.push(line));
-  const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query) });
+  const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query), ...options.sql });
   const hubSql = options.hubPool === 'own' ? createSql(databaseUrl, { max: 2 }) : sql;
   const events = new EventHub({ sql: hubSql, url: databaseUrl, logger, pollIntervalMs: 1_000, maxQueuedEvents: options.maxQueuedEvents });
   await events.start();
+  const revocations = new KeyRevocations({ sql, url: databaseUrl, logger });
+  await revocations.start();
+  const usage = new KeyUsage(sql, logger);
   const server = buildServer({
     sql,
     events,
     logger,
-    config: { port: 0, host: '127.0.0.1', requireReadKey: options.requireReadKey ?? false, graphiql: true },
+    revocations,
+    usage,
+    config: { port: 0, host: '127.0.0.1', requireReadKey: options.requireReadKey ?? false, graphiql: true, ...options.config },
   });
   await listen(server, '127.0.0.1', 0);
   return {
@@ -57,9 +68,12 @@ export async function startTestServer(
     url: server.url,
     logs,
     statements,
-    stop: async () => {
-      await server.stop();
+    usage,
+    stop: async (stopOptions) => {
+      await server.stop(stopOptions);
       await events.stop();
+      await revocations.stop();
+      await usage.stop();
       await sql.end({ timeout: 5 });
       if (hubSql !== sql) await hubSql.end({ timeout: 5 });
     },

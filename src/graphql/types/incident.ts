@@ -19,9 +19,11 @@ import {
   type IncidentRow,
   type IncidentStatus,
   type Severity,
+  incidentsByIds,
 } from '../../data/incidents.js';
 import { VersionConflictError } from '../../data/errors.js';
 import { createIncident, mergeIncidents, updateIncident, type IncidentPatch } from '../../data/incident-changes.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../idempotency.js';
 import { positionsCitingIncidents } from '../../data/policy.js';
 import type { DeliveredEvent } from '../../events/hub.js';
 import { countReportsOfIncidents, reportsOfIncidents } from '../../data/reports.js';
@@ -433,9 +435,19 @@ builder.mutationFields((t) => ({
     description: 'Creates an incident. Needs an editor key.',
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
-    args: { input: t.arg({ type: CreateIncidentInput, required: true, description: 'The incident.' }) },
+    args: {
+      input: t.arg({ type: CreateIncidentInput, required: true, description: 'The incident.' }),
+      idempotencyKey: t.arg.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
     resolve: (_root, args, context) =>
-      createIncident(context.sql, { ...toIncidentFields(args.input), title: args.input.title ?? '' }, { keyId: context.viewer.keyId }),
+      idempotent(
+        context,
+        'createIncident',
+        args,
+        (incident) => incident.id,
+        async (id) => (await incidentsByIds(context.sql, [id]))[0]!,
+        () => createIncident(context.sql, { ...toIncidentFields(args.input), title: args.input.title ?? '' }, { keyId: context.viewer.keyId }),
+      ),
   }),
   updateIncident: t.field({
     type: IncidentRef,

@@ -1,10 +1,12 @@
 import { incidentsCitedByPositions } from '../../data/incidents.js';
 import { recordPolicyPosition, retractPolicyPosition } from '../../data/policy-changes.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../idempotency.js';
 import {
   CONFIDENCES,
   STANCES,
   countPositions,
   listPositions,
+  positionsByIds,
   type Confidence,
   type PolicyPositionRow,
   type Stance,
@@ -146,9 +148,19 @@ builder.mutationFields((t) => ({
     description: 'Records a position; it supersedes the actor\'s current position on the topic. Needs an editor key.',
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
-    args: { input: t.arg({ type: RecordPolicyPositionInput, required: true, description: 'The position.' }) },
-    resolve: (_root, { input }, context) =>
-      recordPolicyPosition(context.sql, {
+    args: {
+      input: t.arg({ type: RecordPolicyPositionInput, required: true, description: 'The position.' }),
+      idempotencyKey: t.arg.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
+    resolve: (_root, args, context) => {
+      const { input } = args;
+      return idempotent(
+        context,
+        'recordPolicyPosition',
+        args,
+        (position) => position.id,
+        async (id) => (await positionsByIds(context.sql, [id]))[0]!,
+        () => recordPolicyPosition(context.sql, {
         actorId: parseId(input.actor, 'Actor', 'actor'),
         speakerId: input.speaker ? parseId(input.speaker, 'Actor', 'speaker') : null,
         topicId: parseId(input.topic, 'PolicyTopic', 'topic'),
@@ -161,6 +173,8 @@ builder.mutationFields((t) => ({
         confidence: input.confidence,
         citedIncidentIds: input.cites?.map((id, i) => parseId(id, 'Incident', `cites[${i}]`)),
       }),
+      );
+    },
   }),
   retractPolicyPosition: t.field({
     type: PolicyPositionRef,
