@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSql, type Sql } from '../src/db/connection.js';
-import { EventHub } from '../src/events/hub.js';
+import { createEventHub } from '../src/live/index.js';
 import { createLogger } from '../src/logger.js';
 import { buildServer, listen } from '../src/server.js';
 
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   let stop: () => Promise<void>;
   let port: number;
   if (role === 'graphql') {
-    const events = new EventHub({ sql, url, logger });
+    const events = createEventHub({ sql, url, logger });
     await events.start();
     const server = buildServer({
       sql,

@@ -2,7 +2,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { loadSeed } from './data/seed.js';
-import { EventHub } from './events/hub.js';
+import type { EventHub } from './events/hub.js';
+import { createEventHub } from './live/index.js';
 import { createLogger } from './logger.js';
 import type { FaultlineServer } from './server.js';
 
@@ -61,7 +62,13 @@ async function main(): Promise<void> {
       const { loaded } = await loadSeed(db.sql);
       if (loaded) logger.info('loaded the seed dataset into the empty database');
     }
-    events = new EventHub({ sql: db.sql, url: db.url, logger });
+    // The live core over this database's event log, with every topic (src/live/topics).
+    events = createEventHub({
+      sql: db.sql,
+      url: db.url,
+      logger,
+      retention: { maxAgeMs: config.eventRetentionMs, maxCount: config.eventRetentionCount },
+    });
     await events.start();
     const { buildServer, listen } = await serverModule;
     server = buildServer({ sql: db.sql, events, logger, config });

@@ -9,18 +9,18 @@ import {
   maskError as yogaMaskError,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { authenticate, bearerToken } from './auth/authenticate.js';
 import { hasRole, type Viewer } from './auth/viewer.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/index.js';
 import type { EventHub } from './events/hub.js';
-import { EventStream } from './events/stream.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/index.js';
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
-import { directSubscription, serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
+import { useSseEventIds } from './sse.js';
+import { serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
 
 export interface ServerOptions {
   sql: Sql;
@@ -37,15 +37,6 @@ export interface FaultlineServer {
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
   /** Stops accepting work, closes sockets and subscriptions, and waits for them. */
   stop(): Promise<void>;
-}
-
-/** What a WebSocket operation carries to graphql-ws's execute and subscribe hooks. */
-interface WebSocketRoot {
-  /** Yoga's execute for queries and mutations, with its plugins. */
-  execute: (args: ExecutionArgs) => unknown;
-  socket: WebSocket;
-  /** graphql-ws's id of the operation. */
-  id: string;
 }
 
 interface ServerContext {
@@ -106,13 +97,15 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [useSharedSubscriptionResults()],
+    plugins: [useSharedSubscriptionResults(), useSseEventIds()],
     maskedErrors: { maskError: maskUnexpected },
     context: async ({ request, viewer, requestId }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
       const resolved = viewer ?? (await authenticate(sql, bearerToken(request.headers.get('authorization'))));
       if (config.requireReadKey && !hasRole(resolved, 'reader')) throw readKeyRequired();
-      return { sql, viewer: resolved, requestId: id, logger, events };
+      // Sent by an EventSource that reconnects: the cursor of the last message it got (src/sse.ts).
+      const lastEventId = request?.headers.get('last-event-id') ?? undefined;
+      return { sql, viewer: resolved, requestId: id, logger, events, lastEventId };
     },
   });
 
@@ -147,6 +140,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
   const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
   // The WebSocket server re-emits the HTTP server's errors (a port in use); listen() reports those.
   wsServer.on('error', () => {});
+  // Yoga's execute for a WebSocket query or mutation (its plugins included), by the operation's context.
+  const executors = new WeakMap<object, (args: ExecutionArgs) => unknown>();
   const wsCleanup = serveGraphQLOverWebSocket<Record<string, unknown> | undefined, WebSocketExtra & { viewer?: Viewer }>(
     wsServer,
     {
@@ -166,16 +161,14 @@ export function buildServer(options: ServerOptions): FaultlineServer {
           return false;
         }
       },
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      execute: (args) => executors.get(args.contextValue as object)!(args) as never,
+      // The hub's subscriptions come back as push subscriptions, which the transport sends straight to the
+      // socket (src/websocket.ts); anything else goes through graphql-ws's own per-message path.
       subscribe: async (args) => {
-        const { socket, id } = args.rootValue as WebSocketRoot;
         const started = await subscribeShared(args, maskResult);
-        if (!('source' in started)) return started;
-        // The hub's streams push straight to the socket; any other source (none today) is pulled through
-        // graphql-ws's own per-message path.
-        return started.source instanceof EventStream ? directSubscription(started, started.source, socket, id) : resultsOf(started);
+        return 'source' in started ? resultsOf(started) : started;
       },
-      onSubscribe: async (ctx, id, params) => {
+      onSubscribe: async (ctx, _id, params) => {
         const { schema: enveloped, execute, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -192,14 +185,9 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         }
         const errors = validate(enveloped, document);
         if (errors.length > 0) return errors;
-        return {
-          schema: enveloped,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, socket: ctx.extra.socket, id } satisfies WebSocketRoot,
-        };
+        const contextValue = await contextFactory();
+        executors.set(contextValue, execute);
+        return { schema: enveloped, operationName: params.operationName, document, variableValues: params.variables, contextValue };
       },
     },
     { logger },

@@ -7,7 +7,7 @@ import { issueKey } from '../src/auth/keys.js';
 import { collect, sseSubscribe, wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { createActor, createAiSystem, createReport, dataOf, globalId } from './helpers/factories.js';
-import { graphql, startTestServer, type TestServer } from './helpers/server.js';
+import { graphql, nextSubscription, startTestServer, type TestServer } from './helpers/server.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -43,20 +43,11 @@ async function mutate<T extends { __typename: string }>(query: string, variables
   return value;
 }
 
-/** Polls on the event loop until the condition holds; fails after 10 s. */
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Subscribes and waits until the hub has registered the subscription, so nothing written next is missed. */
 async function subscribed(client: ReturnType<typeof wsClient>, query: string, variables: Record<string, unknown> = {}) {
-  const registered = server.events.registrations;
+  const registered = nextSubscription(server.events);
   const subscription = collect(client, query, variables);
-  await waitFor(() => server.events.registrations > registered);
+  await registered;
   return subscription;
 }
 
@@ -167,9 +158,9 @@ describe('incidentChanged', () => {
   });
 
   it('reaches an SSE subscriber', async () => {
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const stream = sseSubscribe(server.url, INCIDENT_CHANGED, { filter: { changes: ['CREATED'] } });
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     await mutate<IncidentShape>(CREATE, { input: { title: 'Over SSE' } });
     expect(summary(await stream.until(1))).toEqual(['CREATED Over SSE']);
     await stream.close();

@@ -3,7 +3,7 @@
 // "listening <url>" and reports the URL over IPC; answers 'stats' (memory after an optional forced GC,
 // subscription count, CPU time), 'profile' (a V8 CPU profile of just the measured window) and 'stop'. Run by the parent as `node --expose-gc --import tsx`.
 import { createSql } from '../../src/db/connection.js';
-import { EventHub } from '../../src/events/hub.js';
+import { createEventHub } from '../../src/live/index.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer, listen } from '../../src/server.js';
 import { answerParent, failed } from './child.js';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   if (!url) throw new Error('BENCH_DB_URL is not set');
   const logger = createLogger(process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn');
   const sql = createSql(url, { max: pool, applicationName: 'faultline-bench-live' });
-  const events = new EventHub({ sql, url, logger });
+  const events = createEventHub({ sql, url, logger });
   await events.start();
   const server = buildServer({
     sql,

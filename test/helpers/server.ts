@@ -1,5 +1,6 @@
 import { createSql, type Sql } from '../../src/db/connection.js';
-import { EventHub } from '../../src/events/hub.js';
+import type { EventHub, RetentionOptions } from '../../src/events/hub.js';
+import { createEventHub } from '../../src/live/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { buildServer, listen, type FaultlineServer } from '../../src/server.js';
 
@@ -24,13 +25,22 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 /** Starts the real HTTP server on a free port against the given database URL. */
 export async function startTestServer(
   databaseUrl: string,
-  options: { requireReadKey?: boolean; logger?: Logger; maxQueuedEvents?: number } = {},
+  options: { requireReadKey?: boolean; logger?: Logger; maxQueuedEvents?: number; retention?: RetentionOptions } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
   const statements: string[] = [];
   const logger = options.logger ?? createLogger('debug', (line) => logs.push(line));
   const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query) });
-  const events = new EventHub({ sql, url: databaseUrl, logger, pollIntervalMs: 1_000, maxQueuedEvents: options.maxQueuedEvents });
+  const events = createEventHub({
+    sql,
+    url: databaseUrl,
+    logger,
+    pollIntervalMs: 1_000,
+    maxQueuedEvents: options.maxQueuedEvents,
+    // Reconnects of the LISTEN connection in milliseconds, not seconds: tests kill it on purpose.
+    listenBackoff: { initialMs: 10, maxMs: 200 },
+    retention: options.retention,
+  });
   await events.start();
   const server = buildServer({
     sql,
@@ -74,4 +84,12 @@ export async function graphql<T = Record<string, unknown>>(
     throw new Error(`non-JSON response (${response.status}): ${text.slice(0, 300)}`);
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * Resolves once the hub registers its next subscription: take it before subscribing and await it after, and
+ * nothing written in between is missed.
+ */
+export function nextSubscription(events: EventHub): Promise<void> {
+  return new Promise((resolve) => events.once('subscriber:subscribed', () => resolve()));
 }
