@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       poolSize: 10,
       logLevel: 'info',
       graphiql: true,
+      eventRetentionMs: 30 * 24 * 3_600_000,
+      eventRetentionCount: 1_000_000,
     });
     // Resolved once, so a later chdir cannot move the database.
     expect(path.isAbsolute(config.dataDir)).toBe(true);
@@ -42,6 +44,8 @@ describe('loadConfig', () => {
       DATABASE_POOL_SIZE: '25',
       LOG_LEVEL: 'WARN',
       GRAPHIQL: 'off',
+      EVENT_RETENTION: '12h',
+      EVENT_RETENTION_COUNT: '50000',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5433/faultline',
@@ -53,7 +57,17 @@ describe('loadConfig', () => {
       poolSize: 25,
       logLevel: 'warn',
       graphiql: false,
+      eventRetentionMs: 12 * 3_600_000,
+      eventRetentionCount: 50_000,
     });
+  });
+
+  it.each([
+    ['90m', 90 * 60_000],
+    ['7d', 7 * 24 * 3_600_000],
+    ['1m', 60_000],
+  ])('reads EVENT_RETENTION=%s as a duration', (value, ms) => {
+    expect(loadConfig({ EVENT_RETENTION: value }).eventRetentionMs).toBe(ms);
   });
 
   it.each([
@@ -68,6 +82,10 @@ describe('loadConfig', () => {
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }],
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '1.5' }],
     ['HOST', { HOST: 'local host' }],
+    ['EVENT_RETENTION', { EVENT_RETENTION: '30' }],
+    ['EVENT_RETENTION', { EVENT_RETENTION: '0m' }],
+    ['EVENT_RETENTION', { EVENT_RETENTION: '2 weeks' }],
+    ['EVENT_RETENTION_COUNT', { EVENT_RETENTION_COUNT: '10' }],
     // A value with a line break must not turn the error into two lines (or forge a log line).
     ['PORT', { PORT: '80\nfaultline: all good' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'info\r\nx' }],
