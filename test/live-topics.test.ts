@@ -165,7 +165,7 @@ describe('an incident that leaves a filter', () => {
     let falling = await createIncident({ title: 'Falling', severity: 'CRITICAL' });
     falling = await update(falling, { severity: 'LOW' });
     falling = await update(falling, { title: 'Falling, renamed' });
-    falling = await update(falling, { severity: 'HIGH' });
+    await update(falling, { severity: 'HIGH' });
     await createIncident({ title: 'Sentinel', severity: 'CRITICAL' });
 
     const expected = ['CREATED Falling CRITICAL', 'LEFT_FILTER Falling LOW', 'UPDATED Falling, renamed HIGH', 'CREATED Sentinel CRITICAL'];
@@ -189,7 +189,7 @@ describe('a replay', () => {
 
     let incident = await createIncident({ title: 'Escalating', severity: 'CRITICAL' });
     incident = await update(incident, { severity: 'HIGH' });
-    incident = await update(incident, { title: 'Escalating, renamed' });
+    await update(incident, { title: 'Escalating, renamed' });
 
     const wanted = [
       { change: 'CREATED', incident: { title: 'Escalating', severity: 'CRITICAL', version: 1 } },

@@ -78,12 +78,15 @@ describe('a client that stops reading', () => {
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
     await registered;
 
+    const tooSlow: Array<{ topic: string; queued: number }> = [];
+    server.events.once('subscriber:tooSlow', (event) => tooSlow.push(event));
     // Stop reading: the kernel's buffers fill, then the server's socket, then the hub's queue.
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
     const titles = await submitUntilEnded('ws');
     // Ended server-side while the client was not reading: its backlog is no longer held, and the log says so.
     expect(server.events.subscriberCount).toBe(0);
     expect(server.logs.some((line) => line.includes('fell too far behind'))).toBe(true);
+    expect(tooSlow).toEqual([{ topic: 'reportAdded', queued: MAX_QUEUED }]);
 
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.resume();
     await waitFor(() => closed !== undefined);
