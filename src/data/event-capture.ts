@@ -7,18 +7,26 @@ import { incidentSnapshotSql } from './incidents.js';
 import { positionSnapshotSql } from './policy.js';
 import { reportSnapshotSql } from './reports.js';
 
-/** A report's incidents and, through them, its actors, AI systems and countries; and its language. */
+/**
+ * A report's incidents and, through them, its actors, AI systems and countries; and its language. One
+ * pass over its links (distinct, sorted), not one per attribute: a bulk load computes it for thousands.
+ */
 const reportAttributes: RecordSql = (sql, id) => sql`
   (select jsonb_build_object(
-    'incidentIds', array(select l.incident_id::text from incident_reports l where l.report_id = r.id order by 1),
-    'actorIds', array(select distinct a.actor_id::text from incident_reports l join incident_actors a using (incident_id)
-                      where l.report_id = r.id order by 1),
-    'aiSystemIds', array(select distinct s.ai_system_id::text from incident_reports l join incident_ai_systems s using (incident_id)
-                         where l.report_id = r.id order by 1),
-    'countries', array(select distinct c from incident_reports l join incidents i on i.id = l.incident_id, unnest(i.countries) c
-                       where l.report_id = r.id order by 1),
-    'language', r.language)
-   from reports r where r.id = ${id})
+    'incidentIds', array_remove(array_agg(distinct l.incident_id::text), null),
+    'actorIds', array_remove(array_agg(distinct a.actor_id::text), null),
+    'aiSystemIds', array_remove(array_agg(distinct s.ai_system_id::text), null),
+    'countries', array_remove(array_agg(distinct country), null),
+    'language', min(r.language))
+   from reports r
+   left join incident_reports l on l.report_id = r.id
+   left join incidents i on i.id = l.incident_id
+   left join incident_actors a on a.incident_id = l.incident_id
+   left join incident_ai_systems s on s.incident_id = l.incident_id
+   left join lateral unnest(i.countries::text[]) as country on true
+   where r.id = ${id}
+   -- No report, no row (rather than one of empty attributes): an event must be about something.
+   having count(r.id) > 0)
 `;
 
 /** An incident's severity rank, countries, actors and AI systems. */

@@ -96,6 +96,9 @@ function wake(connection: ReservedSql, lastEvent: string): void {
     .finally(() => connection.release());
 }
 
+/** From this many records in one append, the write is a bulk load (see appendEvents). */
+const BULK_RECORDS = 1_000;
+
 /** One event to append: the record it announces and, for changes, the record's attributes before. */
 export interface AppendedRecord {
   id: string;
@@ -126,6 +129,10 @@ export async function appendEvents(
   const id = tx`item.entity_id`;
   // Attributes the writer gave are used as they are: the statement then reads only what the snapshot needs.
   const attributes = records.every((record) => record.attributes !== undefined) ? tx`item.attributes` : capture.attributes(tx, id);
+  // A bulk load's append is thousands of tiny index lookups, which PostgreSQL's cost estimate mistakes for a
+  // query worth compiling: with JIT, announcing an import of 10,000 reports cost about twice as much as with
+  // it off (bench/import-events.ts). Off for the rest of this transaction, which is the bulk load's own.
+  if (records.length >= BULK_RECORDS) await tx`set local jit = off`;
   // nextval in the outer query, over the ordered items: ids follow the order given.
   const rows = await tx<{ id: string }[]>`
     insert into events (id, kind, entity_id, attributes, previous, snapshot, xact_id)
