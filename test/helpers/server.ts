@@ -1,8 +1,11 @@
+import type { Client } from 'graphql-ws';
 import { createSql, type Sql } from '../../src/db/connection.js';
 import type { EventHub, RetentionOptions } from '../../src/events/hub.js';
 import { createEventHub } from '../../src/live/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { buildServer, listen, type FaultlineServer } from '../../src/server.js';
+import { collect } from './clients.js';
+import { dataOf } from './factories.js';
 
 export interface TestServer {
   server: FaultlineServer;
@@ -92,4 +95,25 @@ export async function graphql<T = Record<string, unknown>>(
  */
 export function nextSubscription(events: EventHub): Promise<void> {
   return new Promise((resolve) => events.once('subscriber:subscribed', () => resolve()));
+}
+
+/** Subscribes over graphql-ws and waits until `server`'s hub has registered it, so nothing written next is missed. */
+export async function subscribedOn(server: TestServer, client: Client, query: string, variables: Record<string, unknown> = {}) {
+  const registered = nextSubscription(server.events);
+  const subscription = collect(client, query, variables);
+  await registered;
+  return subscription;
+}
+
+/** Runs a mutation with `key` and returns its single result field, which must not be a user error. */
+export async function mutateWith<T extends { __typename: string }>(
+  server: TestServer,
+  key: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  const data = dataOf(await graphql<Record<string, T>>(server.url, query, variables, { authorization: `Bearer ${key}` }));
+  const [value] = Object.values(data);
+  if (!value || value.__typename.endsWith('Error') || value.__typename === 'VersionConflict') throw new Error(JSON.stringify(value));
+  return value;
 }
