@@ -181,7 +181,8 @@ describe('importAtlas', () => {
     `;
     expect(reports.map((r) => ({ ...r }))).toEqual([
       {
-        url: 'https://Example.COM/research/leak/?utm_source=feed#details',
+        // Stored as written, less its tracking parameter.
+        url: 'https://Example.COM/research/leak/#details',
         url_key: 'https://example.com/research/leak',
         publisher: 'example.com',
         title: 'Write-up of the leak',

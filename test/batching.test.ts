@@ -64,6 +64,8 @@ function isRequestStatement(statement: string): boolean {
   const text = statement.trim().toLowerCase();
   if (text === 'begin' || text === 'commit' || text.startsWith('begin ')) return false;
   if (/\bfrom events\b/.test(text)) return false;
+  // The hub's horizon read (the oldest transaction that may still append an event), on the same timer.
+  if (text.includes('pg_current_snapshot()')) return false;
   if (text.includes('pg_catalog.pg_type')) return false;
   return true;
 }

@@ -61,7 +61,12 @@ describe('global ids', () => {
     }
     // A well-formed id whose local part is not a row id.
     await expectBadInput(NODE, { id: globalId('Incident', 'abc') }, /"abc" is not a valid local id/);
-    await expectBadInput(/* GraphQL */ `query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: ['!!!'] }, /"!!!" is not a valid id/);
+    // nodes answers id by id: the bad id is null with its error at its index, and the answer stands (200).
+    const nodes = await graphql(server.url, /* GraphQL */ `query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: ['!!!'] });
+    expect(nodes.status).toBe(200);
+    expect(nodes.body.data).toEqual({ nodes: [null] });
+    expect(onlyError(nodes, 'nodes')).toMatchObject({ message: 'ids[0]: "!!!" is not a valid id', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(nodes.body.errors![0]!.path).toEqual(['nodes', 0]);
   });
 
   it('refuses an id of the wrong type in a filter, naming the argument and both types', async () => {

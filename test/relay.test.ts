@@ -69,7 +69,7 @@ async function page(variables: Record<string, unknown>): Promise<Page> {
 }
 
 const ORDER_SQL = {
-  OCCURRED: `coalesce(occurred_start, disclosed_on, '-infinity'::date)`,
+  OCCURRED: `coalesce(occurred_start, '-infinity'::date)`,
   DISCLOSED: `coalesce(disclosed_on, '-infinity'::date)`,
   SEVERITY: `array_position(array['low','medium','high','critical'], severity)`,
   UPDATED: `updated_at`,
@@ -165,7 +165,7 @@ describe('incident connection', () => {
   it('pages a filtered list and counts only what the filter keeps', async () => {
     const rows = await sql<{ slug: string }[]>`
       select slug from incidents where merged_into_id is null and severity in ('high', 'critical')
-      order by coalesce(occurred_start, disclosed_on, '-infinity'::date) desc, id desc
+      order by coalesce(occurred_start, '-infinity'::date) desc, id desc
     `;
     const slugs: string[] = [];
     let after: string | null = null;
@@ -387,5 +387,40 @@ describe('global ids', () => {
       { __typename: 'Report', id: ids.report!.id },
       { __typename: 'Actor', id: ids.actor!.id },
     ]);
+  });
+});
+
+describe('nodes, id by id', () => {
+  it('answers each id on its own: null and an error at its index for one that cannot be resolved, the rest intact', async () => {
+    const { incident, report } = dataOf(
+      await graphql<{ incident: { id: string }; report: { id: string } }>(
+        server.url,
+        '{ incident(slug: "mexico-government-ai-assisted-breach") { id } report(url: "https://www.ft.com/content/pentagon-anthropic-ai-access-deadline") { id } }',
+      ),
+    );
+    const malformed = 'not an id!';
+    const ofNoType = Buffer.from('Spaceship:7').toString('base64url');
+    const badLocalId = Buffer.from('Incident:abc').toString('base64url');
+    const missing = globalId('Incident', '987654321');
+    const response = await graphql<{ nodes: Array<{ __typename: string; id: string } | null> }>(
+      server.url,
+      /* GraphQL */ `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`,
+      { ids: [incident.id, malformed, ofNoType, report.id, badLocalId, missing] },
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.data?.nodes).toEqual([
+      { __typename: 'Incident', id: incident.id },
+      null,
+      null,
+      { __typename: 'Report', id: report.id },
+      null,
+      null,
+    ]);
+    const errors = response.body.errors ?? [];
+    expect(errors.map((error) => error.path)).toEqual([['nodes', 1], ['nodes', 2], ['nodes', 4]]);
+    for (const error of errors) {
+      expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(error.message).toMatch(/^ids\[[0-9]\]: /);
+    }
   });
 });

@@ -4,6 +4,7 @@
 // merged timeline's order and pagination.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSeed } from '../src/data/seed.js';
+import { searchQuery } from '../src/data/text-search.js';
 import type { Sql } from '../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import {
@@ -140,6 +141,50 @@ describe('full-text search', () => {
     expect(hits.map((hit) => hit.node?.title)).not.toContain('Atacante usó Claude y ChatGPT para vulnerar sistemas del gobierno de México');
   });
 
+  it('excludes -words and -"phrases" in English and Spanish alike', async () => {
+    // The incident says "Mexican": its English stem is 'mexican', its Spanish one 'mexic', which is also the
+    // Spanish stem of "mexico". An exclusion holds when either language's stems match.
+    expect(await incidentSlugs({ search: 'breach' })).toContain(MEXICO);
+    expect(await incidentSlugs({ search: 'breach -mexico' })).not.toContain(MEXICO);
+    expect(await incidentSlugs({ search: 'breach -"mexico"' })).not.toContain(MEXICO);
+    expect(await incidentSlugs({ search: 'claude -"state sponsored"' })).toEqual([MEXICO]);
+    // The Spanish report, excluded by an English spelling of its words and found by a phrase in either.
+    const spanish = 'Atacante usó Claude y ChatGPT para vulnerar sistemas del gobierno de México';
+    const titles = async (q: string) => (await search(q, ['REPORT'])).map((hit) => hit.node?.title);
+    expect(await titles('claude')).toContain(spanish);
+    expect(await titles('claude -mexico')).not.toContain(spanish);
+    expect(await titles('claude -"gobierno de mexico"')).not.toContain(spanish);
+    expect(await titles('"gobierno de México"')).toEqual([spanish]);
+    // A stop word of either language is ignored rather than excluding everything indexed in the other.
+    expect(await incidentSlugs({ search: 'claude -the' })).toEqual(await incidentSlugs({ search: 'claude' }));
+    expect(await incidentSlugs({ search: 'claude -de' })).toEqual(await incidentSlugs({ search: 'claude' }));
+  });
+
+  it('finds compound words by their parts, and the parts by the compound', async () => {
+    expect(await incidentSlugs({ search: 'espionage' })).toEqual([CHINA]);
+    expect(await incidentSlugs({ search: 'criminals' })).toEqual([KOREA]);
+    expect(await incidentSlugs({ search: 'claude -espionage' })).toEqual([MEXICO]);
+    const hits = await search('espionage', ['INCIDENT']);
+    expect(hits[0]!.snippet).toContain('<mark>cyberespionage</mark>');
+    // And the other way round: a closed-up query finds the words written apart or hyphenated.
+    const [row] = await sql<{ apart: boolean; hyphenated: boolean; closed: boolean; spanish: boolean }[]>`
+      select
+        to_tsvector('faultline_english', 'a cyber espionage ring') @@ ${searchQuery(sql, 'cyberespionage')} as apart,
+        to_tsvector('faultline_english', 'a cyber-espionage ring') @@ ${searchQuery(sql, 'cyberespionage')} as hyphenated,
+        to_tsvector('faultline_english', 'a cyber-espionage ring') @@ ${searchQuery(sql, 'espionage')} as closed,
+        to_tsvector('faultline_spanish', 'una red de ciberespionaje') @@ ${searchQuery(sql, 'espionaje')} as spanish
+    `;
+    expect(row).toEqual({ apart: true, hyphenated: true, closed: true, spanish: true });
+  });
+
+  it('takes long runs of exclusions without failing', async () => {
+    for (const q of [`${'-'.repeat(40)}claude`, Array.from({ length: 60 }, (_, i) => `-w${i}`).join(' ') + ' claude']) {
+      const response = await graphql<SearchPage>(server.url, SEARCH, { q, types: ['INCIDENT'] });
+      expect(response.body.errors, q.slice(0, 20)).toBeUndefined();
+    }
+    expect(await incidentSlugs({ search: `${'-'.repeat(40)}claude breach` })).toEqual([]);
+  });
+
   it('reads an unbalanced quote leniently instead of failing', async () => {
     const response = await graphql<SearchPage>(server.url, SEARCH, { q: '"bug bounty', types: ['INCIDENT'] });
     expect(response.body.errors).toBeUndefined();
@@ -209,13 +254,15 @@ interface Facets {
   actor: Array<{ actor: { id: string }; role: string; count: number }>;
   technique: Array<{ technique: { atlasId: string }; count: number }>;
   month: Array<{ value: string; count: number }>;
+  region: Array<{ region: { code: string }; count: number }>;
+  actorKind: Array<{ kind: string; role: string; count: number }>;
 }
 
 const FACETS = `query ($filter: IncidentFilter) {
   incidentFacets(filter: $filter) {
     severity { severity count } status { status count } country { value count } sector { value count }
     aiSystem { aiSystem { id } count } actor { actor { id } role count } technique { technique { atlasId } count }
-    month { value count }
+    month { value count } region { region { code } count } actorKind { kind role count }
   }
   incidentStats(filter: $filter) {
     count recordsAffected bytesAffected firstOccurred { display } lastOccurred { display }
@@ -232,7 +279,7 @@ async function total(filter: Record<string, unknown>): Promise<number> {
 }
 
 describe('facets and statistics', () => {
-  for (const base of [{}, { search: 'government OR voters OR tax' }, { country: 'AR' }]) {
+  for (const base of [{}, { search: 'government OR voters OR tax' }, { country: 'AR' }, { region: '419' }]) {
     it(`count what incidents counts, option by option (base filter ${JSON.stringify(base)})`, async () => {
       const data = await query<{ incidentFacets: Facets; incidents: { totalCount: number } }>(FACETS, { filter: base });
       const f = data.incidentFacets;
@@ -251,6 +298,8 @@ describe('facets and statistics', () => {
         ...f.aiSystem.map((b) => [b.aiSystem.id, b.count, { aiSystem: b.aiSystem.id }] as [unknown, number, Record<string, unknown>]),
         ...f.actor.map((b) => [b.actor.id + b.role, b.count, { actor: b.actor.id, actorRole: b.role }] as [unknown, number, Record<string, unknown>]),
         ...f.technique.map((b) => [b.technique.atlasId, b.count, { technique: b.technique.atlasId }] as [unknown, number, Record<string, unknown>]),
+        ...f.region.map((b) => [b.region.code, b.count, { region: b.region.code }] as [unknown, number, Record<string, unknown>]),
+        ...f.actorKind.map((b) => [b.kind + b.role, b.count, { actorKind: b.kind, actorRole: b.role }] as [unknown, number, Record<string, unknown>]),
       ];
       expect(checks.length).toBeGreaterThan(0);
       for (const [label, count, option] of checks) expect(count, String(label)).toBe(await total({ ...base, ...option }));

@@ -146,12 +146,12 @@ from (values
 join incidents i on i.slug = u.incident_slug
 join ai_systems s on s.slug = u.system_slug;
 
--- Reports: one per source. url_key is the URL in its normalised form (see src/data/urls.ts); these URLs
--- are already canonical, so the two columns match.
+-- Reports: one per source. url_key is the URL in its normalised form (see src/data/urls.ts): the same
+-- URL here, less a leading "www." of the host.
 insert into reports (url, url_key, publisher, title, summary, language, published_on, published_precision)
 values
   ('https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government',
-   'https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government',
+   'https://bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government',
    'Bloomberg', 'Attacker turned Anthropic''s Claude against Mexican government systems',
    'Reports, on the strength of Gambit Security''s research, how an unidentified attacker used Claude and '
    'ChatGPT to break into Mexican government networks and take taxpayer, voter and staff data; places it '
@@ -165,13 +165,13 @@ values
    'pretext, and an estimate of what was taken.',
    'en', '2026-01-01', 'year'),
   ('https://www.bbc.com/news/technology-pentagon-ultimatum-to-anthropic',
-   'https://www.bbc.com/news/technology-pentagon-ultimatum-to-anthropic',
+   'https://bbc.com/news/technology-pentagon-ultimatum-to-anthropic',
    'BBC', 'Pentagon gives Anthropic ultimatum over military use of its AI',
    'Covers the Defense Secretary''s demand for unrestricted access to Anthropic''s models and the company''s '
    'refusal of surveillance and autonomous-weapons uses; an Anthropic spokesperson says talks go on in good faith.',
    'en', '2026-02-01', 'month'),
   ('https://www.ft.com/content/pentagon-anthropic-ai-access-deadline',
-   'https://www.ft.com/content/pentagon-anthropic-ai-access-deadline',
+   'https://ft.com/content/pentagon-anthropic-ai-access-deadline',
    'Financial Times', 'Pentagon sets deadline for Anthropic to open up its models',
    'Reports the deadline given to Anthropic, the threat of exclusion from defence supply chains and the '
    'contract of about $200 million at stake.',
@@ -183,18 +183,18 @@ values
    'how investors will read the pressure on an AI company.',
    'en', '2026-02-01', 'month'),
   ('https://www.heise.de/en/news/pentagon-official-on-continuing-talks-with-anthropic.html',
-   'https://www.heise.de/en/news/pentagon-official-on-continuing-talks-with-anthropic.html',
+   'https://heise.de/en/news/pentagon-official-on-continuing-talks-with-anthropic.html',
    'Heise', 'Why the Pentagon keeps negotiating with Anthropic',
    'An unnamed Defense Department official explains that the talks continue because the department wants '
    'Anthropic''s models, which it rates highly.',
    'en', '2026-02-01', 'month'),
   ('https://www.anthropic.com/news/disrupting-ai-espionage',
-   'https://www.anthropic.com/news/disrupting-ai-espionage',
+   'https://anthropic.com/news/disrupting-ai-espionage',
    'Anthropic', 'Anthropic disrupts a state-sponsored espionage campaign run through Claude',
    'Anthropic''s own account of detecting and shutting down a Chinese state-sponsored campaign that used Claude.',
    'en', '2025-11-01', 'month'),
   ('https://www.eluniversal.com.mx/tecnologia/hackeo-al-gobierno-de-mexico-con-inteligencia-artificial',
-   'https://www.eluniversal.com.mx/tecnologia/hackeo-al-gobierno-de-mexico-con-inteligencia-artificial',
+   'https://eluniversal.com.mx/tecnologia/hackeo-al-gobierno-de-mexico-con-inteligencia-artificial',
    'El Universal', 'Atacante usó Claude y ChatGPT para vulnerar sistemas del gobierno de México',
    'Un atacante sin identificar se valió del chatbot Claude, al que escribía en español, para detectar '
    'fallas en sistemas del gobierno federal, preparar programas de ataque y automatizar el robo de '
@@ -218,9 +218,9 @@ from (values
   -- The North Korean reports reached the seed facts through Bloomberg's article, which mentions them.
   ('north-korean-ai-generated-backdoors',
    'https://www.bloomberg.com/news/articles/hacker-used-claude-to-breach-mexican-government')
-) as l (incident_slug, url_key)
+) as l (incident_slug, url)
 join incidents i on i.slug = l.incident_slug
-join reports r on r.url_key = l.url_key;
+join reports r on r.url = l.url;
 
 insert into policy_topics (slug, name, description)
 values
@@ -271,11 +271,11 @@ from (values
    'Warns that coercing an AI company this way would lead responsible investors to see the US as an '
    'unreliable place to build a business.',
    'an unstable place to do business', 'https://techcrunch.com/2026/02/pentagon-anthropic-ultimatum-investors', 'high')
-) as p (ord, actor_slug, speaker_slug, topic_slug, stance, summary, quote, url_key, confidence)
+) as p (ord, actor_slug, speaker_slug, topic_slug, stance, summary, quote, url, confidence)
 join actors a on a.slug = p.actor_slug
 left join actors s on s.slug = p.speaker_slug
 join policy_topics t on t.slug = p.topic_slug
-join reports r on r.url_key = p.url_key
+join reports r on r.url = p.url
 order by p.ord;
 
 update policy_positions newer
@@ -283,7 +283,7 @@ set supersedes_id = older.id
 from policy_positions older
 where newer.actor_id = (select id from actors where slug = 'us-department-of-defense')
   and newer.topic_id = (select id from policy_topics where slug = 'unrestricted-military-access')
-  and newer.source_report_id = (select id from reports where url_key = 'https://www.heise.de/en/news/pentagon-official-on-continuing-talks-with-anthropic.html')
+  and newer.source_report_id = (select id from reports where url = 'https://www.heise.de/en/news/pentagon-official-on-continuing-talks-with-anthropic.html')
   and older.actor_id = newer.actor_id
   and older.topic_id = newer.topic_id
   and older.speaker_id = (select id from actors where slug = 'pete-hegseth');

@@ -47,9 +47,9 @@ function filterClause(sql: Queryable, filter: ActorFilter) {
 
 /** One keyset page of actors in name order. */
 export async function listActors(sql: Queryable, filter: ActorFilter, page: PageRequest): Promise<Sorted<ActorRow>[]> {
-  const { where, orderBy } = keyset(sql, sql`a.slug`, sql`a.id`, 'asc', page);
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`a.slug`, type: 'text' }, sql`a.id`, 'asc', page);
   return sql<Sorted<ActorRow>[]>`
-    select ${columns(sql)}, a.slug as sort_key
+    select ${columns(sql)}, ${sortKey} as sort_key
     from actors a
     where true ${filterClause(sql, filter)} ${where}
     order by ${orderBy}

@@ -30,9 +30,9 @@ export async function listAiSystems(
   filter: { developerId?: string | undefined },
   page: PageRequest,
 ): Promise<Sorted<AiSystemRow>[]> {
-  const { where, orderBy } = keyset(sql, sql`s.slug`, sql`s.id`, 'asc', page);
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`s.slug`, type: 'text' }, sql`s.id`, 'asc', page);
   return sql<Sorted<AiSystemRow>[]>`
-    select ${columns(sql)}, s.slug as sort_key
+    select ${columns(sql)}, ${sortKey} as sort_key
     from ai_systems s
     where true ${filter.developerId ? sql`and s.developer_id = ${filter.developerId}` : sql``} ${where}
     order by ${orderBy}

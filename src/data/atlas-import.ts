@@ -4,7 +4,7 @@ import { incidentTopic } from '../live/topics/incident.js';
 import { reportTopic } from '../live/topics/report.js';
 import type { AtlasCaseStudy, AtlasData, AtlasTechnique } from './atlas.js';
 import { writeTransaction } from './transactions.js';
-import { normalizeReportUrl } from './urls.js';
+import { cleanReportUrl, normalizeReportUrl } from './urls.js';
 
 export interface AtlasImportSummary {
   techniques: { total: number; inserted: number; updated: number };
@@ -163,7 +163,7 @@ function reportRows(studies: AtlasCaseStudy[], skipped: string[]): { rows: Repor
         skipped.push(`${study.id}: ${(error as Error).message}`);
         continue;
       }
-      const url = reference.url.trim();
+      const url = cleanReportUrl(reference.url.trim());
       if (url.length > 2000 || urlKey.length > 2000) {
         skipped.push(`${study.id}: URL longer than 2000 characters`);
         continue;

@@ -1,10 +1,13 @@
 import type { Queryable } from '../db/index.js';
 import { filterClause, type DatePrecision, type IncidentActorRole, type IncidentFilter } from './incidents.js';
 
-export const FACETS = ['severity', 'status', 'country', 'sector', 'ai_system', 'actor', 'technique', 'month'] as const;
+export const FACETS = ['severity', 'status', 'country', 'region', 'sector', 'ai_system', 'actor', 'actor_kind', 'technique', 'month'] as const;
 export type Facet = (typeof FACETS)[number];
 
-/** One facet bucket: a value (an enum value, a code, an id or a "YYYY-MM" month), its role for actors, and a count. */
+/**
+ * One facet bucket: a value (an enum value, a code, an id, an actor kind or a "YYYY-MM" month), the role for
+ * actors and actor kinds, and a count.
+ */
 export interface FacetBucket {
   facet: Facet;
   value: string;
@@ -14,13 +17,24 @@ export interface FacetBucket {
 
 // The filtered incidents are read once (materialized) and every facet counts over them. Each count is
 // what the incidents list gives for the same filter plus that one option: links count distinct incidents,
-// as the list's exists() conditions do.
+// as the list's exists() conditions do, and they roll up as the filter does by default: an AI system
+// counts the incidents of its versions, a technique those of its sub-techniques, a region those of every
+// country in it.
 const facetQuery = (sql: Queryable, filter: IncidentFilter, top: number) => sql<FacetBucket[]>`
   with f as materialized (
     select i.id, i.severity, i.status, i.countries, i.sectors, i.occurred_start, i.occurred_precision
     from incidents i
     where i.merged_into_id is null
       ${filterClause(sql, filter)}
+  ),
+  -- Each AI system the matching incidents use, paired with itself and every system it is a version of.
+  lineage (id, ancestor_id) as (
+    with recursive up (id, ancestor_id) as (
+      select distinct l.ai_system_id, l.ai_system_id from f join incident_ai_systems l on l.incident_id = f.id
+      union
+      select up.id, s.parent_id from up join ai_systems s on s.id = up.ancestor_id where s.parent_id is not null
+    )
+    select id, ancestor_id from up
   ),
   buckets as (
     select 'severity' as facet, f.severity as value, null::text as role, count(*)::int as count from f group by f.severity
@@ -31,14 +45,25 @@ const facetQuery = (sql: Queryable, filter: IncidentFilter, top: number) => sql<
     union all
     select 'sector', s, null, count(*)::int from f cross join unnest(f.sectors) s group by s
     union all
-    select 'ai_system', l.ai_system_id::text, null, count(distinct l.incident_id)::int
-    from f join incident_ai_systems l on l.incident_id = f.id group by l.ai_system_id
+    select 'region', r.region_code, null, count(distinct f.id)::int
+    from f cross join unnest(f.countries::text[]) c join region_countries r on r.country = c group by r.region_code
+    union all
+    select 'ai_system', x.ancestor_id::text, null, count(distinct l.incident_id)::int
+    from f join incident_ai_systems l on l.incident_id = f.id join lineage x on x.id = l.ai_system_id
+    group by x.ancestor_id
     union all
     select 'actor', l.actor_id::text, l.role, count(*)::int
     from f join incident_actors l on l.incident_id = f.id group by l.actor_id, l.role
     union all
-    select 'technique', l.technique_id, null, count(*)::int
-    from f join incident_techniques l on l.incident_id = f.id group by l.technique_id
+    select 'actor_kind', a.kind, l.role, count(distinct l.incident_id)::int
+    from f join incident_actors l on l.incident_id = f.id join actors a on a.id = l.actor_id group by a.kind, l.role
+    union all
+    -- A sub-technique counts under itself and under its technique (x.parent_id).
+    select 'technique', up.id, null, count(distinct l.incident_id)::int
+    from f join incident_techniques l on l.incident_id = f.id join techniques x on x.id = l.technique_id
+    cross join lateral (values (x.id), (x.parent_id)) up (id)
+    where up.id is not null
+    group by up.id
     union all
     -- Only incidents dated at least to the month: a year-precision date has no month to count under.
     select 'month', to_char(f.occurred_start, 'YYYY-MM'), null, count(*)::int
@@ -49,7 +74,7 @@ const facetQuery = (sql: Queryable, filter: IncidentFilter, top: number) => sql<
     select b.*, row_number() over (partition by b.facet order by b.count desc, b.value, b.role) as position
     from buckets b
   ) ranked
-  where position <= ${top} or facet in ('severity', 'status', 'month')
+  where position <= ${top} or facet in ('severity', 'status', 'month', 'region', 'actor_kind')
   order by facet, case when facet = 'month' then value end, count desc, value, role
 `;
 

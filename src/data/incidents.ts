@@ -1,8 +1,8 @@
 import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
-import { actorColumns, type ActorRow } from './actors.js';
+import { actorColumns, type ActorKind, type ActorRow } from './actors.js';
 import { aiSystemColumns, type AiSystemRow } from './ai-systems.js';
-import { groupByParent, keyset, type Direction, type PageRequest } from './pagination.js';
+import { groupByParent, keyset, type Direction, type PageRequest, type SortKey, type SortKeyType } from './pagination.js';
 import { searchQuery } from './text-search.js';
 
 export const INCIDENT_STATUSES = ['reported', 'confirmed', 'disputed', 'disrupted', 'resolved'] as const;
@@ -54,22 +54,40 @@ export interface IncidentFilter {
   country?: string | undefined;
   sector?: string | undefined;
   aiSystemId?: string | undefined;
+  /** Only that system; by default its versions (ai_systems.parent_id, at any depth) match too. */
+  aiSystemExact?: boolean | undefined;
   actorId?: string | undefined;
   actorRole?: IncidentActorRole | undefined;
+  /** The kind of the actor in `actorRole` (or of `actor`): all three hold for one actor link. */
+  actorKind?: ActorKind | undefined;
   techniqueId?: string | undefined;
+  /** Only that ATLAS id; by default a technique's sub-techniques match too. */
+  techniqueExact?: boolean | undefined;
+  /** A UN M49 region code: incidents affecting any country in it. */
+  regionCode?: string | undefined;
   occurredFrom?: string | undefined;
   occurredTo?: string | undefined;
   /** Full-text search (web-search syntax) over title, summary, sectors and data categories. */
   search?: string | undefined;
 }
 
-export const INCIDENT_ORDER_COLUMNS = {
-  occurred: 'occurred_sort',
-  disclosed: 'disclosed_sort',
-  severity: 'severity_rank',
-  updated: 'updated_at',
-} as const;
-export type IncidentOrderField = keyof typeof INCIDENT_ORDER_COLUMNS;
+export const INCIDENT_ORDER_FIELDS = ['occurred', 'disclosed', 'severity', 'updated'] as const;
+export type IncidentOrderField = (typeof INCIDENT_ORDER_FIELDS)[number];
+
+// Every order's key is never null, so (key, id) row comparisons page without special cases: an unknown
+// date sorts as the oldest (-infinity), last when newest first and first when oldest first.
+export const INCIDENT_ORDER_KEYS: Record<IncidentOrderField, { column: string; type: SortKeyType }> = {
+  occurred: { column: 'occurred_sort', type: 'date' },
+  disclosed: { column: 'disclosed_sort', type: 'date' },
+  severity: { column: 'severity_rank', type: 'smallint' },
+  updated: { column: 'updated_at', type: 'timestamptz' },
+};
+
+/** The keyset sort key of an incident order, over `incidents i`. */
+export function incidentOrderKey(sql: Queryable, field: IncidentOrderField): SortKey {
+  const { column, type } = INCIDENT_ORDER_KEYS[field];
+  return { column: sql`i.${sql(column)}`, type };
+}
 
 const columns = (sql: Queryable) => sql`
   i.id, i.slug, i.title, i.summary, i.status, i.severity, i.occurred_start, i.occurred_end,
@@ -97,6 +115,19 @@ const occurredUntil = (sql: Queryable) => sql`
     else interval '0 days' end)::date
 `;
 
+/**
+ * The ids of an AI system and of its versions at any depth (Claude -> Claude Opus 4.6). `union` stops on a
+ * cycle of parents, should one ever be written.
+ */
+const aiSystemFamily = (sql: Queryable, id: string) => sql`
+  with recursive family (id) as (
+    select ${id}::bigint
+    union
+    select s.id from ai_systems s join family f on s.parent_id = f.id
+  )
+  select id from family
+`;
+
 /** The `and ...` conditions of an incident filter over `incidents i`, shared by lists, counts and facets. */
 export function filterClause(sql: Queryable, filter: IncidentFilter) {
   const atLeast = filter.severityAtLeast ? severityRank(filter.severityAtLeast) : undefined;
@@ -105,22 +136,26 @@ export function filterClause(sql: Queryable, filter: IncidentFilter) {
     ${atLeast ? sql`and i.severity_rank >= ${atLeast}` : sql``}
     ${filter.country ? sql`and i.countries @> array[${filter.country}]::text[]` : sql``}
     ${filter.sector ? sql`and i.sectors @> array[${filter.sector}]::text[]` : sql``}
+    ${filter.regionCode ? sql`
+      and i.countries && array(select c.country from region_countries c where c.region_code = ${filter.regionCode})` : sql``}
     ${filter.aiSystemId ? sql`
       and exists (
         select 1 from incident_ai_systems s
-        where s.incident_id = i.id and s.ai_system_id = ${filter.aiSystemId}
+        where s.incident_id = i.id and s.ai_system_id ${filter.aiSystemExact ? sql`= ${filter.aiSystemId}` : sql`in (${aiSystemFamily(sql, filter.aiSystemId)})`}
       )` : sql``}
-    ${filter.actorId ? sql`
+    ${filter.actorId || filter.actorRole || filter.actorKind ? sql`
       and exists (
         select 1 from incident_actors a
-        where a.incident_id = i.id and a.actor_id = ${filter.actorId}
+        ${filter.actorKind ? sql`join actors k on k.id = a.actor_id and k.kind = ${filter.actorKind}` : sql``}
+        where a.incident_id = i.id
+          ${filter.actorId ? sql`and a.actor_id = ${filter.actorId}` : sql``}
           ${filter.actorRole ? sql`and a.role = ${filter.actorRole}` : sql``}
-      )` : filter.actorRole ? sql`
-      and exists (select 1 from incident_actors a where a.incident_id = i.id and a.role = ${filter.actorRole})` : sql``}
+      )` : sql``}
     ${filter.techniqueId ? sql`
       and exists (
         select 1 from incident_techniques t
-        where t.incident_id = i.id and t.technique_id = ${filter.techniqueId}
+        where t.incident_id = i.id and ${filter.techniqueExact ? sql`t.technique_id = ${filter.techniqueId}` : sql`
+          t.technique_id in (select x.id from techniques x where x.id = ${filter.techniqueId} or x.parent_id = ${filter.techniqueId})`}
       )` : sql``}
     ${filter.occurredFrom ? sql`and ${occurredUntil(sql)} >= ${filter.occurredFrom}` : sql``}
     ${filter.occurredTo ? sql`and i.occurred_start <= ${filter.occurredTo}` : sql``}
@@ -135,10 +170,9 @@ export async function listIncidents(
   order: { field: IncidentOrderField; direction: Direction },
   page: PageRequest,
 ): Promise<Sorted<IncidentRow>[]> {
-  const column = sql`i.${sql(INCIDENT_ORDER_COLUMNS[order.field])}`;
-  const { where, orderBy } = keyset(sql, column, sql`i.id`, order.direction, page);
+  const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, order.field), sql`i.id`, order.direction, page);
   return sql<Sorted<IncidentRow>[]>`
-    select ${columns(sql)}, ${column}::text as sort_key
+    select ${columns(sql)}, ${sortKey} as sort_key
     from incidents i
     where i.merged_into_id is null
       ${filterClause(sql, filter)}
@@ -282,10 +316,10 @@ export async function incidentsOfActors(
   filter: IncidentLinkFilter,
   page: PageRequest,
 ): Promise<Sorted<IncidentRow & { parent_id: string }>[][]> {
-  const { where, orderBy } = keyset(sql, sql`i.occurred_sort`, sql`i.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, 'occurred'), sql`i.id`, 'desc', page);
   const rows = await sql<Sorted<IncidentRow & { parent_id: string }>[]>`
     select * from (
-      select ${columns(sql)}, i.occurred_sort::text as sort_key, l.actor_id as parent_id,
+      select ${columns(sql)}, ${sortKey} as sort_key, l.actor_id as parent_id,
         row_number() over (partition by l.actor_id order by ${orderBy}) as position
       from (
         select distinct incident_id, actor_id from incident_actors
@@ -323,10 +357,10 @@ export async function incidentsOfAiSystems(
   systemIds: readonly string[],
   page: PageRequest,
 ): Promise<Sorted<IncidentRow & { parent_id: string }>[][]> {
-  const { where, orderBy } = keyset(sql, sql`i.occurred_sort`, sql`i.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, 'occurred'), sql`i.id`, 'desc', page);
   const rows = await sql<Sorted<IncidentRow & { parent_id: string }>[]>`
     select * from (
-      select ${columns(sql)}, i.occurred_sort::text as sort_key, l.ai_system_id as parent_id,
+      select ${columns(sql)}, ${sortKey} as sort_key, l.ai_system_id as parent_id,
         row_number() over (partition by l.ai_system_id order by ${orderBy}) as position
       from (
         select distinct incident_id, ai_system_id from incident_ai_systems where ai_system_id = any(${systemIds})

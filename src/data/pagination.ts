@@ -1,7 +1,7 @@
 import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 
-/** A position in a keyset-ordered list: the sort key as text (cast back by PostgreSQL) and the row id. */
+/** A position in a keyset-ordered list: the sort key as canonical text (see sortKeyText) and the row id. */
 export interface KeysetCursor {
   key: string;
   id: string;
@@ -19,22 +19,99 @@ export interface PageRequest {
   inverted: boolean;
 }
 
+export const SORT_KEY_TYPES = ['date', 'timestamptz', 'smallint', 'text'] as const;
+/** The SQL type a sort column is compared as; it decides how the key is written into a cursor and read back. */
+export type SortKeyType = (typeof SORT_KEY_TYPES)[number];
+
+/** A keyset sort column and its type. */
+export interface SortKey {
+  column: Fragment;
+  type: SortKeyType;
+}
+
 /**
- * The keyset conditions and order for `(column, id)` paging: `after` keeps rows that follow the
- * cursor in the requested direction, `before` those that precede it. Row comparisons use the
- * `(column, id)` btree index in either direction.
+ * The sort key as text that reads back to exactly the same value in any session. `::text` would not do:
+ * its form follows the session's DateStyle and TimeZone, and a cursor may be read by another connection
+ * or instance. Timestamps keep their microseconds and are written in UTC.
  */
-export function keyset(sql: Queryable, column: Fragment, idColumn: Fragment, direction: Direction, page: PageRequest) {
+export function sortKeyText(sql: Queryable, key: SortKey): Fragment {
+  const { column } = key;
+  switch (key.type) {
+    case 'date':
+      // to_char has no form for ±infinity (the sort value of an unknown date); ::text writes those the same
+      // under every DateStyle.
+      return sql`case when isfinite(${column}) then to_char(${column}, 'YYYY-MM-DD') else ${column}::text end`;
+    case 'timestamptz':
+      return sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+    case 'smallint':
+    case 'text':
+      return sql`${column}::text`;
+  }
+}
+
+/**
+ * A cursor's key as a value of the column's type. The parameter is declared text: left untyped, postgres.js
+ * would learn from the statement that it is a timestamptz and send it through JavaScript's Date, which
+ * keeps milliseconds only, so a cursor between two rows of the same millisecond would land on the wrong side.
+ */
+function sortKeyValue(sql: Queryable, type: SortKeyType, text: string): Fragment {
+  switch (type) {
+    case 'date':
+      return sql`${text}::text::date`;
+    case 'timestamptz':
+      return sql`${text}::text::timestamptz`;
+    case 'smallint':
+      return sql`${text}::text::smallint`;
+    case 'text':
+      return sql`${text}::text`;
+  }
+}
+
+const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP_TEXT = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/;
+
+function isCalendarDate(text: string): boolean {
+  if (!DATE_TEXT.test(text)) return false;
+  const parsed = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === text;
+}
+
+/** True when `text` is what sortKeyText writes for a key of this type, so reading it back cannot fail. */
+export function isSortKeyText(type: SortKeyType, text: string): boolean {
+  switch (type) {
+    case 'date':
+      return text === '-infinity' || text === 'infinity' || isCalendarDate(text);
+    case 'timestamptz': {
+      const match = TIMESTAMP_TEXT.exec(text);
+      return match !== null && isCalendarDate(match[1]!);
+    }
+    case 'smallint':
+      return /^-?[0-9]{1,5}$/.test(text) && Math.abs(Number(text)) <= 32767;
+    case 'text':
+      return true;
+  }
+}
+
+/**
+ * The keyset conditions, order and cursor key for `(key, id)` paging: `after` keeps rows that follow the
+ * cursor in the requested direction, `before` those that precede it. Row comparisons use the `(key, id)`
+ * btree index in either direction; ties on the key break on the id, in the same direction.
+ */
+export function keyset(sql: Queryable, key: SortKey, idColumn: Fragment, direction: Direction, page: PageRequest) {
   const forward = direction === 'desc' ? sql`<` : sql`>`;
   const backward = direction === 'desc' ? sql`>` : sql`<`;
   const effective = page.inverted ? (direction === 'desc' ? 'asc' : 'desc') : direction;
   const order = effective === 'desc' ? sql`desc` : sql`asc`;
+  const bound = (cursor: KeysetCursor, op: Fragment) =>
+    sql`and (${key.column}, ${idColumn}) ${op} (${sortKeyValue(sql, key.type, cursor.key)}, ${cursor.id}::bigint)`;
   return {
     where: sql`
-      ${page.after ? sql`and (${column}, ${idColumn}) ${forward} (${page.after.key}, ${page.after.id})` : sql``}
-      ${page.before ? sql`and (${column}, ${idColumn}) ${backward} (${page.before.key}, ${page.before.id})` : sql``}
+      ${page.after ? bound(page.after, forward) : sql``}
+      ${page.before ? bound(page.before, backward) : sql``}
     `,
-    orderBy: sql`${column} ${order}, ${idColumn} ${order}`,
+    orderBy: sql`${key.column} ${order}, ${idColumn} ${order}`,
+    /** Select it `as sort_key`: the key a cursor for the row carries. */
+    sortKey: sortKeyText(sql, key),
   };
 }
 

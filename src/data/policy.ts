@@ -90,9 +90,9 @@ export async function listPositions(
   filter: PositionFilter,
   page: PageRequest,
 ): Promise<Sorted<PolicyPositionRow>[]> {
-  const { where, orderBy } = keyset(sql, sql`p.stated_sort`, sql`p.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`p.stated_sort`, type: 'date' }, sql`p.id`, 'desc', page);
   return sql<Sorted<PolicyPositionRow>[]>`
-    select ${columns(sql)}, p.stated_sort::text as sort_key
+    select ${columns(sql)}, ${sortKey} as sort_key
     from policy_positions p
     where true ${filterClause(sql, filter)} ${where}
     order by ${orderBy}

@@ -52,9 +52,9 @@ function filterClause(sql: Queryable, filter: ReportFilter) {
 
 /** One keyset page of reports, newest publication first. */
 export async function listReports(sql: Queryable, filter: ReportFilter, page: PageRequest): Promise<Sorted<ReportRow>[]> {
-  const { where, orderBy } = keyset(sql, sql`r.published_sort`, sql`r.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`r.published_sort`, type: 'date' }, sql`r.id`, 'desc', page);
   return sql<Sorted<ReportRow>[]>`
-    select ${columns(sql)}, r.published_sort::text as sort_key
+    select ${columns(sql)}, ${sortKey} as sort_key
     from reports r
     where true ${filterClause(sql, filter)} ${where}
     order by ${orderBy}
@@ -87,10 +87,10 @@ export async function reportsOfIncidents(
   incidentIds: readonly string[],
   page: PageRequest,
 ): Promise<Sorted<ReportRow & { parent_id: string }>[][]> {
-  const { where, orderBy } = keyset(sql, sql`r.published_sort`, sql`r.id`, 'desc', page);
+  const { where, orderBy, sortKey } = keyset(sql, { column: sql`r.published_sort`, type: 'date' }, sql`r.id`, 'desc', page);
   const rows = await sql<Sorted<ReportRow & { parent_id: string }>[]>`
     select * from (
-      select ${columns(sql)}, r.published_sort::text as sort_key, l.incident_id as parent_id,
+      select ${columns(sql)}, ${sortKey} as sort_key, l.incident_id as parent_id,
         row_number() over (partition by l.incident_id order by ${orderBy}) as position
       from incident_reports l join reports r on r.id = l.report_id
       where l.incident_id = any(${incidentIds}) ${where}

@@ -1,7 +1,7 @@
 import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision } from './incidents.js';
-import type { PageRequest } from './pagination.js';
+import { sortKeyText, type PageRequest } from './pagination.js';
 import { HIGHLIGHT_OPTIONS, highlightHtml, searchQuery } from './text-search.js';
 
 export const SEARCH_TYPES = ['incident', 'report', 'policy_position', 'actor', 'ai_system'] as const;
@@ -172,12 +172,23 @@ export interface TimelineFilter {
   actorId?: string | undefined;
 }
 
-/** One timeline entry: an incident (at its occurrence), a report (publication) or a position (statement). */
+export const TIMELINE_BASES = ['occurred', 'disclosed', 'published', 'stated'] as const;
+/** Which of its dates places an entry on the timeline. */
+export type TimelineBasis = (typeof TIMELINE_BASES)[number];
+
+// An incident sits where it began; one whose start is unknown sits at its disclosure (and says so).
+const INCIDENT_TIMELINE_DATE = (sql: Queryable) => sql`incident_timeline_date(i.occurred_start, i.disclosed_on)`;
+
+/**
+ * One timeline entry: an incident (at its occurrence, or its disclosure when that is unknown), a report
+ * (publication) or a position (statement).
+ */
 export interface TimelineRow {
   type: TimelineType;
   id: string;
   date: string | null;
   precision: DatePrecision;
+  basis: TimelineBasis;
   /** `date|precision|type`, the cursor's sort key. */
   sort_key: string;
 }
@@ -228,7 +239,7 @@ export async function countTimeline(sql: Queryable, filter: TimelineFilter): Pro
         where i.merged_into_id is null
           ${query ? sql`and i.search_vector @@ ${query}` : sql``}
           ${filter.actorId ? sql`and exists (select 1 from incident_actors l where l.incident_id = i.id and l.actor_id = ${filter.actorId})` : sql``}
-          ${range(sql`i.occurred_sort`)})` : sql`0`}
+          ${range(INCIDENT_TIMELINE_DATE(sql))})` : sql`0`}
       + ${types.includes('report') ? sql`(
         select count(*) from reports r
         where true
@@ -277,12 +288,13 @@ export async function listTimeline(
   const parts: Fragment[] = [];
   if (types.includes('incident')) {
     const columns = {
-      date: sql`i.occurred_sort`,
+      date: INCIDENT_TIMELINE_DATE(sql),
       precision: sql`incident_timeline_precision(i.occurred_start, i.occurred_precision, i.disclosed_precision)`,
       id: sql`i.id`,
     };
     parts.push(sql`(
-      select 'incident' as type, i.id, ${columns.date} as date, ${columns.precision}::text as precision
+      select 'incident' as type, i.id, ${columns.date} as date, ${columns.precision}::text as precision,
+        case when i.occurred_start is null and i.disclosed_on is not null then 'disclosed' else 'occurred' end as basis
       from incidents i
       where i.merged_into_id is null
         ${query ? sql`and i.search_vector @@ ${query}` : sql``}
@@ -296,7 +308,7 @@ export async function listTimeline(
   if (types.includes('report')) {
     const columns = { date: sql`r.published_sort`, precision: sql`r.published_precision`, id: sql`r.id` };
     parts.push(sql`(
-      select 'report' as type, r.id, ${columns.date} as date, ${columns.precision}::text as precision
+      select 'report' as type, r.id, ${columns.date} as date, ${columns.precision}::text as precision, 'published' as basis
       from reports r
       where true
         ${query ? sql`and r.search_vector @@ ${query}` : sql``}
@@ -314,7 +326,7 @@ export async function listTimeline(
   if (types.includes('policy_position')) {
     const columns = { date: sql`p.stated_sort`, precision: sql`p.stated_precision`, id: sql`p.id` };
     parts.push(sql`(
-      select 'policy_position' as type, p.id, ${columns.date} as date, ${columns.precision}::text as precision
+      select 'policy_position' as type, p.id, ${columns.date} as date, ${columns.precision}::text as precision, 'stated' as basis
       from policy_positions p
       where p.retracted_at is null
         ${query ? sql`and p.search_vector @@ ${query}` : sql``}
@@ -328,8 +340,8 @@ export async function listTimeline(
   if (parts.length === 0) return [];
   const union = parts.reduce((all, part) => sql`${all} union all ${part}`);
   // Each branch reads at most one page along its own index; the merge sorts at most three pages.
-  const rows = await sql<{ type: TimelineType; id: string; date: string; precision: DatePrecision }[]>`
-    select t.type, t.id, t.date::text as date, t.precision
+  const rows = await sql<{ type: TimelineType; id: string; date: string; precision: DatePrecision; basis: TimelineBasis }[]>`
+    select t.type, t.id, ${sortKeyText(sql, { column: sql`t.date`, type: 'date' })} as date, t.precision, t.basis
     from (${union}) t
     order by t.date ${order}, t.precision ${order},
       case t.type when 'incident' then 'a' when 'report' then 'b' else 'c' end ${order}, t.id ${order}
@@ -340,6 +352,7 @@ export async function listTimeline(
     id: row.id,
     date: row.date === '-infinity' ? null : row.date,
     precision: row.precision,
+    basis: row.basis,
     sort_key: `${row.date}|${row.precision}|${row.type}`,
   }));
 }

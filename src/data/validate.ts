@@ -2,7 +2,7 @@
 // field and the rule. The database's constraints stay the last line of defence.
 import { ValidationError } from './errors.js';
 import type { DatePrecision } from './incidents.js';
-import { normalizeReportUrl } from './urls.js';
+import { cleanReportUrl, normalizeReportUrl } from './urls.js';
 
 /** Trims `value` and checks its length; empty is allowed only when `min` is 0. */
 export function text(field: string, value: string, limits: { min?: number; max: number }): string {
@@ -55,7 +55,8 @@ export function httpUrl(field: string, value: string): { url: string; key: strin
     throw new ValidationError(field, 'http-url', `${field} must be an absolute http:// or https:// URL`);
   }
   if (trimmed.length > 2000) throw new ValidationError(field, 'max-length', `${field} must be at most 2000 characters`);
-  return { url: trimmed, key };
+  // Stored without its tracking parameters, as the key is computed without them.
+  return { url: cleanReportUrl(trimmed), key };
 }
 
 /** Today's date in UTC, "YYYY-MM-DD". */

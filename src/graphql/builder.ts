@@ -47,10 +47,9 @@ export const builder = new SchemaBuilder<{
       description: 'Fetches any object by its global id; null when nothing has that id.',
       args: { id: { description: 'A global id, as returned in any `id` field.' } },
     },
-    nodesQueryOptions: {
-      description: 'Fetches objects by global ids, in the order given; null where nothing matches.',
-      args: { ids: { description: 'Global ids, as returned in `id` fields.' } },
-    },
+    // `nodes` is defined in types/node.ts: the plugin's decodes every id before resolving, so one malformed
+    // id failed the whole field.
+    nodesQueryOptions: false,
     defaultConnectionTypeOptions: { description: 'One page of a list, with the cursors to fetch the pages around it.' },
     defaultEdgeTypeOptions: { description: 'An item of a page and its cursor.' },
     nodeTypeOptions: { description: 'An object with a global id that `node(id:)` can refetch.' },

@@ -17,6 +17,8 @@ import './types/policy-topic.js';
 import './types/search.js';
 import './types/incident-facets.js';
 import './types/timeline.js';
+import './types/region.js';
+import './types/node.js';
 import './types/stance-summary.js';
 
 builder.queryType({ description: 'Reads: open to everyone unless the server requires reader keys.' });

@@ -1,5 +1,5 @@
 import { parseCursorConnectionArgs, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import type { KeysetCursor, PageRequest } from '../data/pagination.js';
+import { isSortKeyText, type KeysetCursor, type PageRequest, type SortKeyType } from '../data/pagination.js';
 import { badInput } from './errors.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -12,12 +12,21 @@ export interface ConnectionArgs {
   before?: string | null | undefined;
 }
 
-/** Cursors carry the ordering they came from, so a cursor of one order is refused by another. */
-export function encodeCursor(ordering: string, row: { sort_key: string; id: string }): string {
-  return Buffer.from(JSON.stringify([ordering, row.sort_key, row.id]), 'utf8').toString('base64url');
+/**
+ * A list's order as its cursors name it, and the type of its sort key, so that a cursor's key is checked
+ * before it reaches SQL. Lists that check their own keys (search, timeline) say 'text'.
+ */
+export interface Ordering {
+  name: string;
+  keyType: SortKeyType;
 }
 
-function decodeCursor(ordering: string, cursor: string, argument: string): KeysetCursor {
+/** Cursors carry the ordering they came from, so a cursor of one order is refused by another. */
+export function encodeCursor(ordering: Ordering, row: { sort_key: string; id: string }): string {
+  return Buffer.from(JSON.stringify([ordering.name, row.sort_key, row.id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(ordering: Ordering, cursor: string, argument: string): KeysetCursor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -25,8 +34,9 @@ function decodeCursor(ordering: string, cursor: string, argument: string): Keyse
     parsed = undefined;
   }
   if (
-    !Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== ordering ||
-    typeof parsed[1] !== 'string' || typeof parsed[2] !== 'string' || !/^[0-9]{1,19}$/.test(parsed[2])
+    !Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== ordering.name ||
+    typeof parsed[1] !== 'string' || !isSortKeyText(ordering.keyType, parsed[1]) ||
+    typeof parsed[2] !== 'string' || !/^[1-9][0-9]{0,17}$/.test(parsed[2])
   ) {
     throw badInput(`${argument} is not a cursor of this list in this order; use a cursor this field returned`, argument);
   }
@@ -44,7 +54,7 @@ export function checkPageSize(args: ConnectionArgs): void {
 }
 
 /** Turns what resolveCursorConnection hands the fetcher into a decoded keyset page request. */
-export function toPageRequest(ordering: string, params: ResolveCursorConnectionArgs): PageRequest {
+export function toPageRequest(ordering: Ordering, params: ResolveCursorConnectionArgs): PageRequest {
   return {
     after: params.after ? decodeCursor(ordering, params.after, 'after') : undefined,
     before: params.before ? decodeCursor(ordering, params.before, 'before') : undefined,
@@ -58,7 +68,7 @@ export function toPageRequest(ordering: string, params: ResolveCursorConnectionA
  * more follow), and attaches a lazy totalCount that runs its query only when a client asks for it.
  */
 export async function keysetConnection<T extends { sort_key: string; id: string }>(
-  ordering: string,
+  ordering: Ordering,
   args: ConnectionArgs,
   fetch: (page: PageRequest) => Promise<T[]>,
   totalCount: () => Promise<number>,
@@ -72,7 +82,7 @@ export async function keysetConnection<T extends { sort_key: string; id: string 
 }
 
 /** The page request for a batched nested connection: decoded once for every parent in the batch. */
-export function nestedPageRequest(ordering: string, args: ConnectionArgs): PageRequest {
+export function nestedPageRequest(ordering: Ordering, args: ConnectionArgs): PageRequest {
   checkPageSize(args);
   const { before, after, limit, inverted } = parseCursorConnectionArgs({ args, maxSize: MAX_PAGE_SIZE });
   return toPageRequest(ordering, { before, after, limit, inverted });
@@ -80,7 +90,7 @@ export function nestedPageRequest(ordering: string, args: ConnectionArgs): PageR
 
 /** Builds one parent's connection from rows fetched for the whole batch. */
 export function connectionFromRows<T extends { sort_key: string; id: string }>(
-  ordering: string,
+  ordering: Ordering,
   args: ConnectionArgs,
   rows: T[],
   totalCount: () => Promise<number>,

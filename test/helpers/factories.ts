@@ -65,7 +65,10 @@ export interface IncidentInput {
   sectors?: string[];
   recordsAffected?: number | null;
   bytesAffected?: number | null;
-  /** An ISO timestamp; defaults to now(). */
+  /**
+   * An ISO timestamp, microseconds kept (sent as text: a timestamptz parameter would go through
+   * JavaScript's Date and lose them); defaults to now().
+   */
   updatedAt?: string;
 }
 
@@ -84,7 +87,7 @@ export async function createIncident(sql: Sql, input: IncidentInput = {}): Promi
       ${disclosedOn}::date, ${input.disclosedPrecision ?? (disclosedOn ? 'day' : 'unknown')},
       ${input.countries ?? []}::text[], ${input.sectors ?? []}::text[],
       ${input.recordsAffected ?? null}, ${input.bytesAffected ?? null},
-      coalesce(${input.updatedAt ?? null}::timestamptz, now()))
+      coalesce(${input.updatedAt ?? null}::text::timestamptz, now()))
     returning id, slug
   `;
   return row!;
@@ -116,6 +119,8 @@ export interface ReportInput {
   title?: string;
   language?: string;
   publishedOn?: string | null;
+  /** Defaults to 'day' with a date, 'unknown' without. */
+  publishedPrecision?: string;
 }
 
 export interface CreatedReport {
@@ -130,8 +135,39 @@ export async function createReport(sql: Sql, input: ReportInput = {}): Promise<C
   const [row] = await sql<CreatedReport[]>`
     insert into reports (url, url_key, publisher, title, language, published_on, published_precision)
     values (${url}, ${url}, ${input.publisher ?? 'Example News'}, ${input.title ?? `Report ${url}`},
-      ${input.language ?? 'en'}, ${publishedOn}::date, ${publishedOn ? 'day' : 'unknown'})
+      ${input.language ?? 'en'}, ${publishedOn}::date, ${input.publishedPrecision ?? (publishedOn ? 'day' : 'unknown')})
     returning id, url
+  `;
+  return row!;
+}
+
+export async function createTopic(sql: Sql, input: { slug?: string; name?: string } = {}): Promise<Created> {
+  const slug = input.slug ?? uniqueSlug('topic');
+  const [row] = await sql<Created[]>`
+    insert into policy_topics (slug, name) values (${slug}, ${input.name ?? `Topic ${slug}`}) returning id, slug
+  `;
+  return row!;
+}
+
+export interface PositionInput {
+  actorId: string;
+  topicId: string;
+  sourceReportId: string;
+  stance?: string;
+  summary?: string;
+  statedOn?: string | null;
+  /** Defaults to 'day' with a date, 'unknown' without. */
+  statedPrecision?: string;
+}
+
+/** Inserts a policy position (current unless a later one supersedes it); returns its id. */
+export async function createPosition(sql: Sql, input: PositionInput): Promise<{ id: string }> {
+  const statedOn = input.statedOn ?? null;
+  const [row] = await sql<{ id: string }[]>`
+    insert into policy_positions (actor_id, topic_id, stance, summary, source_report_id, stated_on, stated_precision)
+    values (${input.actorId}, ${input.topicId}, ${input.stance ?? 'supports'}, ${input.summary ?? 'A stated position.'},
+      ${input.sourceReportId}, ${statedOn}::date, ${input.statedPrecision ?? (statedOn ? 'day' : 'unknown')})
+    returning id
   `;
   return row!;
 }

@@ -51,7 +51,7 @@ ActorRef.implement({
       },
       load: async (ids: string[], context, args) => {
         const filter = { role: args.role ?? undefined };
-        const ordering = `actor-incidents:${filter.role ?? 'any'}`;
+        const ordering = { name: `actor-incidents:${filter.role ?? 'any'}`, keyType: 'date' } as const;
         const rows = await incidentsOfActors(context.sql, ids, filter, nestedPageRequest(ordering, args));
         const counts = batchLoader(context, `actor-incident-counts:${filter.role ?? 'any'}`, (keys: readonly string[]) =>
           countIncidentsOfActors(context.sql, keys, filter),
@@ -92,7 +92,7 @@ builder.queryFields((t) => ({
       }
       const filter = { kind: args.filter?.kind ?? undefined, country, nameLike: parseSearchText(args.filter?.nameLike, 'filter.nameLike') };
       return keysetConnection(
-        'actors',
+        { name: 'actors', keyType: 'text' },
         args,
         (page) => listActors(context.sql, filter, page),
         () => countActors(context.sql, filter),

@@ -16,6 +16,8 @@ const AiSystemKindEnum = builder.enumType('AiSystemKind', {
   >,
 });
 
+const AI_SYSTEM_INCIDENTS = { name: 'ai-system-incidents', keyType: 'date' } as const;
+
 const AiSystemIncidentsConnection = builder.connectionObject({
   type: IncidentRef,
   name: 'AiSystemIncidentsConnection',
@@ -42,11 +44,11 @@ AiSystemRef.implement({
       byPath: true,
       args: { ...t.arg.connectionArgs() },
       load: async (ids: string[], context, args) => {
-        const rows = await incidentsOfAiSystems(context.sql, ids, nestedPageRequest('ai-system-incidents', args));
+        const rows = await incidentsOfAiSystems(context.sql, ids, nestedPageRequest(AI_SYSTEM_INCIDENTS, args));
         const counts = batchLoader(context, 'ai-system-incident-counts', (keys: readonly string[]) =>
           countIncidentsOfAiSystems(context.sql, keys),
         );
-        return Promise.all(ids.map((id, i) => connectionFromRows('ai-system-incidents', args, rows[i] ?? [], () => counts.load(id))));
+        return Promise.all(ids.map((id, i) => connectionFromRows(AI_SYSTEM_INCIDENTS, args, rows[i] ?? [], () => counts.load(id))));
       },
       resolve: (row) => row.id,
     }),
@@ -61,7 +63,7 @@ builder.queryFields((t) => ({
     resolve: (_root, args, context) => {
       const filter = { developerId: args.developer ? parseId(args.developer, 'Actor', 'developer') : undefined };
       return keysetConnection(
-        'ai-systems',
+        { name: 'ai-systems', keyType: 'text' },
         args,
         (page) => listAiSystems(context.sql, filter, page),
         () => countAiSystems(context.sql, filter),

@@ -4,7 +4,10 @@ import { builder } from '../builder.js';
 import { badInput } from '../errors.js';
 import { ActorRef, AiSystemRef, TechniqueRef } from '../refs.js';
 import { PartialDateRef } from './dates.js';
-import { IncidentActorRoleEnum, IncidentFilterInput, IncidentStatusEnum, SeverityEnum, parseIncidentFilter } from './incident.js';
+import type { ActorKind } from '../../data/actors.js';
+import { ActorKindEnum } from './actor.js';
+import { IncidentActorRoleEnum, IncidentFilterInput, IncidentStatusEnum, SeverityEnum, incidentFilter } from './incident.js';
+import { RegionRef, loadRegion } from './region.js';
 
 const DEFAULT_TOP = 20;
 const MAX_TOP = 200;
@@ -50,6 +53,27 @@ const ActorCountRef = builder.objectRef<FacetBucket>('ActorCount').implement({
   }),
 });
 
+const RegionCountRef = builder.objectRef<FacetBucket>('RegionCount').implement({
+  description: 'How many matching incidents affect a country in one UN M49 region (at any depth).',
+  fields: (t) => ({
+    region: t.field({
+      type: RegionRef,
+      description: 'The region.',
+      resolve: async (b, _args, context) => (await loadRegion(context, b.value))!,
+    }),
+    count: t.exposeInt('count', { description: 'Matching incidents in it.' }),
+  }),
+});
+
+const ActorKindCountRef = builder.objectRef<FacetBucket>('ActorKindCount').implement({
+  description: 'How many matching incidents have an actor of one kind in one role (a government victim, a criminal attacker).',
+  fields: (t) => ({
+    kind: t.field({ type: ActorKindEnum, description: 'The kind of actor.', resolve: (b) => b.value as ActorKind }),
+    role: t.field({ type: IncidentActorRoleEnum, description: 'The role it played.', resolve: (b) => b.role as IncidentActorRole }),
+    count: t.exposeInt('count', { description: 'Matching incidents with such an actor in that role.' }),
+  }),
+});
+
 const TechniqueCountRef = builder.objectRef<FacetBucket>('TechniqueCount').implement({
   description: 'How many matching incidents used one MITRE ATLAS technique.',
   fields: (t) => ({
@@ -67,10 +91,28 @@ const IncidentFacetsRef = builder.objectRef<FacetBucket[]>('IncidentFacets').imp
     severity: t.field({ type: [SeverityCountRef], description: 'By severity, largest first.', resolve: (b) => of(b, 'severity') }),
     status: t.field({ type: [StatusCountRef], description: 'By status, largest first.', resolve: (b) => of(b, 'status') }),
     country: t.field({ type: [ValueCountRef], description: 'By affected country (ISO 3166-1 alpha-2), largest first.', resolve: (b) => of(b, 'country') }),
+    region: t.field({
+      type: [RegionCountRef],
+      description: 'By UN M49 region, sub-region and intermediate region of the affected countries, largest first; always complete.',
+      resolve: (b) => of(b, 'region'),
+    }),
     sector: t.field({ type: [ValueCountRef], description: 'By affected sector, largest first.', resolve: (b) => of(b, 'sector') }),
-    aiSystem: t.field({ type: [AiSystemCountRef], description: 'By AI system involved, largest first.', resolve: (b) => of(b, 'ai_system') }),
+    aiSystem: t.field({
+      type: [AiSystemCountRef],
+      description: 'By AI system involved, largest first; a system counts the incidents of its versions too, as the `aiSystem` filter does.',
+      resolve: (b) => of(b, 'ai_system'),
+    }),
     actor: t.field({ type: [ActorCountRef], description: 'By actor and role, largest first.', resolve: (b) => of(b, 'actor') }),
-    technique: t.field({ type: [TechniqueCountRef], description: 'By MITRE ATLAS technique, largest first.', resolve: (b) => of(b, 'technique') }),
+    actorKind: t.field({
+      type: [ActorKindCountRef],
+      description: 'By kind of actor and role (the `actorKind` and `actorRole` filters together), largest first; always complete.',
+      resolve: (b) => of(b, 'actor_kind'),
+    }),
+    technique: t.field({
+      type: [TechniqueCountRef],
+      description: 'By MITRE ATLAS technique, largest first; a technique counts the incidents of its sub-techniques too, as the `technique` filter does.',
+      resolve: (b) => of(b, 'technique'),
+    }),
     month: t.field({
       type: [ValueCountRef],
       description: 'By month the incident began ("YYYY-MM"), oldest first; incidents dated only to the year or not at all are left out.',
@@ -118,19 +160,19 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: IncidentFilterInput, description: 'Conditions every counted incident must meet.' }),
       top: t.arg.int({
         defaultValue: DEFAULT_TOP,
-        description: `Buckets per open-ended facet (country, sector, AI system, actor, technique), largest first; at most ${MAX_TOP}. Severity, status and month are always complete.`,
+        description: `Buckets per open-ended facet (country, sector, AI system, actor, technique), largest first; at most ${MAX_TOP}. Severity, status, month, region and actor kind are always complete.`,
       }),
     },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const top = args.top ?? DEFAULT_TOP;
       if (top < 1 || top > MAX_TOP) throw badInput(`top must be between 1 and ${MAX_TOP}, got ${top}`, 'top');
-      return incidentFacets(context.sql, parseIncidentFilter(args.filter), top);
+      return incidentFacets(context.sql, await incidentFilter(context, args.filter), top);
     },
   }),
   incidentStats: t.field({
     type: IncidentStatsRef,
     description: 'Totals over the incidents matching `filter`: count, records and bytes affected, first and last occurrence.',
     args: { filter: t.arg({ type: IncidentFilterInput, description: 'Conditions every counted incident must meet.' }) },
-    resolve: (_root, args, context) => incidentStats(context.sql, parseIncidentFilter(args.filter)),
+    resolve: async (_root, args, context) => incidentStats(context.sql, await incidentFilter(context, args.filter)),
   }),
 }));

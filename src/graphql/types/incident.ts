@@ -1,6 +1,7 @@
 import {
   AI_SYSTEM_ROLES,
   INCIDENT_ACTOR_ROLES,
+  INCIDENT_ORDER_KEYS,
   INCIDENT_STATUSES,
   SEVERITIES,
   actorsOfIncidents,
@@ -26,6 +27,7 @@ import type { Delivered } from '../../events/topic.js';
 import { incidentTopic, parseIncidentChangeFilter, type IncidentChange, type IncidentEvent } from '../../live/topics/incident.js';
 import { countReportsOfIncidents, reportsOfIncidents } from '../../data/reports.js';
 import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
 import { badInput, parseId } from '../errors.js';
 import { liveEvent, subscribeTopic } from '../live.js';
 import { batchLoader } from '../loaders.js';
@@ -33,8 +35,10 @@ import { parseSearchText } from '../search-text.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActorRef, AiSystemRef, IncidentRef, PolicyPositionRef, ReportRef, TechniqueRef } from '../refs.js';
 import { DatePrecisionEnum, DateRangeRef, PartialDateRef } from './dates.js';
+import { ActorKindEnum } from './actor.js';
 import { WRITE_ERRORS } from './errors.js';
 import { LiveEventInterface } from './live-event.js';
+import { regionCode } from './region.js';
 
 function enumValues<T extends string>(values: readonly T[], describe: (value: T) => string) {
   return Object.fromEntries(values.map((value) => [value.toUpperCase(), { value, description: describe(value) }])) as Record<
@@ -71,10 +75,14 @@ export const OrderDirectionEnum = builder.enumType('OrderDirection', {
 const IncidentOrderFieldEnum = builder.enumType('IncidentOrderField', {
   description: 'What to sort incidents by; ties break on id.',
   values: {
-    OCCURRED: { value: 'occurred', description: 'When it happened (unknown dates last when descending).' },
-    DISCLOSED: { value: 'disclosed', description: 'When it was disclosed.' },
+    OCCURRED: {
+      value: 'occurred',
+      description:
+        'When it began. An incident whose start is unknown sorts as the oldest: last when DESC, first when ASC (its disclosure date is not used in its place; order by DISCLOSED for that).',
+    },
+    DISCLOSED: { value: 'disclosed', description: 'When it was disclosed; unknown sorts as the oldest.' },
     SEVERITY: { value: 'severity', description: 'Severity.' },
-    UPDATED: { value: 'updated', description: 'When the record last changed.' },
+    UPDATED: { value: 'updated', description: 'When the record last changed (to the microsecond).' },
   },
 });
 
@@ -101,10 +109,27 @@ export const IncidentFilterInput = builder.inputType('IncidentFilter', {
     severityAtLeast: t.field({ type: SeverityEnum, description: 'This severity or worse.' }),
     country: t.string({ description: 'ISO 3166-1 alpha-2 code of an affected country, e.g. "MX".' }),
     sector: t.string({ description: 'An affected sector, e.g. "elections".' }),
-    aiSystem: t.id({ description: 'Id of an AI system involved in any role.' }),
+    region: t.string({
+      description:
+        'A UN M49 region, by code ("419") or name ("Latin America and the Caribbean"): incidents affecting a country in it or in any of its sub-regions. `regions` lists them.',
+    }),
+    aiSystem: t.id({
+      description:
+        'Id of an AI system involved in any role. Its versions count too (Claude finds incidents on Claude Opus 4.6, whose `parent` it is) unless `aiSystemExact`.',
+    }),
+    aiSystemExact: t.boolean({ defaultValue: false, description: 'With `aiSystem`: that system only, not its versions.' }),
     actor: t.id({ description: 'Id of an actor involved (in `actorRole` when given).' }),
     actorRole: t.field({ type: IncidentActorRoleEnum, description: 'Role of `actor`, or of any actor when `actor` is absent.' }),
-    technique: t.string({ description: 'MITRE ATLAS technique id, e.g. "AML.T0054".' }),
+    actorKind: t.field({
+      type: ActorKindEnum,
+      description:
+        'Kind of the actor in `actorRole` (or of `actor`); all given actor conditions hold for one actor. The victim\'s kind: `actorRole: VICTIM, actorKind: GOVERNMENT`.',
+    }),
+    technique: t.string({
+      description:
+        'MITRE ATLAS id, e.g. "AML.T0054". A technique includes its sub-techniques ("AML.T0016" finds incidents using AML.T0016.002) unless `techniqueExact`.',
+    }),
+    techniqueExact: t.boolean({ defaultValue: false, description: 'With `technique`: that ATLAS id only, not its sub-techniques.' }),
     occurredBetween: t.field({ type: DateBetween, description: 'Incidents whose date range overlaps this interval.' }),
     search: t.string({
       description:
@@ -137,13 +162,23 @@ export function parseIncidentFilter(input: IncidentFilterArgs | null | undefined
     country,
     sector: input.sector?.trim().toLowerCase() || undefined,
     aiSystemId: input.aiSystem ? parseId(input.aiSystem, 'AiSystem', 'filter.aiSystem') : undefined,
+    aiSystemExact: input.aiSystemExact ?? false,
     actorId: input.actor ? parseId(input.actor, 'Actor', 'filter.actor') : undefined,
     actorRole: input.actorRole ?? undefined,
+    actorKind: input.actorKind ?? undefined,
     techniqueId: technique,
+    techniqueExact: input.techniqueExact ?? false,
     occurredFrom: from,
     occurredTo: to,
     search: parseSearchText(input.search, 'filter.search'),
   };
+}
+
+/** parseIncidentFilter, then the region looked up: an unknown one is refused rather than matching nothing. */
+export async function incidentFilter(context: GraphQLContext, input: IncidentFilterArgs | null | undefined): Promise<IncidentFilter> {
+  const filter = parseIncidentFilter(input);
+  const code = await regionCode(context, input?.region, 'filter.region');
+  return code ? { ...filter, regionCode: code } : filter;
 }
 
 const ImpactRef = builder.objectRef<IncidentRow>('Impact').implement({
@@ -182,6 +217,8 @@ const IncidentAiSystemRef = builder.objectRef<IncidentAiSystemRow>('IncidentAiSy
     aiSystem: t.field({ type: AiSystemRef, description: 'The system.', resolve: (row) => row.aiSystem }),
   }),
 });
+
+const INCIDENT_REPORTS = { name: 'incident-reports', keyType: 'date' } as const;
 
 const IncidentReportsConnection = builder.connectionObject({
   type: ReportRef,
@@ -243,12 +280,12 @@ IncidentRef.implement({
       byPath: true,
       args: { ...t.arg.connectionArgs() },
       load: async (ids: string[], context, args) => {
-        const rows = await reportsOfIncidents(context.sql, ids, nestedPageRequest('incident-reports', args));
+        const rows = await reportsOfIncidents(context.sql, ids, nestedPageRequest(INCIDENT_REPORTS, args));
         const counts = batchLoader(context, 'incident-report-counts', (keys: readonly string[]) =>
           countReportsOfIncidents(context.sql, keys),
         );
         return Promise.all(
-          ids.map((id, index) => connectionFromRows('incident-reports', args, rows[index] ?? [], () => counts.load(id))),
+          ids.map((id, index) => connectionFromRows(INCIDENT_REPORTS, args, rows[index] ?? [], () => counts.load(id))),
         );
       },
       resolve: (row) => row.id,
@@ -270,12 +307,12 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: IncidentFilterInput, description: 'Conditions every incident must meet.' }),
       orderBy: t.arg({ type: IncidentOrder, description: 'Sort order; default OCCURRED DESC.' }),
     },
-    resolve: (_root, args, context) => {
-      const filter = parseIncidentFilter(args.filter);
+    resolve: async (_root, args, context) => {
+      const filter = await incidentFilter(context, args.filter);
       const field: IncidentOrderField = args.orderBy?.field ?? 'occurred';
       const direction = args.orderBy?.direction ?? 'desc';
       return keysetConnection(
-        `incidents:${field}:${direction}`,
+        { name: `incidents:${field}:${direction}`, keyType: INCIDENT_ORDER_KEYS[field].type },
         args,
         (page) => listIncidents(context.sql, filter, { field, direction }, page),
         () => countIncidents(context.sql, filter),

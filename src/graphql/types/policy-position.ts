@@ -114,7 +114,7 @@ builder.queryFields((t) => ({
         search: parseSearchText(args.filter?.search, 'filter.search'),
       };
       return keysetConnection(
-        'positions',
+        { name: 'positions', keyType: 'date' },
         args,
         (page) => listPositions(context.sql, filter, page),
         () => countPositions(context.sql, filter),

@@ -19,7 +19,7 @@ import { LiveEventInterface } from './live-event.js';
 ReportRef.implement({
   description: 'One published source: an article, a disclosure, a research write-up.',
   fields: (t) => ({
-    url: t.exposeString('url', { description: 'Where it was published.' }),
+    url: t.exposeString('url', { description: 'Where it was published, as submitted less its tracking parameters (utm_*, fbclid, gclid and other click ids).' }),
     publisher: t.exposeString('publisher', { description: 'The outlet or organisation that published it.' }),
     title: t.exposeString('title', { description: 'Its headline.' }),
     summary: t.exposeString('summary', { description: 'What it reports, in Faultline\'s words.' }),
@@ -68,7 +68,7 @@ builder.queryFields((t) => ({
         search: parseSearchText(args.filter?.search, 'filter.search'),
       };
       return keysetConnection(
-        'reports',
+        { name: 'reports', keyType: 'date' },
         args,
         (page) => listReports(context.sql, filter, page),
         () => countReports(context.sql, filter),
@@ -78,7 +78,8 @@ builder.queryFields((t) => ({
   report: t.field({
     type: ReportRef,
     nullable: true,
-    description: 'The report at this URL, matched after normalisation (case of the host, tracking parameters, fragment).',
+    description:
+      'The report at this URL, matched by identity: http or https, with or without "www.", case of the host, tracking parameters, fragment and trailing slash make no difference.',
     args: { url: t.arg.string({ required: true, description: 'The report\'s URL.' }) },
     resolve: (_root, args, context) => {
       let key: string;
@@ -97,7 +98,11 @@ builder.queryFields((t) => ({
 const SubmitReportInput = builder.inputType('SubmitReportInput', {
   description: 'A published source to record.',
   fields: (t) => ({
-    url: t.string({ required: true, description: 'Where it was published (http or https). Its normalised form identifies the report.' }),
+    url: t.string({
+      required: true,
+      description:
+        'Where it was published (http or https); stored less its tracking parameters. Its normalised form identifies the report: http and https, "www." and the bare host of one page are one report.',
+    }),
     title: t.string({ required: true, description: 'Its headline (1-500 characters).' }),
     publisher: t.string({ required: true, description: 'The outlet or organisation.' }),
     publishedAt: t.field({ type: 'Date', description: 'When it was published; not in the future.' }),

@@ -79,7 +79,7 @@ builder.queryFields((t) => ({
       const text = parseSearchText(args.query, 'query', true)!;
       const types: readonly SearchType[] = args.types?.length ? args.types : SEARCH_TYPES;
       return keysetConnection(
-        `search:${types.join(',')}:${text}`,
+        { name: `search:${types.join(',')}:${text}`, keyType: 'text' },
         args,
         (page) => {
           for (const [name, cursor] of [['after', page.after], ['before', page.before]] as const) {

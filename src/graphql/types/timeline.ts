@@ -1,4 +1,12 @@
-import { TIMELINE_TYPES, countTimeline, listTimeline, parseTimelineKey, type TimelineRow, type TimelineType } from '../../data/search.js';
+import {
+  TIMELINE_TYPES,
+  countTimeline,
+  listTimeline,
+  parseTimelineKey,
+  type TimelineBasis,
+  type TimelineRow,
+  type TimelineType,
+} from '../../data/search.js';
 import { builder } from '../builder.js';
 import { badInput, parseId } from '../errors.js';
 import { keysetConnection } from '../pagination.js';
@@ -10,10 +18,26 @@ import { OrderDirectionEnum } from './incident.js';
 const TimelineTypeEnum = builder.enumType('TimelineType', {
   description: 'A kind of entry on the timeline.',
   values: {
-    INCIDENT: { value: 'incident', description: 'An incident, placed when it began (or, if that is unknown, when it was disclosed).' },
+    INCIDENT: {
+      value: 'incident',
+      description: 'An incident, placed when it began; if that is unknown, when it was disclosed (its `basis` says which).',
+    },
     REPORT: { value: 'report', description: 'A report, placed when it was published.' },
     POLICY_POSITION: { value: 'policy_position', description: 'A policy position (not retracted), placed when it was stated.' },
   } satisfies Record<string, { value: TimelineType; description: string }>,
+});
+
+const TimelineBasisEnum = builder.enumType('TimelineBasis', {
+  description: 'Which of its dates places an entry on the timeline.',
+  values: {
+    OCCURRED: { value: 'occurred', description: 'When the incident began (or is unknown: the entry is undated).' },
+    DISCLOSED: {
+      value: 'disclosed',
+      description: 'When the incident was disclosed: when it began is unknown, so it is placed at its disclosure instead.',
+    },
+    PUBLISHED: { value: 'published', description: 'When the report was published.' },
+    STATED: { value: 'stated', description: 'When the position was stated.' },
+  } satisfies Record<string, { value: TimelineBasis; description: string }>,
 });
 
 const TimelineNodeUnion = builder.unionType('TimelineNode', {
@@ -30,6 +54,12 @@ const TimelineEntryRef = builder.objectRef<TimelineRow>('TimelineEntry').impleme
       type: PartialDateRef,
       description: 'Where it sits: the start of its period, with the precision the sources give.',
       resolve: (row) => ({ date: row.date, precision: row.precision }),
+    }),
+    basis: t.field({
+      type: TimelineBasisEnum,
+      description:
+        'Which date `date` is: an incident whose start is unknown is placed at its disclosure (DISCLOSED); everything else at its own date.',
+      resolve: (row) => row.basis,
     }),
     node: t.field({
       type: TimelineNodeUnion,
@@ -81,7 +111,7 @@ builder.queryFields((t) => ({
       };
       const direction = args.direction ?? 'desc';
       return keysetConnection(
-        `timeline:${direction}`,
+        { name: `timeline:${direction}`, keyType: 'text' },
         args,
         (page) => {
           for (const [name, cursor] of [['after', page.after], ['before', page.before]] as const) {
