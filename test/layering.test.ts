@@ -41,27 +41,49 @@ function importGraph(): Map<string, Import[]> {
   return graph;
 }
 
+/** The run-time import cycles of `graph` (type-only imports are erased, so they cannot close one). */
+function runtimeCycles(graph: Map<string, Import[]>): string[] {
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (module: string) => {
+    state.set(module, 'open');
+    stack.push(module);
+    for (const { target, typeOnly } of graph.get(module) ?? []) {
+      if (typeOnly || !graph.has(target)) continue;
+      if (state.get(target) === 'open') cycles.push([...stack.slice(stack.indexOf(target)), target].join(' -> '));
+      else if (!state.has(target)) visit(target);
+    }
+    stack.pop();
+    state.set(module, 'done');
+  };
+  for (const module of graph.keys()) if (!state.has(module)) visit(module);
+  return cycles;
+}
+
 describe('the module graph', () => {
   const graph = importGraph();
 
-  it('has no import cycle at run time', () => {
-    const cycles: string[] = [];
-    const state = new Map<string, 'open' | 'done'>();
-    const stack: string[] = [];
-    const visit = (module: string) => {
-      state.set(module, 'open');
-      stack.push(module);
-      for (const { target, typeOnly } of graph.get(module) ?? []) {
-        if (typeOnly || !graph.has(target)) continue;
-        if (state.get(target) === 'open') cycles.push([...stack.slice(stack.indexOf(target)), target].join(' -> '));
-        else if (!state.has(target)) visit(target);
-      }
-      stack.pop();
-      state.set(module, 'done');
-    };
-    for (const module of graph.keys()) if (!state.has(module)) visit(module);
+  it('has no import cycle at run time through the data layer or the live side', () => {
+    // Pothos' type files may point at each other at run time (its refs make that safe, see src/graphql/refs.ts);
+    // below GraphQL, a cycle is a layering mistake.
+    const layered = (module: string) => ['data', 'db', 'events', 'live'].some((dir) => module.startsWith(`${dir}${path.sep}`));
     expect(graph.size).toBeGreaterThan(50);
-    expect(cycles).toEqual([]);
+    expect(runtimeCycles(graph).filter((cycle) => cycle.split(' -> ').some(layered))).toEqual([]);
+  });
+
+  it('would see such a cycle, and not one closed only by a type import', () => {
+    const edge = (target: string, typeOnly = false): Import => ({ target, typeOnly });
+    const cyclic = new Map([
+      ['data/a.ts', [edge('live/b.ts')]],
+      ['live/b.ts', [edge('data/a.ts')]],
+    ]);
+    expect(runtimeCycles(cyclic)).toEqual(['data/a.ts -> live/b.ts -> data/a.ts']);
+    const typesOnly = new Map([
+      ['data/a.ts', [edge('live/b.ts')]],
+      ['live/b.ts', [edge('data/a.ts', true)]],
+    ]);
+    expect(runtimeCycles(typesOnly)).toEqual([]);
   });
 
   it('keeps the event core free of the data layer, the topics and GraphQL, even for types', () => {
