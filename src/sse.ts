@@ -49,6 +49,8 @@ function eventStream(results: AsyncIterable<ExecutionResult>, fetchApi: FetchApi
       keepAlive = setInterval(() => {
         if ((controller.desiredSize ?? 0) > 0) controller.enqueue(encoder.encode(':\n\n'));
       }, KEEP_ALIVE_MS);
+      // A stream nobody reads must not keep the process alive on its own.
+      keepAlive.unref();
     },
     async pull(controller) {
       try {
