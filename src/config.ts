@@ -54,6 +54,10 @@ export interface Config {
   logFormat: LogFormat;
   /** Serve Prometheus metrics on /metrics. */
   metrics: boolean;
+  /** Events older than this are pruned from the log (ms); a cursor older than that is expired. */
+  eventRetentionMs: number;
+  /** Beyond about this many of the newest events, older ones are pruned. */
+  eventRetentionCount: number;
 }
 
 export type LogFormat = 'json' | 'pretty';
@@ -94,6 +98,8 @@ export const CONFIG_VARIABLES = [
   'GRAPHQL_FIELD_SUGGESTIONS',
   'LOG_FORMAT',
   'METRICS',
+  'EVENT_RETENTION',
+  'EVENT_RETENTION_COUNT',
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -107,6 +113,19 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got ${shown(raw)}`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as "30d", "12h" or "90m", in ms; at least a minute, so a hub never loses an event it is still reading. */
+function duration(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^(\d{1,6})\s*([mhd])$/.exec(raw);
+  if (!match) throw new ConfigError(`${name} must be a number of minutes, hours or days such as "30d", "12h" or "90m", got ${shown(raw)}`);
+  const value = Number(match[1]) * DURATION_UNITS[match[2]!]!;
+  if (value < 60_000) throw new ConfigError(`${name} must be at least 1m, got ${shown(raw)}`);
   return value;
 }
 
@@ -203,5 +222,7 @@ export function loadConfig(env: Env = process.env): Config {
     fieldSuggestions: boolean(env, 'GRAPHQL_FIELD_SUGGESTIONS', !production),
     logFormat: (logFormat as LogFormat | undefined) ?? (production ? 'json' : 'pretty'),
     metrics: boolean(env, 'METRICS', true),
+    eventRetentionMs: duration(env, 'EVENT_RETENTION', 30 * 86_400_000),
+    eventRetentionCount: integer(env, 'EVENT_RETENTION_COUNT', 1_000_000, 1_000, 1_000_000_000),
   };
 }

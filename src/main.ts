@@ -3,7 +3,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { KeyRevocations } from './auth/revocation.js';
 import { KeyUsage } from './auth/usage.js';
-import { EventHub } from './events/hub.js';
+import type { EventHub } from './events/hub.js';
+import { createEventHub } from './live/index.js';
 import { createLogger } from './logger.js';
 import type { FaultlineServer } from './server.js';
 
@@ -66,7 +67,13 @@ async function main(): Promise<void> {
     db = await openDatabase(config, logger);
     // In a cluster the primary has done it before forking.
     if (!isWorker()) await prepareDatabase(db.sql, config, logger);
-    events = new EventHub({ sql: db.sql, url: db.url, logger });
+    // The live core over this database's event log, with every topic (src/live/topics).
+    events = createEventHub({
+      sql: db.sql,
+      url: db.url,
+      logger,
+      retention: { maxAgeMs: config.eventRetentionMs, maxCount: config.eventRetentionCount },
+    });
     await events.start();
     revocations = new KeyRevocations({ sql: db.sql, url: db.url, logger });
     await revocations.start();

@@ -9,7 +9,7 @@ import {
   maskError as yogaMaskError,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { authenticate, bearerToken } from './auth/authenticate.js';
 import type { KeyRevocations } from './auth/revocation.js';
 import type { KeyUsage } from './auth/usage.js';
@@ -18,7 +18,6 @@ import { unavailableError } from './http/errors.js';
 import { graphqlUrl, type Config } from './config.js';
 import type { Sql } from './db/index.js';
 import type { EventHub } from './events/hub.js';
-import { EventStream } from './events/stream.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/index.js';
 import { checkVariables, operationLimits } from './graphql/limits.js';
@@ -30,7 +29,8 @@ import { admitOperation, closeOnRevocation, connectionKey } from './http/websock
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { directSubscription, serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
+import { useSseEventIds } from './sse.js';
+import { serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
 
 export interface ServerOptions {
   sql: Sql;
@@ -89,15 +89,6 @@ export interface FaultlineServer {
    * WebSocket connections (1001, going away), SSE streams and whatever is left, and waits for them.
    */
   stop(options?: { graceMs?: number }): Promise<void>;
-}
-
-/** What a WebSocket operation carries to graphql-ws's execute and subscribe hooks. */
-interface WebSocketRoot {
-  /** Yoga's execute for queries and mutations, with its plugins. */
-  execute: (args: ExecutionArgs) => unknown;
-  socket: WebSocket;
-  /** graphql-ws's id of the operation. */
-  id: string;
 }
 
 interface ServerContext {
@@ -181,7 +172,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [...operationLimits(config), useRequestRecord(() => requestScope.getStore()), useSharedSubscriptionResults()],
+    plugins: [...operationLimits(config), useRequestRecord(() => requestScope.getStore()), useSharedSubscriptionResults(), useSseEventIds()],
     maskedErrors: { maskError: maskUnexpected },
     context: async ({ request, viewer, requestId, client, res }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
@@ -202,7 +193,9 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       if (res && resolved.keyId && options.revocations && request.headers.get('accept')?.includes('text/event-stream')) {
         res.once('close', options.revocations.hold(resolved.keyId, () => res.destroy()));
       }
-      return { sql, viewer: resolved, requestId: id, logger, events };
+      // Sent by an EventSource that reconnects: the cursor of the last message it got (src/sse.ts).
+      const lastEventId = request?.headers.get('last-event-id') ?? undefined;
+      return { sql, viewer: resolved, requestId: id, logger, events, lastEventId };
     },
   });
 
@@ -290,6 +283,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
   });
   // The WebSocket server re-emits the HTTP server's errors (a port in use); listen() reports those.
   wsServer.on('error', () => {});
+  // Yoga's execute for a WebSocket query or mutation (its plugins included), by the operation's context.
+  const executors = new WeakMap<object, (args: ExecutionArgs) => unknown>();
   const wsCleanup = serveGraphQLOverWebSocket<Record<string, unknown> | undefined, ConnectionExtra>(
     wsServer,
     {
@@ -316,14 +311,12 @@ export function buildServer(options: ServerOptions): FaultlineServer {
           return false;
         }
       },
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      execute: (args) => executors.get(args.contextValue as object)!(args) as never,
+      // The hub's subscriptions come back as push subscriptions, which the transport sends straight to the
+      // socket (src/websocket.ts); anything else goes through graphql-ws's own per-message path.
       subscribe: async (args) => {
-        const { socket, id } = args.rootValue as WebSocketRoot;
         const started = await subscribeShared(args, maskResult);
-        if (!('source' in started)) return started;
-        // The hub's streams push straight to the socket; any other source (none today) is pulled through
-        // graphql-ws's own per-message path.
-        return started.source instanceof EventStream ? directSubscription(started, started.source, socket, id) : resultsOf(started);
+        return 'source' in started ? resultsOf(started) : started;
       },
       onSubscribe: async (ctx, id, params) => {
         const tooMany = tooManyOperations(ctx.subscriptions, id, config.maxSubscriptionsPerConnection);
@@ -348,14 +341,9 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         if (errors.length > 0) return errors;
         const refused = checkVariables(params.variables);
         if (refused) return [refused];
-        return {
-          schema: enveloped,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, socket: ctx.extra.socket, id } satisfies WebSocketRoot,
-        };
+        const contextValue = await contextFactory();
+        executors.set(contextValue, execute);
+        return { schema: enveloped, operationName: params.operationName, document, variableValues: params.variables, contextValue };
       },
     },
     { logger },

@@ -35,6 +35,8 @@ describe('loadConfig', () => {
       fieldSuggestions: true,
       logFormat: 'pretty',
       metrics: true,
+      eventRetentionMs: 30 * 24 * 3_600_000,
+      eventRetentionCount: 1_000_000,
     });
     // Resolved once, so a later chdir cannot move the database.
     expect(path.isAbsolute(config.dataDir)).toBe(true);
@@ -78,6 +80,8 @@ describe('loadConfig', () => {
       GRAPHQL_FIELD_SUGGESTIONS: 'false',
       LOG_FORMAT: 'pretty',
       METRICS: 'no',
+      EVENT_RETENTION: '12h',
+      EVENT_RETENTION_COUNT: '50000',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5433/faultline',
@@ -107,11 +111,21 @@ describe('loadConfig', () => {
       fieldSuggestions: false,
       logFormat: 'pretty',
       metrics: false,
+      eventRetentionMs: 12 * 3_600_000,
+      eventRetentionCount: 50_000,
     });
   });
 
   it('turns introspection and field suggestions off and logs JSON by default in production', () => {
     expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ introspection: false, fieldSuggestions: false, logFormat: 'json' });
+  });
+
+  it.each([
+    ['90m', 90 * 60_000],
+    ['7d', 7 * 24 * 3_600_000],
+    ['1m', 60_000],
+  ])('reads EVENT_RETENTION=%s as a duration', (value, ms) => {
+    expect(loadConfig({ EVENT_RETENTION: value }).eventRetentionMs).toBe(ms);
   });
 
   it.each([
@@ -128,6 +142,10 @@ describe('loadConfig', () => {
     ['WORKERS', { WORKERS: 'auto' }],
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '1.5' }],
     ['HOST', { HOST: 'local host' }],
+    ['EVENT_RETENTION', { EVENT_RETENTION: '30' }],
+    ['EVENT_RETENTION', { EVENT_RETENTION: '0m' }],
+    ['EVENT_RETENTION', { EVENT_RETENTION: '2 weeks' }],
+    ['EVENT_RETENTION_COUNT', { EVENT_RETENTION_COUNT: '10' }],
     // A value with a line break must not turn the error into two lines (or forge a log line).
     ['PORT', { PORT: '80\nfaultline: all good' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'info\r\nx' }],

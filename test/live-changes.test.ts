@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
 import { collect, sseSubscribe, wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { createActor, createAiSystem, createReport, dataOf, globalId } from './helpers/factories.js';
-import { graphql, startTestServer, type TestServer } from './helpers/server.js';
+import { createActor, createAiSystem, createReport, globalId } from './helpers/factories.js';
+import { mutateWith, nextSubscription, startTestServer, subscribedOn, type TestServer } from './helpers/server.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -36,28 +36,13 @@ afterAll(async () => {
 });
 
 /** Runs a mutation with the editor key and returns its single result field, which must not be a user error. */
-async function mutate<T extends { __typename: string }>(query: string, variables: Record<string, unknown>): Promise<T> {
-  const data = dataOf(await graphql<Record<string, T>>(server.url, query, variables, { authorization: `Bearer ${editorKey}` }));
-  const [value] = Object.values(data);
-  if (!value || value.__typename.endsWith('Error') || value.__typename === 'VersionConflict') throw new Error(JSON.stringify(value));
-  return value;
+function mutate<T extends { __typename: string }>(query: string, variables: Record<string, unknown>): Promise<T> {
+  return mutateWith<T>(server, editorKey, query, variables);
 }
 
-/** Polls on the event loop until the condition holds; fails after 10 s. */
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Subscribes and waits until the hub has registered the subscription, so nothing written next is missed. */
-async function subscribed(client: ReturnType<typeof wsClient>, query: string, variables: Record<string, unknown> = {}) {
-  const registered = server.events.registrations;
-  const subscription = collect(client, query, variables);
-  await waitFor(() => server.events.registrations > registered);
-  return subscription;
+/** Subscribes over graphql-ws and waits until the hub has registered it, so nothing written next is missed. */
+function subscribed(client: ReturnType<typeof wsClient>, query: string, variables: Record<string, unknown> = {}) {
+  return subscribedOn(server, client, query, variables);
 }
 
 const INCIDENT = 'id slug title severity version countries actors { role actor { name } }';
@@ -167,9 +152,9 @@ describe('incidentChanged', () => {
   });
 
   it('reaches an SSE subscriber', async () => {
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const stream = sseSubscribe(server.url, INCIDENT_CHANGED, { filter: { changes: ['CREATED'] } });
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     await mutate<IncidentShape>(CREATE, { input: { title: 'Over SSE' } });
     expect(summary(await stream.until(1))).toEqual(['CREATED Over SSE']);
     await stream.close();

@@ -4,11 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, type Sql } from '../src/db/connection.js';
 import { submitReport } from '../src/data/report-changes.js';
-import { writeTransaction } from '../src/events/log.js';
-import { collect, wsClient } from './helpers/clients.js';
+import { eventTransaction } from '../src/data/event-log.js';
+import { wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { waitFor } from './helpers/wait.js';
+import { startTestServer, subscribedOn, type TestServer } from './helpers/server.js';
 
 const IDLE_TIMEOUT_MS = 1_000;
 
@@ -32,16 +31,14 @@ afterAll(async () => {
 describe('a writer frozen inside its transaction', () => {
   it('is ended by PostgreSQL, and the live feed delivers what others wrote meanwhile', { timeout: 60_000 }, async () => {
     const client = wsClient(server.url);
-    const subscription = collect(client, `subscription { reportAdded { report { url } } }`);
-    const registered = server.events.registrations;
-    await waitFor(() => server.events.registrations > registered, 'subscription registered');
+    const subscription = await subscribedOn(server, client, `subscription { reportAdded { report { url } } }`);
 
     // The frozen writer: registered, holding a transaction id, and then nothing more.
     let thaw: () => void = () => {};
     const frozen = new Promise<void>((resolve) => (thaw = resolve));
     let holding: () => void = () => {};
     const holds = new Promise<void>((resolve) => (holding = resolve));
-    const stuck = writeTransaction(frozenInstance, async (tx) => {
+    const stuck = eventTransaction(frozenInstance, async (tx) => {
       await tx`select pg_current_xact_id()`;
       holding();
       await frozen;

@@ -1,7 +1,8 @@
 import type { Queryable, Sql } from '../db/index.js';
-import { claimIdempotencyKey } from './idempotency.js';
-import { appendEvent, writeTransaction as eventWriteTransaction, type EventAttributes, type EventKind } from '../events/log.js';
-import { NotFoundError, ValidationError, VersionConflictError, translateDatabaseError } from './errors.js';
+import { announce, attributesBefore } from '../live/topic.js';
+import { incidentTopic } from '../live/topics/incident.js';
+import { reportTopic, type ReportAttributes } from '../live/topics/report.js';
+import { NotFoundError, ValidationError, VersionConflictError } from './errors.js';
 import {
   incidentsByIds,
   type AiSystemRole,
@@ -11,6 +12,7 @@ import {
   type IncidentStatus,
   type Severity,
 } from './incidents.js';
+import { writeTransaction } from './transactions.js';
 import * as check from './validate.js';
 
 /** The fields of an incident a client writes; every one optional in a patch. */
@@ -112,8 +114,14 @@ async function requireRows(tx: Queryable, table: 'actors' | 'ai_systems' | 'repo
   if (missing) throw new NotFoundError(field, `${field}: nothing with id ${missing} exists`);
 }
 
-/** Replaces the incident's techniques, actors, AI systems (each when given) and adds reports. */
-async function writeLinks(tx: Queryable, incidentId: string, fields: IncidentPatch): Promise<void> {
+/** Reports newly linked to an incident, with their reportAdded attributes from before the link. */
+type Attached = Array<{ id: string; previous: ReportAttributes }>;
+
+/**
+ * Replaces the incident's techniques, actors, AI systems (each when given) and adds reports; returns the
+ * reports it newly linked, to be announced once the transaction's changes are all made.
+ */
+async function writeLinks(tx: Queryable, incidentId: string, fields: IncidentPatch): Promise<Attached> {
   if (fields.techniqueIds != null) {
     const ids = [...new Set(fields.techniqueIds.map((id) => id.trim()))];
     for (const id of ids) {
@@ -147,30 +155,26 @@ async function writeLinks(tx: Queryable, incidentId: string, fields: IncidentPat
     await tx`delete from incident_ai_systems where incident_id = ${incidentId}`;
     if (rows.length > 0) await tx`insert into incident_ai_systems ${tx(rows)} on conflict do nothing`;
   }
-  if (fields.reportIds != null && fields.reportIds.length > 0) {
-    await requireRows(tx, 'reports', fields.reportIds, 'reports');
-    await tx`
-      insert into incident_reports ${tx(fields.reportIds.map((id) => ({ incident_id: incidentId, report_id: id })))}
-      on conflict do nothing
-    `;
-  }
+  if (fields.reportIds == null || fields.reportIds.length === 0) return [];
+  const reportIds = [...new Set(fields.reportIds)];
+  await requireRows(tx, 'reports', reportIds, 'reports');
+  return linkReports(tx, incidentId, reportIds);
 }
 
-/** What incidentChanged filters match on, read inside the writing transaction. */
-export async function incidentAttributes(tx: Queryable, incidentId: string): Promise<EventAttributes> {
-  const [row] = await tx<{ severity_rank: number; countries: string[]; actor_ids: string[]; ai_system_ids: string[] }[]>`
-    select i.severity_rank, i.countries,
-      array(select distinct actor_id::text from incident_actors where incident_id = i.id) as actor_ids,
-      array(select distinct ai_system_id::text from incident_ai_systems where incident_id = i.id) as ai_system_ids
-    from incidents i where i.id = ${incidentId}
+/** Links reports to an incident (existing links stay as they are); returns those newly linked, for `announceAttached`. */
+async function linkReports(tx: Queryable, incidentId: string, reportIds: string[]): Promise<Attached> {
+  const before = await attributesBefore(tx, reportTopic, reportIds);
+  const linked = await tx<{ report_id: string }[]>`
+    insert into incident_reports ${tx(reportIds.map((id) => ({ incident_id: incidentId, report_id: id })))}
+    on conflict do nothing
+    returning report_id::text as report_id
   `;
-  return {
-    incidentIds: [incidentId],
-    severityRank: row?.severity_rank ?? 0,
-    countries: row?.countries ?? [],
-    actorIds: row?.actor_ids ?? [],
-    aiSystemIds: row?.ai_system_ids ?? [],
-  };
+  return linked.map(({ report_id: id }) => ({ id, previous: before.get(id)! }));
+}
+
+/** Announces reports linked to an incident to the reportAdded subscribers they now match; call after every change. */
+async function announceAttached(tx: Queryable, attached: Attached): Promise<void> {
+  if (attached.length > 0) await announce(tx, reportTopic, 'report_attached', attached);
 }
 
 /** The incident with its links, as the history stores it. */
@@ -204,25 +208,6 @@ async function record(
   `;
 }
 
-/** Runs a write transaction, translating constraint violations into expected errors. */
-export async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  try {
-    return await eventWriteTransaction(sql, async (tx) => {
-      // A mutation sent with an idempotency key records it in this same transaction (src/data/idempotency.ts).
-      const recordResult = await claimIdempotencyKey(tx);
-      const result = await work(tx);
-      await recordResult?.(result);
-      return result;
-    });
-  } catch (error) {
-    throw translateDatabaseError(error);
-  }
-}
-
-async function emit(tx: Queryable, kind: EventKind, incidentId: string): Promise<void> {
-  await appendEvent(tx, { kind, entityId: incidentId, attributes: await incidentAttributes(tx, incidentId) });
-}
-
 /** The `n`th candidate slug for `base`: base itself, then base-2, base-3..., cut so it stays within the limit. */
 function slugCandidate(base: string, n: number): string {
   if (n === 1) return base;
@@ -246,10 +231,13 @@ export async function createIncident(sql: Sql, fields: IncidentFields, author: A
     columns.slug ??= await freeSlug(tx, check.slugify(columns.title!));
     const [row] = await tx<{ id: string }[]>`insert into incidents ${tx(sqlValues(tx, columns))} returning id`;
     const id = row!.id;
-    await writeLinks(tx, id, fields);
+    const attached = await writeLinks(tx, id, fields);
     await record(tx, id, 'created', null, author);
-    const [incident] = await incidentsByIds(tx, [id]);
-    await emit(tx, 'incident_created', id);
+    const [[incident]] = await Promise.all([
+      incidentsByIds(tx, [id]),
+      announce(tx, incidentTopic, 'incident_created', [{ id }]),
+      announceAttached(tx, attached),
+    ]);
     return incident!;
   });
 }
@@ -276,7 +264,7 @@ export async function updateIncident(
       throw new ValidationError('id', 'merged', 'this incident was merged into another one; update that incident instead');
     }
     if (current.version !== expectedVersion) throw new VersionConflictError(expectedVersion, current.version);
-    const before = await snapshot(tx, incidentId);
+    const [before, previous] = await Promise.all([snapshot(tx, incidentId), attributesBefore(tx, incidentTopic, [incidentId])]);
     // postgres.js builds `set a = $1, ...` only when "update" precedes the helper in the same template (in
     // a nested fragment it built nothing valid), and the helper must not be empty: the new version, known
     // since the row is locked, is always one of its columns.
@@ -284,10 +272,13 @@ export async function updateIncident(
       update incidents set ${tx({ ...sqlValues(tx, columns), version: current.version + 1 })}, updated_at = now()
       where id = ${incidentId}
     `;
-    await writeLinks(tx, incidentId, patch);
+    const attached = await writeLinks(tx, incidentId, patch);
     await record(tx, incidentId, 'updated', before, author);
-    const [incident] = await incidentsByIds(tx, [incidentId]);
-    await emit(tx, 'incident_updated', incidentId);
+    const [[incident]] = await Promise.all([
+      incidentsByIds(tx, [incidentId]),
+      announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]),
+      announceAttached(tx, attached),
+    ]);
     return incident!;
   });
 }
@@ -310,10 +301,17 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
     if (source.merged_into_id) throw new ValidationError('sourceId', 'merged', 'the source was already merged into another incident');
     if (target.merged_into_id) throw new ValidationError('targetId', 'merged', 'the target was itself merged; merge into the incident it points to');
     const [sourceBefore, targetBefore] = [await snapshot(tx, sourceId), await snapshot(tx, targetId)];
-    await tx`
+    const moving = await tx<{ id: string }[]>`select report_id::text as id from incident_reports where incident_id = ${sourceId}`;
+    const [targetPrevious, reportsPrevious] = await Promise.all([
+      attributesBefore(tx, incidentTopic, [targetId]),
+      attributesBefore(tx, reportTopic, moving.map((row) => row.id)),
+    ]);
+    // The duplicate's reports now document the target: new to the subscribers of the target's reports.
+    const moved = await tx<{ report_id: string }[]>`
       insert into incident_reports (incident_id, report_id, created_at)
       select ${targetId}, report_id, created_at from incident_reports where incident_id = ${sourceId}
       on conflict do nothing
+      returning report_id::text as report_id
     `;
     await tx`
       insert into incident_actors (incident_id, actor_id, role, note)
@@ -344,23 +342,34 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
     await tx`update incidents set version = version + 1, updated_at = now() where id = ${targetId}`;
     await record(tx, sourceId, 'merged', sourceBefore, author);
     await record(tx, targetId, 'merged_from', targetBefore, author);
-    const attributes = { ...(await incidentAttributes(tx, targetId)), incidentIds: [targetId, sourceId] };
-    const [incident] = await incidentsByIds(tx, [targetId]);
-    await appendEvent(tx, { kind: 'incident_merged', entityId: targetId, attributes });
+    const [[incident]] = await Promise.all([
+      incidentsByIds(tx, [targetId]),
+      announce(tx, incidentTopic, 'incident_merged', [{ id: targetId, previous: targetPrevious.get(targetId)! }]),
+      announceAttached(
+        tx,
+        moved.map(({ report_id: id }) => ({ id, previous: reportsPrevious.get(id)! })),
+      ),
+    ]);
     return incident!;
   });
 }
 
-/** Links a report to an incident (idempotent); emits incident_updated when the link is new. */
+/**
+ * Links a report to an incident (idempotent). A new link is an incident_updated event, and a report_attached
+ * event for the reportAdded subscribers the report matches from now on.
+ */
 export async function attachReport(sql: Sql, reportId: string, incidentId: string): Promise<{ changed: boolean }> {
   return writeTransaction(sql, async (tx) => {
     await requireLive(tx, incidentId);
     await requireRows(tx, 'reports', [reportId], 'reportId');
-    const inserted = await tx`
-      insert into incident_reports (incident_id, report_id) values (${incidentId}, ${reportId}) on conflict do nothing returning 1
-    `;
-    if (inserted.length > 0) await emit(tx, 'incident_updated', incidentId);
-    return { changed: inserted.length > 0 };
+    const [previous, attached] = await Promise.all([attributesBefore(tx, incidentTopic, [incidentId]), linkReports(tx, incidentId, [reportId])]);
+    if (attached.length > 0) {
+      await Promise.all([
+        announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]),
+        announceAttached(tx, attached),
+      ]);
+    }
+    return { changed: attached.length > 0 };
   });
 }
 
@@ -368,10 +377,11 @@ export async function attachReport(sql: Sql, reportId: string, incidentId: strin
 export async function detachReport(sql: Sql, reportId: string, incidentId: string): Promise<{ changed: boolean }> {
   return writeTransaction(sql, async (tx) => {
     await requireLive(tx, incidentId);
+    const previous = await attributesBefore(tx, incidentTopic, [incidentId]);
     const deleted = await tx`
       delete from incident_reports where incident_id = ${incidentId} and report_id = ${reportId} returning 1
     `;
-    if (deleted.length > 0) await emit(tx, 'incident_updated', incidentId);
+    if (deleted.length > 0) await announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]);
     return { changed: deleted.length > 0 };
   });
 }

@@ -1,3 +1,4 @@
+import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision, Sorted } from './incidents.js';
 import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
@@ -55,6 +56,17 @@ const columns = (sql: Queryable) => sql`
   (p.retracted_at is null and not exists (
     select 1 from policy_positions n where n.supersedes_id = p.id and n.retracted_at is null
   )) as is_current
+`;
+
+/**
+ * A position as JSON in the shape of `positionsByIds`' rows (ids as text), given an expression for its id:
+ * what events store as the record they announced, whether it was current included.
+ */
+export const positionSnapshotSql = (sql: Queryable, id: Fragment): Fragment => sql`
+  (select to_jsonb(s) || jsonb_build_object('id', s.id::text, 'actor_id', s.actor_id::text, 'speaker_id', s.speaker_id::text,
+     'topic_id', s.topic_id::text, 'source_report_id', s.source_report_id::text, 'supersedes_id', s.supersedes_id::text,
+     'superseded_by_id', s.superseded_by_id::text)
+   from (select ${columns(sql)} from policy_positions p where p.id = ${id}) s)
 `;
 
 const currentOnly = (sql: Queryable) => sql`

@@ -1,9 +1,13 @@
+import type { Client } from 'graphql-ws';
 import { createSql, type Sql, type SqlOptions } from '../../src/db/connection.js';
-import { EventHub } from '../../src/events/hub.js';
+import type { EventHub, RetentionOptions } from '../../src/events/hub.js';
+import { createEventHub } from '../../src/live/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { KeyRevocations } from '../../src/auth/revocation.js';
 import { KeyUsage } from '../../src/auth/usage.js';
 import { buildServer, listen, type FaultlineServer, type ServerConfig } from '../../src/server.js';
+import { collect } from './clients.js';
+import { dataOf } from './factories.js';
 
 export interface TestServer {
   server: FaultlineServer;
@@ -40,6 +44,7 @@ export async function startTestServer(
     sql?: SqlOptions;
     /** Settings beyond the defaults a server built without them uses. */
     config?: Partial<ServerConfig>;
+    retention?: RetentionOptions;
   } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
@@ -47,7 +52,16 @@ export async function startTestServer(
   const logger = options.logger ?? createLogger('debug', (line) => logs.push(line));
   const sql = createSql(databaseUrl, { max: 5, onQuery: (query) => statements.push(query), ...options.sql });
   const hubSql = options.hubPool === 'own' ? createSql(databaseUrl, { max: 2 }) : sql;
-  const events = new EventHub({ sql: hubSql, url: databaseUrl, logger, pollIntervalMs: 1_000, maxQueuedEvents: options.maxQueuedEvents });
+  const events = createEventHub({
+    sql: hubSql,
+    url: databaseUrl,
+    logger,
+    pollIntervalMs: 1_000,
+    maxQueuedEvents: options.maxQueuedEvents,
+    // Reconnects of the LISTEN connection in milliseconds, not seconds: tests kill it on purpose.
+    listenBackoff: { initialMs: 10, maxMs: 200 },
+    retention: options.retention,
+  });
   await events.start();
   const revocations = new KeyRevocations({ sql, url: databaseUrl, logger });
   await revocations.start();
@@ -100,4 +114,33 @@ export async function graphql<T = Record<string, unknown>>(
     throw new Error(`non-JSON response (${response.status}): ${text.slice(0, 300)}`);
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * Resolves once the hub registers its next subscription: take it before subscribing and await it after, and
+ * nothing written in between is missed.
+ */
+export function nextSubscription(events: EventHub): Promise<void> {
+  return new Promise((resolve) => events.once('subscriber:subscribed', () => resolve()));
+}
+
+/** Subscribes over graphql-ws and waits until `server`'s hub has registered it, so nothing written next is missed. */
+export async function subscribedOn(server: TestServer, client: Client, query: string, variables: Record<string, unknown> = {}) {
+  const registered = nextSubscription(server.events);
+  const subscription = collect(client, query, variables);
+  await registered;
+  return subscription;
+}
+
+/** Runs a mutation with `key` and returns its single result field, which must not be a user error. */
+export async function mutateWith<T extends { __typename: string }>(
+  server: TestServer,
+  key: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  const data = dataOf(await graphql<Record<string, T>>(server.url, query, variables, { authorization: `Bearer ${key}` }));
+  const [value] = Object.values(data);
+  if (!value || value.__typename.endsWith('Error') || value.__typename === 'VersionConflict') throw new Error(JSON.stringify(value));
+  return value;
 }

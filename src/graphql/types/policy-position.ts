@@ -11,15 +11,17 @@ import {
   type PolicyPositionRow,
   type Stance,
 } from '../../data/policy.js';
-import type { DeliveredEvent } from '../../events/hub.js';
+import type { Delivered } from '../../events/topic.js';
+import { parsePositionFilter, policyPositionTopic, type PositionChange, type PositionEvent } from '../../live/topics/policy-position.js';
 import { builder } from '../builder.js';
 import { parseId } from '../errors.js';
-import { freshLoaders } from '../loaders.js';
+import { liveEvent, subscribeTopic } from '../live.js';
 import { keysetConnection } from '../pagination.js';
 import { parseSearchText } from '../search-text.js';
 import { ActorRef, IncidentRef, PolicyPositionRef, PolicyTopicRef, ReportRef } from '../refs.js';
 import { DatePrecisionEnum, PartialDateRef } from './dates.js';
 import { WRITE_ERRORS } from './errors.js';
+import { LiveEventInterface } from './live-event.js';
 
 export const StanceEnum = builder.enumType('Stance', {
   description: 'Where an actor stands on a policy topic.',
@@ -188,48 +190,67 @@ builder.mutationFields((t) => ({
 
 // ---- Live ---------------------------------------------------------------------------------------------
 
-const PolicyPositionRecordedEventRef = builder.objectRef<DeliveredEvent>('PolicyPositionRecordedEvent').implement({
-  description: 'A policy position was recorded.',
-  fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Pass it as `after` when resubscribing to resume right after this event.' }),
-    position: t.field({ type: PolicyPositionRef, description: 'The position.', resolve: (event) => event.entity as PolicyPositionRow }),
-    occurredAt: t.field({ type: 'DateTime', description: 'When it was committed.', resolve: (event) => event.created_at }),
-  }),
+const PositionChangeEnum = builder.enumType('PositionChange', {
+  description: 'What happened to a policy position.',
+  values: {
+    RECORDED: { value: 'recorded', description: 'It was recorded.' },
+    RETRACTED: { value: 'retracted', description: 'It was retracted; the position it superseded is current again.' },
+  } as const satisfies Record<string, { value: PositionChange; description: string }>,
 });
 
+const PolicyPositionRecordedEventRef = builder
+  .objectRef<Delivered<PositionChange, PolicyPositionRow, PositionEvent>>('PolicyPositionRecordedEvent')
+  .implement({
+    description: 'A policy position was recorded, or (for subscribers that ask) retracted.',
+    interfaces: [LiveEventInterface],
+    fields: (t) => ({
+      change: t.field({ type: PositionChangeEnum, description: 'What happened.', resolve: (event) => event.change }),
+      position: t.field({
+        type: PolicyPositionRef,
+        description:
+          'The position as this event announced it (isCurrent then, retracted or not; what it links to, as it is now). Events written before Faultline kept snapshots show it as it is now.',
+        resolve: (event) => event.payload ?? event.event.entity_id,
+      }),
+      positionNow: t.field({
+        type: PolicyPositionRef,
+        nullable: true,
+        description: 'The position as it is now.',
+        resolve: (event) => event.event.entity_id,
+      }),
+    }),
+  });
+
 const PolicyPositionRecordedFilter = builder.inputType('PolicyPositionRecordedFilter', {
-  description: 'Which new positions to receive; all given conditions must hold.',
+  description: 'Which positions to receive; all given conditions must hold.',
   fields: (t) => ({
     topic: t.id({ description: 'Positions on this topic.' }),
     actor: t.id({ description: 'Positions of this actor.' }),
     stance: t.field({ type: [StanceEnum], description: 'Positions with any of these stances.' }),
+    changes: t.field({ type: [PositionChangeEnum], description: 'Only these changes (default RECORDED only; add RETRACTED to hear of retractions).' }),
   }),
 });
 
 builder.subscriptionFields((t) => ({
   policyPositionRecorded: t.field({
     type: PolicyPositionRecordedEventRef,
-    description: 'Every new policy position as it commits; with `after`, replays what was missed first.',
+    description: 'Every new policy position as it commits (and its retraction, when the filter asks); with `after`, replays what was missed first.',
     args: {
       filter: t.arg({ type: PolicyPositionRecordedFilter, description: 'Which positions to receive.' }),
       after: t.arg.string({ description: 'Resume after this event cursor.' }),
     },
-    subscribe: (_root, args, context) => {
-      const topicId = args.filter?.topic ? parseId(args.filter.topic, 'PolicyTopic', 'filter.topic') : undefined;
-      const actorId = args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined;
-      const stances: readonly string[] | undefined = args.filter?.stance?.length ? args.filter.stance : undefined;
-      return context.events.subscribe({
-        kinds: ['position_recorded'],
-        after: args.after,
-        matches: ({ attributes: a }) =>
-          (!topicId || a.topicId === topicId) &&
-          (!actorId || (a.actorIds ?? []).includes(actorId)) &&
-          (!stances || stances.includes(a.stance ?? '')),
-      });
-    },
-    resolve: (event, _args, context) => {
-      freshLoaders(context);
-      return event;
-    },
+    subscribe: (_root, args, context) =>
+      subscribeTopic(
+        context,
+        policyPositionTopic,
+        () =>
+          parsePositionFilter({
+            topicId: args.filter?.topic ? parseId(args.filter.topic, 'PolicyTopic', 'filter.topic') : undefined,
+            actorId: args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined,
+            stances: args.filter?.stance ?? undefined,
+            changes: args.filter?.changes ?? undefined,
+          }),
+        args.after,
+      ),
+    resolve: liveEvent,
   }),
 }));
