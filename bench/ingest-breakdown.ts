@@ -12,7 +12,7 @@ import { issueKey } from '../src/auth/keys.js';
 import { submitReport } from '../src/data/report-changes.js';
 import { createSql } from '../src/db/connection.js';
 import { migrate } from '../src/db/migrate.js';
-import { EventHub } from '../src/events/hub.js';
+import { createEventHub } from '../src/live/index.js';
 import { createLogger } from '../src/logger.js';
 import { buildServer } from '../src/server.js';
 import { option } from './support.js';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   url.pathname = `/${name}`;
   const sql = createSql(url.toString(), { max: POOL, applicationName: 'faultline-bench-ingest' });
   const logger = createLogger('warn');
-  const events = new EventHub({ sql, url: url.toString(), logger });
+  const events = createEventHub({ sql, url: url.toString(), logger });
   const server = buildServer({ sql, events, logger, config: { port: 0, host: '127.0.0.1', requireReadKey: false, graphiql: false } });
   try {
     await migrate(sql);

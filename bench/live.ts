@@ -8,6 +8,7 @@
 //       [--client-procs 1] [--open-concurrency 100] [--timeout 1200] [--cpu-prof <dir>] [--server-flags="<node flags>"]
 //       [--synchronous-commit off]   (diagnostic: see SYNCHRONOUS_COMMIT)
 //       [--baseline]   (each measurement first against bench/live/bare-server.ts)
+//       [--workers 1,2]   (the real server as one process, then as a cluster of two: src/cluster.ts)
 //   env: BENCH_DATABASE_URL (a PostgreSQL where it may create and drop a database; default
 //        postgres://postgres@127.0.0.1:5432/postgres), BENCH_NODE_ENV (default production), BENCH_POOL (10)
 //
@@ -98,6 +99,8 @@ const LATENCY_DURATION = intOption('latency-duration', 10);
 const INGEST_SUBSCRIBERS = intOption('ingest-subscribers', 1000);
 const INGEST_DURATION = intOption('ingest-duration', 10);
 const CONCURRENCY = intOption('concurrency', 20);
+/** Each phase runs against the real server as a cluster of each of these sizes in turn (1: no cluster). */
+const WORKER_COUNTS = listOption('workers', '1,2').map(Number);
 const CLIENT_PROCS = Math.max(1, intOption('client-procs', 1));
 const OPEN_CONCURRENCY = Math.max(1, intOption('open-concurrency', 100));
 const TIMEOUT = intOption('timeout', 1200);
@@ -126,6 +129,10 @@ for (const phase of PHASES) {
 }
 if (RATES.some((rate) => !Number.isInteger(rate) || rate <= 0)) {
   console.error('bench:live: --rate must be positive integers (events per second), e.g. 100 or 10,25,100');
+  process.exit(2);
+}
+if (WORKER_COUNTS.some((count) => !Number.isInteger(count) || count <= 0)) {
+  console.error('bench:live: --workers must be positive integers, e.g. 1 or 1,2');
   process.exit(2);
 }
 if (SIZES.some((size) => !Number.isInteger(size) || size <= 0)) {
@@ -267,7 +274,7 @@ function redacted(url: string): string {
 /** `real`: bench/live/server.ts, the Faultline server. `bare`: bench/live/bare-server.ts, the baseline. */
 type ServerKind = 'real' | 'bare';
 /** How a measurement's log lines name the server it ran against (its profiles are live-bare-*). */
-const tag = (kind: ServerKind) => (kind === 'bare' ? ' [bare baseline]' : '');
+const tag = (kind: ServerKind, workers = 1) => (kind === 'bare' ? ' [bare baseline]' : workers > 1 ? ` [${workers} workers]` : '');
 
 interface ServerHandle {
   kind: ServerKind;
@@ -283,11 +290,11 @@ const SERVER_SCRIPT = fileURLToPath(new URL('./live/server.ts', import.meta.url)
 const BARE_SERVER_SCRIPT = fileURLToPath(new URL('./live/bare-server.ts', import.meta.url));
 const SUBSCRIBER_SCRIPT = fileURLToPath(new URL('./live/subscribers.ts', import.meta.url));
 
-async function startServer(databaseUrl: string, kind: ServerKind): Promise<ServerHandle> {
+async function startServer(setup: Setup, kind: ServerKind): Promise<ServerHandle> {
   const execArgv = ['--expose-gc', ...SERVER_FLAGS, '--import', 'tsx'];
   const child = fork(kind === 'bare' ? BARE_SERVER_SCRIPT : SERVER_SCRIPT, [], {
     execArgv,
-    env: { ...process.env, BENCH_DB_URL: databaseUrl, NODE_ENV },
+    env: { ...process.env, BENCH_DB_URL: setup.databaseUrl, NODE_ENV, BENCH_WORKERS: String(kind === 'real' ? setup.workers : 1) },
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -609,6 +616,8 @@ interface Setup {
   sql: Sql;
   editorKey: string;
   incidentGlobalId: string;
+  /** Processes of the real server (a cluster when above 1). */
+  workers: number;
 }
 
 /** JIT-warms the server's paths (connect, subscribe, fan-out, the mutation over HTTP) before anything is measured. */
@@ -651,9 +660,9 @@ interface FanoutResult {
 
 async function fanout(setup: Setup, size: number, kind: ServerKind): Promise<FanoutResult> {
   const procs = Math.max(CLIENT_PROCS, Math.ceil(size / Math.max(1, FD_BUDGET)));
-  const name = `fan-out ${size}${tag(kind)}`;
+  const name = `fan-out ${size}${tag(kind, setup.workers)}`;
   log(`${name}: starting a fresh server and ${procs} subscriber process(es); ${load()}`);
-  const server = await startServer(setup.databaseUrl, kind);
+  const server = await startServer(setup, kind);
   const subscribers = await Subscribers.start(procs);
   try {
     await warmUp(server, subscribers, setup, false);
@@ -738,9 +747,9 @@ interface LatencyResult {
 }
 
 async function latency(setup: Setup, rate: number, kind: ServerKind): Promise<LatencyResult> {
-  const name = `latency${tag(kind)}`;
+  const name = `latency${tag(kind, setup.workers)}`;
   log(`${name}: ${LATENCY_SUBSCRIBERS} subscribers, ${rate} events/s for ${LATENCY_DURATION} s; ${load()}`);
-  const server = await startServer(setup.databaseUrl, kind);
+  const server = await startServer(setup, kind);
   const subscribers = await Subscribers.start(CLIENT_PROCS);
   try {
     await warmUp(server, subscribers, setup, false);
@@ -850,9 +859,9 @@ interface IngestRun {
 }
 
 async function ingest(setup: Setup, mode: IngestRun['mode'], kind: ServerKind): Promise<IngestRun> {
-  const name = `ingest (${mode})${tag(kind)}`;
+  const name = `ingest (${mode})${tag(kind, setup.workers)}`;
   log(`${name}: ${INGEST_SUBSCRIBERS} subscribers, ${CONCURRENCY} concurrent HTTP mutations for ${INGEST_DURATION} s; ${load()}`);
-  const server = await startServer(setup.databaseUrl, kind);
+  const server = await startServer(setup, kind);
   const subscribers = await Subscribers.start(CLIENT_PROCS);
   try {
     await warmUp(server, subscribers, setup, true);
@@ -1000,10 +1009,10 @@ function verdict(met: boolean): string {
   return met ? '**met**' : '**missed**';
 }
 
-function printReport(fanouts: FanoutResult[], lats: LatencyResult[], ingests: IngestRun[], fdLimit: number): void {
+function printReport(fanouts: FanoutResult[], lats: LatencyResult[], ingests: IngestRun[], fdLimit: number, workers: number): void {
   const cpus = os.cpus();
   const lines: string[] = [];
-  lines.push(`Run ${new Date().toISOString()} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB, ${load()} at the end, ` +
+  lines.push(`**Server: ${workers === 1 ? 'one process' : `${workers} workers (WORKERS=${workers})`}.** Run ${new Date().toISOString()} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB, ${load()} at the end, ` +
     `Node ${process.version}, NODE_ENV=${NODE_ENV}${SERVER_FLAGS.length ? `, server flags ${SERVER_FLAGS.join(' ')}` : ''}${SYNCHRONOUS_COMMIT !== 'on' ? `, **synchronous_commit=${SYNCHRONOUS_COMMIT} (diagnostic)**` : ''}, ulimit -n ${fdLimit}, subscriber processes: ${CLIENT_PROCS}+` +
     (BASELINE ? '; with --baseline: "bare baseline" rows are bench/live/bare-server.ts (ws + one query per notification; ingest: node:http + submitReport), run just before, same parameters; "real / bare" divides each figure' : ''));
   if (fanouts.length > 0) {
@@ -1106,6 +1115,30 @@ function printReport(fanouts: FanoutResult[], lats: LatencyResult[], ingests: In
   console.log('\n' + lines.join('\n') + '\n');
 }
 
+/** The headline figure of each measurement for every worker count, and each against one process. */
+function printWorkerComparison(runs: Array<{ workers: number; fanouts: FanoutResult[]; lats: LatencyResult[]; ingests: IngestRun[] }>): void {
+  const one = runs.find((run) => run.workers === 1) ?? runs[0]!;
+  const lines = ['| measurement | ' + runs.map((run) => `${run.workers} worker${run.workers > 1 ? 's' : ''}`).join(' | ') + ' | ' +
+    runs.filter((run) => run !== one).map((run) => `${run.workers} / ${one.workers}`).join(' | ') + ' |'];
+  lines.push('|---|' + runs.map(() => '---:|').join('') + runs.filter((run) => run !== one).map(() => '---:|').join(''));
+  const row = (label: string, figure: (run: (typeof runs)[number]) => number | undefined, format: (value: number) => string) => {
+    const values = runs.map(figure);
+    const base = figure(one);
+    lines.push(`| ${label} | ${values.map((value) => (value === undefined ? '–' : format(value))).join(' | ')} | ` +
+      runs.filter((run) => run !== one).map((run) => { const value = figure(run); return value === undefined || base === undefined ? '–' : ratio(value, base); }).join(' | ') + ' |');
+  };
+  for (const [index, f] of one.fanouts.entries()) {
+    row(`fan-out ${f.size}: following events, median commit → last`, (run) => median(run.fanouts[index]?.lastMs.slice(1) ?? []), ms);
+  }
+  for (const [index, lat] of one.lats.entries()) {
+    row(`latency ${lat.rate}/s: commit → client p99`, (run) => (run.lats[index] ? quantile(run.lats[index].all, 0.99) : undefined), ms);
+  }
+  for (const [index, ingest] of one.ingests.entries()) {
+    row(`ingest (${ingest.mode}): mutations/s`, (run) => { const r = run.ingests[index]?.result; return r ? r.ok / r.seconds : undefined; }, (value) => value.toFixed(0));
+  }
+  console.log('\nOne process against a cluster (WORKERS), same parameters:\n\n' + lines.join('\n') + '\n');
+}
+
 // ---------------------------------------------------------------------------------------------- main
 
 const FD_LIMIT = ulimitN();
@@ -1129,18 +1162,25 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  if (CPU_PROF && WORKER_COUNTS.some((count) => count > 1)) {
+    console.error('bench:live: --cpu-prof profiles one server process: use it with --workers 1');
+    process.exit(2);
+  }
   if (CPU_PROF) mkdirSync(CPU_PROF, { recursive: true });
   const db = await openDatabase();
-  const setup: Setup = { databaseUrl: db.url, sql: db.sql, editorKey: db.editorKey, incidentGlobalId: encodeGlobalId('Incident', db.incidentId) };
-  const fanouts: FanoutResult[] = [];
-  const ingests: IngestRun[] = [];
-  const lats: LatencyResult[] = [];
-  if (PHASES.has('fanout')) for (const size of SIZES) fanouts.push(await withBaseline((kind) => fanout(setup, size, kind), logFanoutRatio));
-  if (PHASES.has('latency')) for (const rate of RATES) lats.push(await withBaseline((kind) => latency(setup, rate, kind), logLatencyRatio));
-  if (PHASES.has('ingest')) {
-    for (const mode of ['every event', 'filtered out'] as const) ingests.push(await withBaseline((kind) => ingest(setup, mode, kind), logIngestRatio));
+  const runs: Array<{ workers: number; fanouts: FanoutResult[]; lats: LatencyResult[]; ingests: IngestRun[] }> = [];
+  for (const workers of WORKER_COUNTS) {
+    const setup: Setup = { databaseUrl: db.url, sql: db.sql, editorKey: db.editorKey, incidentGlobalId: encodeGlobalId('Incident', db.incidentId), workers };
+    const run = { workers, fanouts: [] as FanoutResult[], lats: [] as LatencyResult[], ingests: [] as IngestRun[] };
+    if (PHASES.has('fanout')) for (const size of SIZES) run.fanouts.push(await withBaseline((kind) => fanout(setup, size, kind), logFanoutRatio));
+    if (PHASES.has('latency')) for (const rate of RATES) run.lats.push(await withBaseline((kind) => latency(setup, rate, kind), logLatencyRatio));
+    if (PHASES.has('ingest')) {
+      for (const mode of ['every event', 'filtered out'] as const) run.ingests.push(await withBaseline((kind) => ingest(setup, mode, kind), logIngestRatio));
+    }
+    runs.push(run);
   }
-  printReport(fanouts, lats, ingests, FD_LIMIT);
+  for (const run of runs) printReport(run.fanouts, run.lats, run.ingests, FD_LIMIT, run.workers);
+  if (runs.length > 1) printWorkerComparison(runs);
   clearTimeout(watchdog);
   await finish(0);
 }

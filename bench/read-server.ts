@@ -1,27 +1,40 @@
 // Child process of bench/read.ts: serves one side of the read benchmark on 127.0.0.1 and reports its port
-// over IPC. `graphql` is the real Faultline server (buildServer + listen, as main.ts and the tests start it);
-// `raw` is a bare node:http endpoint answering GET /incidents?first=N with one hand-written statement that
-// builds the same JSON the GraphQL query returns. Not part of the service: a baseline only.
+// over IPC. `graphql` is the real Faultline server (buildServer + listen, as main.ts and the tests start it),
+// as one process or, with BENCH_WORKERS > 1, as a cluster of that many (src/cluster.ts's WorkerPool, as
+// main.ts runs WORKERS > 1); `raw` is a bare node:http endpoint answering GET /incidents?first=N with one
+// hand-written statement that builds the same JSON the GraphQL query returns; `postgraphile` is PostGraphile
+// v4 in library mode on the same database (bench/peers/postgraphile.ts). Not part of the service.
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WorkerPool } from '../src/cluster.js';
 import { createSql, type Sql } from '../src/db/connection.js';
-import { EventHub } from '../src/events/hub.js';
-import { createLogger } from '../src/logger.js';
-import { buildServer, listen } from '../src/server.js';
+import { createLogger, type Logger } from '../src/logger.js';
+import { startFaultline } from './faultline-server.js';
+import { createProfiler } from './live/profiler.js';
+import type { ServerCommand } from './live/protocol.js';
+import { startPostGraphile } from './peers/postgraphile.js';
 
-export type Role = 'graphql' | 'raw';
+type ProfileCommand = Extract<ServerCommand, { type: 'profile' }>;
+
+export type Role = 'graphql' | 'raw' | 'postgraphile';
 
 /** Messages from the parent. */
-export type Command = { type: 'cpu' } | { type: 'stop' };
+export type Command = { type: 'cpu' } | { type: 'stop' } | ProfileCommand;
 /** Messages to the parent. */
 export type Report =
   | { type: 'ready'; port: number; pid: number }
   | { type: 'cpu'; user: number; system: number }
+  | { type: 'profile'; action: 'start' | 'stop' }
   | { type: 'failed'; error: string };
 
 const role = process.argv[2] as Role;
 const url = process.env.BENCH_DB_URL;
 const pool = Number(process.env.BENCH_POOL ?? 10);
+const workers = Number(process.env.BENCH_WORKERS ?? 1);
+/** Names the server's connections (application_name), by which the parent finds their backends' CPU time. */
+const applicationName = `faultline-bench-${process.env.BENCH_NAME ?? role}`;
 
 function send(message: Report): void {
   process.send?.(message);
@@ -111,39 +124,72 @@ function startRaw(sql: Sql): Server {
   });
 }
 
+/** CPU time (user + system, in µs) of another process on this machine, from /proc; 0 once it has gone. */
+function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are in clock ticks, 100 per second on every common Linux build.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
+async function startGraphql(sql: Sql, logger: Logger): Promise<{ port: number; stop: () => Promise<void> }> {
+  const { server, stop } = await startFaultline(sql, url!, logger);
+  return { port: server.port, stop };
+}
+
+function startRawServer(sql: Sql): Promise<{ port: number; stop: () => Promise<void> }> {
+  const server = startRaw(sql);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        stop: async () => {
+          server.closeAllConnections();
+          await new Promise<void>((done) => server.close(() => done()));
+        },
+      }),
+    );
+  });
+}
+
 async function main(): Promise<void> {
-  if (role !== 'graphql' && role !== 'raw') throw new Error(`unknown role "${String(role)}": graphql or raw`);
+  if (role !== 'graphql' && role !== 'raw' && role !== 'postgraphile') throw new Error(`unknown role "${String(role)}": graphql, raw or postgraphile`);
   if (!url) throw new Error('BENCH_DB_URL is not set (bench/read.ts sets it)');
   const logger = createLogger('warn');
-  const sql = createSql(url, { max: pool, applicationName: `faultline-bench-${role}` });
 
   let stop: () => Promise<void>;
   let port: number;
-  if (role === 'graphql') {
-    const events = new EventHub({ sql, url, logger });
-    await events.start();
-    const server = buildServer({
-      sql,
-      events,
-      logger,
-      config: { port: 0, host: '127.0.0.1', requireReadKey: false, graphiql: false },
-    });
-    await listen(server, '127.0.0.1', 0);
+  let cpu = () => {
+    const usage = process.cpuUsage();
+    return { user: usage.user, system: usage.system };
+  };
+  if (role === 'graphql' && workers > 1 && cluster.isPrimary) {
+    // The cluster's primary serves nothing: it forks the workers (this file again, as cluster workers) and
+    // answers the parent for all of them. Their CPU time is read from /proc, as the parent reads PostgreSQL's.
+    const workerPool = new WorkerPool({ workers, logger });
+    port = await workerPool.start();
+    const own = cpu;
+    cpu = () => {
+      const usage = own();
+      return { user: usage.user + workerPool.pids.reduce((sum, pid) => sum + cpuOf(pid), 0), system: usage.system };
+    };
+    stop = () => workerPool.stop();
+  } else if (role === 'postgraphile') {
+    const peer = await startPostGraphile(url, pool, applicationName);
+    port = peer.port;
+    stop = peer.stop;
+  } else {
+    const sql = createSql(url, { max: pool, applicationName });
+    const server = role === 'graphql' ? await startGraphql(sql, logger) : await startRawServer(sql);
     port = server.port;
     stop = async () => {
       await server.stop();
-      await events.stop();
-    };
-  } else {
-    const server = startRaw(sql);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    port = (server.address() as AddressInfo).port;
-    stop = async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sql.end({ timeout: 2 });
     };
   }
 
@@ -152,23 +198,26 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await stop().catch(() => {});
-    await sql.end({ timeout: 2 }).catch(() => {});
     // A normal exit, so --cpu-prof writes its profile.
     process.exit(code);
   };
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => void shutdown(0));
+  // A cluster worker answers to its primary only (which stops it with SIGTERM, and which node:cluster
+  // follows out if it dies); the rest below is the protocol with bench/read.ts.
+  if (cluster.isWorker) return;
 
+  // A profile of the measured window only (BENCH_CPU_PROF): the main thread of this process, so of one
+  // server process (a cluster's workers are not profiled); sampled every 0.5 ms, which costs the server
+  // throughput while it runs: take figures from a run without BENCH_CPU_PROF.
+  const profile = createProfiler(send, { intervalMicros: 500, allocations: false });
   process.on('message', (message: Command) => {
-    if (message.type === 'cpu') {
-      const usage = process.cpuUsage();
-      send({ type: 'cpu', user: usage.user, system: usage.system });
-    } else if (message.type === 'stop') {
-      void shutdown(0);
-    }
+    if (message.type === 'cpu') send({ type: 'cpu', ...cpu() });
+    else if (message.type === 'profile') profile(message);
+    else if (message.type === 'stop') void shutdown(0);
   });
   // The parent died or dropped us: do not linger.
   process.on('disconnect', () => void shutdown(1));
-  process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => void shutdown(0));
 
   send({ type: 'ready', port, pid: process.pid });
 }

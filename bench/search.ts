@@ -4,7 +4,7 @@
 import { createSql } from '../src/db/connection.js';
 import { migrate } from '../src/db/migrate.js';
 import { loadSynthetic } from '../src/data/synthetic.js';
-import { EventHub } from '../src/events/hub.js';
+import { createEventHub } from '../src/live/index.js';
 import { createLogger } from '../src/logger.js';
 import { buildServer, listen } from '../src/server.js';
 import { log, machine, openBenchDatabase, option } from './support.js';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     log(`loading ${INCIDENTS} incidents, ${REPORTS} reports, ${POSITIONS} positions (seed 42)…`);
     const loaded = await loadSynthetic(sql, { incidents: INCIDENTS, reports: REPORTS, positions: POSITIONS, seed: 42 });
     log(`loaded in ${(loaded.milliseconds / 1000).toFixed(1)} s`);
-    const events = new EventHub({ sql, url: database.url, logger, pollIntervalMs: 5_000 });
+    const events = createEventHub({ sql, url: database.url, logger, pollIntervalMs: 5_000 });
     await events.start();
     const server = buildServer({ sql, events, logger, config: { port: 0, host: '127.0.0.1', requireReadKey: false, graphiql: false } });
     await listen(server, '127.0.0.1', 0);

@@ -1,5 +1,5 @@
 // Shared machinery of the read benchmarks (bench/read.ts, bench/read-breakdown.ts): options, a throwaway
-// database filled deterministically, the two server child processes, autocannon runs, and a harness that
+// database filled deterministically, the server child processes, autocannon runs, and a harness that
 // always stops by itself and cleans up (servers stopped, bench database dropped, embedded server stopped).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { createSql, type Sql } from '../src/db/connection.js';
 import { startEmbedded, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { loadSeed } from '../src/data/seed.js';
+import { loadSynthetic } from '../src/data/synthetic.js';
 import { createLogger } from '../src/logger.js';
 import type { Command, Report, Role } from './read-server.js';
 
@@ -49,6 +50,8 @@ const CPU_PROF = process.env.BENCH_CPU_PROF;
 export const NODE_ENV = process.env.BENCH_NODE_ENV ?? 'production';
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const EXTRA_INCIDENTS = 500;
+/** Incidents of the synthetic corpus (src/data/synthetic.ts) loaded besides the seed and the extras above. */
+export const SYNTHETIC_INCIDENTS = option('incidents', 'BENCH_INCIDENTS', 20_000);
 
 const logger = createLogger(process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn');
 export const log = (message: string) => console.log(`[bench] ${message}`);
@@ -262,6 +265,11 @@ export async function prepareBenchDatabase(url: string): Promise<string> {
     await migrate(sql);
     await loadSeed(sql);
     await insertExtras(sql);
+    // The corpus a deployment grows into: the page is then read from a table of realistic size, with links
+    // to actors that appear in thousands of incidents.
+    if (SYNTHETIC_INCIDENTS > 0) {
+      await loadSynthetic(sql, { incidents: SYNTHETIC_INCIDENTS, reports: SYNTHETIC_INCIDENTS, positions: Math.ceil(SYNTHETIC_INCIDENTS / 10), seed: 42 });
+    }
     const [counts] = await sql<{ incidents: number; actor_links: number; system_links: number }[]>`
       select (select count(*)::int from incidents) as incidents,
         (select count(*)::int from incident_actors) as actor_links,
@@ -286,30 +294,57 @@ export interface Target {
 
 export interface Child {
   role: Role;
+  /** Label in the results, and the server's application_name (faultline-bench-<name>). */
+  name: string;
   process: ChildProcess;
   port: number;
   /** Process CPU time (user + system) so far, in ms. */
   cpu(): Promise<number>;
+  /** Starts a V8 CPU profile of the server's main thread, or stops it and writes it to `file`. */
+  profile(action: 'start' | 'stop', file?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 const children: Child[] = [];
 const starting = new Set<ChildProcess>();
 
-/** Starts one server in a child process (bench/read-server.ts) on 127.0.0.1 and waits until it listens. */
-export async function startChild(role: Role, databaseUrl: string): Promise<Child> {
+/**
+ * Starts one server in a child process (bench/read-server.ts) on 127.0.0.1 and waits until it listens.
+ * `workers` > 1 runs the graphql server as a cluster of that many processes behind the child.
+ */
+export async function startChild(
+  role: Role,
+  databaseUrl: string,
+  options: {
+    name?: string;
+    workers?: number;
+    /** A program to run node under, with its arguments (bench/read-instructions.ts: valgrind). */
+    wrapper?: string[];
+    startTimeoutMs?: number;
+  } = {},
+): Promise<Child> {
+  const name = options.name ?? role;
   const entry = fileURLToPath(new URL('./read-server.ts', import.meta.url));
-  const execArgv = ['--import', import.meta.resolve('tsx')];
-  // One folder per server: the tsx loader thread writes a profile of its own next to the main thread's.
-  if (CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF, role)}`);
+  const nodeArgs = ['--import', import.meta.resolve('tsx')];
+  const [wrapper, ...wrapperArgs] = options.wrapper ?? [];
+  // fork() runs `execPath ...execArgv entry role`: a wrapper becomes the program, node its first argument.
+  // The IPC channel's descriptor and NODE_CHANNEL_FD pass through the wrapper to node.
   const child = fork(entry, [role], {
-    execArgv,
-    env: { ...process.env, NODE_ENV, BENCH_DB_URL: databaseUrl, BENCH_POOL: String(POOL) },
+    ...(wrapper ? { execPath: wrapper, execArgv: [...wrapperArgs, process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
+    env: {
+      ...process.env,
+      NODE_ENV,
+      BENCH_DB_URL: databaseUrl,
+      BENCH_POOL: String(POOL),
+      BENCH_NAME: name,
+      BENCH_WORKERS: String(options.workers ?? 1),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   starting.add(child);
   const ready = await new Promise<Extract<Report, { type: 'ready' }>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the ${role} server did not start within 60 s`)), 60_000);
+    const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+    const timer = setTimeout(() => reject(new Error(`the ${role} server did not start within ${startTimeoutMs / 1000} s`)), startTimeoutMs);
     child.on('message', (message: Report) => {
       if (message.type === 'ready') {
         clearTimeout(timer);
@@ -331,6 +366,7 @@ export async function startChild(role: Role, databaseUrl: string): Promise<Child
   });
   const result: Child = {
     role,
+    name,
     process: child,
     port: ready.port,
     cpu: () =>
@@ -344,6 +380,19 @@ export async function startChild(role: Role, databaseUrl: string): Promise<Child
         };
         child.on('message', listener);
         child.send({ type: 'cpu' } satisfies Command);
+      }),
+    profile: (action, file) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the ${role} server did not answer the profiler command`)), 60_000);
+        const listener = (message: Report) => {
+          if (message.type !== 'profile' && message.type !== 'failed') return;
+          clearTimeout(timer);
+          child.off('message', listener);
+          if (message.type === 'failed') reject(new Error(`profiling the ${role} server failed: ${message.error}`));
+          else resolve();
+        };
+        child.on('message', listener);
+        child.send((action === 'start' ? { type: 'profile', action } : { type: 'profile', action, file: file! }) satisfies Command);
       }),
     stop: async () => {
       if (child.connected) child.send({ type: 'stop' } satisfies Command);
@@ -402,10 +451,10 @@ const CLOCK_TICK_MS = 10; // Linux USER_HZ is 100 on every common build (getconf
  * possible when PostgreSQL runs on this machine (the local or embedded server), else undefined.
  * Backends are identified by the pool's application_name.
  */
-async function backendCpu(role: Role): Promise<Map<number, number> | undefined> {
+async function backendCpu(name: string): Promise<Map<number, number> | undefined> {
   if (!monitor || process.platform !== 'linux') return undefined;
   const rows = await monitor<{ pid: number }[]>`
-    select pid from pg_stat_activity where application_name = ${`faultline-bench-${role}`}
+    select pid from pg_stat_activity where application_name = ${`faultline-bench-${name}`}
   `;
   const times = new Map<number, number>();
   for (const { pid } of rows) {
@@ -427,18 +476,19 @@ function backendCpuSpent(before: Map<number, number> | undefined, after: Map<num
   return spent;
 }
 
-async function load(to: Target, seconds: number): Promise<Result> {
+/** `seconds` of load, or exactly `{ amount }` requests; failures throw unless `tolerant` (a warm-up). */
+export async function load(to: Target, length: number | { amount: number }, timeoutSeconds = 10, tolerant = false): Promise<Result> {
   const result = await autocannon({
     url: to.url,
     method: to.method,
     headers: to.headers,
     ...(to.body === undefined ? {} : { body: to.body }),
     connections: CONNECTIONS,
-    duration: seconds,
-    timeout: 10,
+    ...(typeof length === 'number' ? { duration: length } : { amount: length.amount }),
+    timeout: timeoutSeconds,
   });
   const failures = result.errors + result.timeouts + result.non2xx;
-  if (failures > 0) {
+  if (failures > 0 && !tolerant) {
     throw new Error(`${to.url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx responses under load`);
   }
   return result;
@@ -447,11 +497,18 @@ async function load(to: Target, seconds: number): Promise<Result> {
 /** Warm-up, then one measured autocannon run with the server's CPU time around it. */
 export async function measure(child: Child, to: Target, label: string, round: number, seconds = DURATION): Promise<Measurement> {
   if (WARMUP > 0) await load(to, WARMUP);
+  // A cluster's primary serves nothing: its profile would say nothing about its workers.
+  const profiling = CPU_PROF !== undefined && !child.name.includes('-x');
+  if (profiling) await child.profile('start');
   const cpuBefore = await child.cpu();
-  const pgBefore = await backendCpu(child.role);
+  const pgBefore = await backendCpu(child.name);
   const result = await load(to, seconds);
+  if (profiling) {
+    await fs.mkdir(path.resolve(CPU_PROF), { recursive: true });
+    await child.profile('stop', path.resolve(CPU_PROF, `${child.name}-round${round}.cpuprofile`));
+  }
   const cpuAfter = await child.cpu();
-  const pgSpent = backendCpuSpent(pgBefore, await backendCpu(child.role));
+  const pgSpent = backendCpuSpent(pgBefore, await backendCpu(child.name));
   const total = result['2xx'];
   const measurement: Measurement = {
     label,
@@ -533,7 +590,7 @@ export function runBenchmark(budgetSeconds: number, body: (databaseUrl: string) 
     monitor = createSql(database.url, { max: 1, applicationName: 'faultline-bench-monitor' });
     await body(database.url);
     log(`finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    if (CPU_PROF) log(`CPU profiles are written to ${path.resolve(CPU_PROF)}/<server>/ when the servers stop`);
+    if (CPU_PROF) log(`CPU profiles of each measured run are in ${path.resolve(CPU_PROF)}/<server>-round<n>.cpuprofile`);
   })()
     .then(
       () => cleanup().then(() => 0),

@@ -1,4 +1,4 @@
-import type { LogLevel } from './config.js';
+import type { LogFormat, LogLevel } from './config.js';
 
 /** A minimal leveled logger writing one line per message to stderr. */
 export interface Logger {
@@ -18,10 +18,21 @@ function redact(text: string): string {
     .replace(/\bfl_[A-Za-z0-9_-]{8,}/g, 'fl_***');
 }
 
-/** Creates a logger that drops messages below `level`. */
-export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line + '\n')): Logger {
+/**
+ * Creates a logger that drops messages below `level`. `json` writes one object per line (time, level, msg and
+ * the fields) for log collectors; `pretty` a readable line for a terminal.
+ */
+export function createLogger(
+  level: LogLevel,
+  write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+  format: LogFormat = 'pretty',
+): Logger {
   const emit = (at: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[at] < ORDER[level]) return;
+    if (format === 'json') {
+      write(redact(JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...fields })));
+      return;
+    }
     const extra = fields && Object.keys(fields).length > 0 ? ' ' + JSON.stringify(fields) : '';
     write(redact(`${new Date().toISOString()} ${at.padEnd(5)} ${message}${extra}`));
   };

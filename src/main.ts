@@ -1,8 +1,10 @@
+import { isWorker, prepareDatabase, runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
-import { migrate } from './db/migrate.js';
-import { loadSeed } from './data/seed.js';
-import { EventHub } from './events/hub.js';
+import { KeyRevocations } from './auth/revocation.js';
+import { KeyUsage } from './auth/usage.js';
+import type { EventHub } from './events/hub.js';
+import { createEventHub } from './live/index.js';
 import { createLogger } from './logger.js';
 import type { FaultlineServer } from './server.js';
 
@@ -17,11 +19,15 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
+  // WORKERS > 1: this process supervises that many copies of itself (src/cluster.ts) and serves nothing.
+  if (config.workers > 1 && !isWorker()) return runPrimary(config, logger);
   const started = Date.now();
 
   let db: Database | undefined;
   let events: EventHub | undefined;
+  let revocations: KeyRevocations | undefined;
+  let usage: KeyUsage | undefined;
   let server: FaultlineServer | undefined;
   let shuttingDown: Promise<void> | undefined;
 
@@ -29,8 +35,12 @@ async function main(): Promise<void> {
     shuttingDown ??= (async () => {
       logger.info(`shutting down (${reason})`);
       // Stop taking requests first, then the live feed, then the database it all reads from.
-      await server?.stop().catch((error) => logger.error('server stop failed', { error: String(error) }));
+      // Requests in flight get the grace period to finish (a crash gets none: its state is suspect).
+      const graceMs = code === 0 ? config.shutdownGraceMs : 0;
+      await server?.stop({ graceMs }).catch((error) => logger.error('server stop failed', { error: String(error) }));
       await events?.stop().catch((error) => logger.error('event hub stop failed', { error: String(error) }));
+      await revocations?.stop().catch(() => {});
+      await usage?.stop().catch(() => {});
       await db?.close().catch((error) => logger.error('database close failed', { error: String(error) }));
       logger.info('stopped');
       process.exit(code);
@@ -55,16 +65,21 @@ async function main(): Promise<void> {
   serverModule.catch(() => {});
   try {
     db = await openDatabase(config, logger);
-    const applied = await migrate(db.sql);
-    if (applied.length > 0) logger.info(`applied migrations: ${applied.join(', ')}`);
-    if (config.seedOnEmpty) {
-      const { loaded } = await loadSeed(db.sql);
-      if (loaded) logger.info('loaded the seed dataset into the empty database');
-    }
-    events = new EventHub({ sql: db.sql, url: db.url, logger });
+    // In a cluster the primary has done it before forking.
+    if (!isWorker()) await prepareDatabase(db.sql, config, logger);
+    // The live core over this database's event log, with every topic (src/live/topics).
+    events = createEventHub({
+      sql: db.sql,
+      url: db.url,
+      logger,
+      retention: { maxAgeMs: config.eventRetentionMs, maxCount: config.eventRetentionCount },
+    });
     await events.start();
+    revocations = new KeyRevocations({ sql: db.sql, url: db.url, logger });
+    await revocations.start();
+    usage = new KeyUsage(db.sql, logger);
     const { buildServer, listen } = await serverModule;
-    server = buildServer({ sql: db.sql, events, logger, config });
+    server = buildServer({ sql: db.sql, events, logger, config, revocations, usage });
     await listen(server, config.host, config.port);
   } catch (error) {
     logger.error(`could not start: ${(error as Error).message}`);
@@ -72,7 +87,7 @@ async function main(): Promise<void> {
     return;
   }
   logger.info(`ready in ${Date.now() - started} ms`);
-  console.log(`Faultline is serving ${server.url} (GraphiQL: open it in a browser)`);
+  if (!isWorker()) console.log(`Faultline is serving ${server.url} (GraphiQL: open it in a browser)`);
 }
 
 void main();

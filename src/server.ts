@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -9,25 +9,74 @@ import {
   maskError as yogaMaskError,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { authenticate, bearerToken } from './auth/authenticate.js';
-import { hasRole, type Viewer } from './auth/viewer.js';
-import type { Config } from './config.js';
+import type { KeyRevocations } from './auth/revocation.js';
+import type { KeyUsage } from './auth/usage.js';
+import { ANONYMOUS, hasRole, type Viewer } from './auth/viewer.js';
+import { unavailableError } from './http/errors.js';
+import { graphqlUrl, type Config } from './config.js';
 import type { Sql } from './db/index.js';
 import type { EventHub } from './events/hub.js';
-import { EventStream } from './events/stream.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/index.js';
+import { checkVariables, operationLimits } from './graphql/limits.js';
+import { tooManyOperations } from './http/connections.js';
+import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
+import { InFlight } from './http/drain.js';
+import { ClientLimits, clientAddress, frontDoor } from './http/front-door.js';
+import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
-import { directSubscription, serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
+import { Metrics } from './metrics.js';
+import { useSseEventIds } from './sse.js';
+import { serveGraphQLOverWebSocket, type WebSocketExtra } from './websocket.js';
 
 export interface ServerOptions {
   sql: Sql;
   events: EventHub;
   logger: Logger;
-  config: Pick<Config, 'port' | 'host' | 'requireReadKey' | 'graphiql'>;
+  /** Closes connections of revoked keys; without it they end when they next authenticate. */
+  revocations?: KeyRevocations;
+  /** Records when keys were last used. */
+  usage?: KeyUsage;
+  config: ServerConfig;
 }
+
+/** The settings the server reads: the first four always, the rest with the defaults below when left out. */
+export type ServerConfig = Pick<Config, 'port' | 'host' | 'requireReadKey' | 'graphiql'> & Partial<Pick<Config, TunedSetting>>;
+
+type TunedSetting =
+  | 'introspection'
+  | 'fieldSuggestions'
+  | 'maxBodyBytes'
+  | 'maxSubscriptionsPerConnection'
+  | 'maxConnectionsPerClient'
+  | 'rateLimitClient'
+  | 'rateLimitKey'
+  | 'rateLimitAuthFailures'
+  | 'corsOrigins'
+  | 'trustProxy'
+  | 'metrics';
+
+/**
+ * What a server built without them uses (tests, benchmarks): the bounds on documents and bodies hold, the
+ * per-client limits do not, so that a benchmark's thousands of sockets from one address are not refused.
+ * `npm start` passes every setting from src/config.ts, whose defaults are the production ones.
+ */
+const EMBEDDED_DEFAULTS: Required<Pick<Config, TunedSetting>> = {
+  introspection: true,
+  fieldSuggestions: true,
+  maxBodyBytes: 1_048_576,
+  maxSubscriptionsPerConnection: 50,
+  maxConnectionsPerClient: Number.MAX_SAFE_INTEGER,
+  rateLimitClient: 0,
+  rateLimitKey: 0,
+  rateLimitAuthFailures: Number.MAX_SAFE_INTEGER,
+  corsOrigins: undefined,
+  trustProxy: false,
+  metrics: true,
+};
 
 export interface FaultlineServer {
   /** http://host:port/graphql once listening. */
@@ -35,30 +84,36 @@ export interface FaultlineServer {
   port: number;
   httpServer: Server;
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
-  /** Stops accepting work, closes sockets and subscriptions, and waits for them. */
-  stop(): Promise<void>;
-}
-
-/** What a WebSocket operation carries to graphql-ws's execute and subscribe hooks. */
-interface WebSocketRoot {
-  /** Yoga's execute for queries and mutations, with its plugins. */
-  execute: (args: ExecutionArgs) => unknown;
-  socket: WebSocket;
-  /** graphql-ws's id of the operation. */
-  id: string;
+  /**
+   * Stops accepting work, lets requests in flight finish for up to `graceMs` (0 by default), then closes
+   * WebSocket connections (1001, going away), SSE streams and whatever is left, and waits for them.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 interface ServerContext {
-  /** Set for graphql-ws operations: the viewer resolved once at connection_init. */
+  /** Set for graphql-ws operations: the viewer resolved for the operation. */
   viewer?: Viewer;
   requestId?: string;
+  /** The client's address, for HTTP requests (rate limits count wrong keys by it). */
+  client?: string;
+  /** The HTTP response, to end an SSE stream when its key is revoked. */
+  res?: ServerResponse;
+}
+
+/** What this server keeps per WebSocket connection (`ctx.extra`). */
+interface ConnectionExtra extends WebSocketExtra {
+  viewer?: Viewer;
+  /** The key given at connection_init, checked again for each operation. */
+  key?: string;
+  client?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
 // The id of the request being handled, wherever in its async work we are: error masking has no access to
 // the GraphQL context, yet its log line and the client's message must carry the same id.
-const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+const requestScope = new AsyncLocalStorage<RequestRecord>();
 
 function readKeyRequired(): GraphQLError {
   return new GraphQLError('This server requires an API key for reads: send "Authorization: Bearer <key>"', {
@@ -71,7 +126,8 @@ function readKeyRequired(): GraphQLError {
  * graphql-ws on the same path for WebSocket clients, plus /health and /ready.
  */
 export function buildServer(options: ServerOptions): FaultlineServer {
-  const { sql, events, logger, config } = options;
+  const { sql, events, logger } = options;
+  const config = { ...EMBEDDED_DEFAULTS, ...options.config };
 
   // Unexpected errors (a database failure, a bug) reach the client as one line with the request id; the
   // server log gets the detail under the same id.
@@ -80,6 +136,14 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     if (masked === error) return error as Error;
     const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
     const requestId = requestScope.getStore()?.requestId ?? randomUUID();
+    const unavailable = unavailableError(original, requestId);
+    if (unavailable) {
+      logger.warn(unavailable.extensions.code === 'TIMEOUT' ? 'statement timed out' : 'database unavailable', {
+        requestId,
+        error: original instanceof Error ? `${original.name}: ${original.message}` : String(original),
+      });
+      return unavailable;
+    }
     logger.error('unexpected error', {
       requestId,
       path: error instanceof GraphQLError ? error.path?.join('.') : undefined,
@@ -99,6 +163,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // CORS is answered by the front door (src/http/front-door.ts).
+    cors: false,
     graphiql: config.graphiql ? { title: 'Faultline', subscriptionsProtocol: 'WS' } : false,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
@@ -106,13 +172,30 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [useSharedSubscriptionResults()],
+    plugins: [...operationLimits(config), useRequestRecord(() => requestScope.getStore()), useSharedSubscriptionResults(), useSseEventIds()],
     maskedErrors: { maskError: maskUnexpected },
-    context: async ({ request, viewer, requestId }): Promise<GraphQLContext> => {
+    context: async ({ request, viewer, requestId, client, res }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
-      const resolved = viewer ?? (await authenticate(sql, bearerToken(request.headers.get('authorization'))));
+      let resolved = viewer;
+      if (!resolved) {
+        try {
+          resolved = await authenticate(sql, bearerToken(request.headers.get('authorization')));
+        } catch (error) {
+          if (client && error instanceof GraphQLError) limits.authFailed(client);
+          throw error;
+        }
+      }
+      if (resolved.keyId) options.usage?.record(resolved.keyId);
+      const record = requestScope.getStore();
+      if (record && !viewer) record.keyId = resolved.keyId;
       if (config.requireReadKey && !hasRole(resolved, 'reader')) throw readKeyRequired();
-      return { sql, viewer: resolved, requestId: id, logger, events };
+      // An SSE stream outlives the request that authenticated it: end it when its key is revoked.
+      if (res && resolved.keyId && options.revocations && request.headers.get('accept')?.includes('text/event-stream')) {
+        res.once('close', options.revocations.hold(resolved.keyId, () => res.destroy()));
+      }
+      // Sent by an EventSource that reconnects: the cursor of the last message it got (src/sse.ts).
+      const lastEventId = request?.headers.get('last-event-id') ?? undefined;
+      return { sql, viewer: resolved, requestId: id, logger, events, lastEventId };
     },
   });
 
@@ -126,6 +209,17 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     }
   };
 
+  const limits = new ClientLimits(config);
+  const inFlight = new InFlight();
+  let sseStreams = 0;
+  const metrics = config.metrics
+    ? new Metrics({
+        websockets: () => wsServer.clients.size,
+        sseStreams: () => sseStreams,
+        subscriptions: () => events.subscriberCount,
+      })
+    : undefined;
+
   const httpServer = createServer((req, res) => {
     // A client may bring its own request id (a proxy's, say); otherwise one is made. It is echoed in the
     // response and appears in every log line about the request.
@@ -135,53 +229,106 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     // Readiness is answered here rather than by Yoga's plugin, which matched every request's URL against a
     // URLPattern (polyfilled, and a measurable share of a mutation's CPU in bench/live.ts).
     if (req.url === '/ready' || req.url?.startsWith('/ready?')) {
-      void ready().then((ok) => {
+      // Draining: not ready, so a load balancer sends new work elsewhere.
+      void (inFlight.draining ? Promise.resolve(false) : ready()).then((ok) => {
         res.statusCode = ok ? 200 : 503;
         res.end();
       });
       return;
     }
-    void requestScope.run({ requestId }, () => yoga.handle(req, res, { requestId }));
+    if (metrics && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      void metrics.exposition().then(({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
+      });
+      return;
+    }
+    inFlight.track(req, res);
+    if ((req.headers.accept ?? '').includes('text/event-stream')) {
+      sseStreams += 1;
+      res.once('close', () => (sseStreams -= 1));
+    }
+    const record: RequestRecord = { requestId };
+    logWhenDone(req, res, record, logger, metrics);
+    void requestScope.run(record, async () => {
+      try {
+        const admitted = await frontDoor(req, res, config, limits);
+        if (admitted) await yoga.handle(req, res, { requestId, client: admitted.client, res });
+      } catch (error) {
+        // The client went away while its body was read, say.
+        logger.debug('request failed before Yoga', { requestId, error: String(error) });
+        res.destroy();
+      }
+    });
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+  // A WebSocket message may be no larger than an HTTP request body (ws's default is 100 MiB).
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: yoga.graphqlEndpoint,
+    maxPayload: config.maxBodyBytes,
+    // Connections count against the client's rate limit and its share of open connections.
+    verifyClient: ({ req }, accept) => {
+      const client = clientAddress(req, config.trustProxy);
+      const admission = limits.admit(client, undefined);
+      if (!admission.ok) return accept(false, 429, 'Too Many Requests', { 'retry-after': String(admission.retryAfterSeconds) });
+      if (!limits.connections.acquire(client)) return accept(false, 429, 'Too many open connections from this client');
+      (req as IncomingMessage & { faultlineClient?: string }).faultlineClient = client;
+      accept(true);
+    },
+  });
+  wsServer.on('connection', (socket, req) => {
+    const client = (req as IncomingMessage & { faultlineClient?: string }).faultlineClient;
+    if (client !== undefined) socket.once('close', () => limits.connections.release(client));
+  });
   // The WebSocket server re-emits the HTTP server's errors (a port in use); listen() reports those.
   wsServer.on('error', () => {});
-  const wsCleanup = serveGraphQLOverWebSocket<Record<string, unknown> | undefined, WebSocketExtra & { viewer?: Viewer }>(
+  // Yoga's execute for a WebSocket query or mutation (its plugins included), by the operation's context.
+  const executors = new WeakMap<object, (args: ExecutionArgs) => unknown>();
+  const wsCleanup = serveGraphQLOverWebSocket<Record<string, unknown> | undefined, ConnectionExtra>(
     wsServer,
     {
       // A bad key closes the socket with 4403 Forbidden (graphql-ws's own code for a refused init).
       onConnect: async (ctx) => {
-        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization ?? ctx.connectionParams?.apiKey;
+        ctx.extra.client = (ctx.extra.request as IncomingMessage & { faultlineClient?: string }).faultlineClient;
+        const given = connectionKey(ctx.connectionParams);
+        if ('refused' in given) return false;
         try {
-          const key = typeof raw === 'string' ? (raw.startsWith('fl_') ? raw : bearerToken(raw)) : undefined;
-          const viewer = await authenticate(sql, key);
+          const viewer = await authenticate(sql, given.key);
           if (config.requireReadKey && !hasRole(viewer, 'reader')) return false;
           ctx.extra.viewer = viewer;
+          ctx.extra.key = given.key;
+          if (viewer.keyId) options.usage?.record(viewer.keyId);
+          closeOnRevocation(ctx.extra.socket, viewer, options.revocations);
           return true;
         } catch (error) {
-          if (error instanceof GraphQLError) return false;
+          if (error instanceof GraphQLError) {
+            if (ctx.extra.client) limits.authFailed(ctx.extra.client);
+            return false;
+          }
           logger.error('websocket authentication failed', { error: String(error) });
           ctx.extra.socket.close(CloseCode.InternalServerError, 'Internal server error');
           return false;
         }
       },
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      execute: (args) => executors.get(args.contextValue as object)!(args) as never,
+      // The hub's subscriptions come back as push subscriptions, which the transport sends straight to the
+      // socket (src/websocket.ts); anything else goes through graphql-ws's own per-message path.
       subscribe: async (args) => {
-        const { socket, id } = args.rootValue as WebSocketRoot;
         const started = await subscribeShared(args, maskResult);
-        if (!('source' in started)) return started;
-        // The hub's streams push straight to the socket; any other source (none today) is pulled through
-        // graphql-ws's own per-message path.
-        return started.source instanceof EventStream ? directSubscription(started, started.source, socket, id) : resultsOf(started);
+        return 'source' in started ? resultsOf(started) : started;
       },
       onSubscribe: async (ctx, id, params) => {
+        const tooMany = tooManyOperations(ctx.subscriptions, id, config.maxSubscriptionsPerConnection);
+        if (tooMany) return [tooMany];
+        const viewer = await admitOperation(sql, limits, ctx.extra, ctx.extra.viewer ?? ANONYMOUS);
+        if (viewer instanceof GraphQLError) return [viewer];
         const { schema: enveloped, execute, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
-          viewer: ctx.extra.viewer,
+          viewer,
           requestId: randomUUID(),
         });
         let document;
@@ -192,14 +339,11 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         }
         const errors = validate(enveloped, document);
         if (errors.length > 0) return errors;
-        return {
-          schema: enveloped,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, socket: ctx.extra.socket, id } satisfies WebSocketRoot,
-        };
+        const refused = checkVariables(params.variables);
+        if (refused) return [refused];
+        const contextValue = await contextFactory();
+        executors.set(contextValue, execute);
+        return { schema: enveloped, operationName: params.operationName, document, variableValues: params.variables, contextValue };
       },
     },
     { logger },
@@ -210,15 +354,28 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     url: '',
     port: 0,
     httpServer,
-    yoga: yoga as FaultlineServer['yoga'],
-    stop: () => {
+    yoga: yoga as unknown as FaultlineServer['yoga'],
+    stop: ({ graceMs = 0 } = {}) => {
       stopping ??= (async () => {
+        // No new connections (HTTP or WebSocket upgrades); idle keep-alive connections go now, busy ones
+        // once their response is sent (each is marked `connection: close`).
+        inFlight.draining = true;
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        if (!(await inFlight.settled(graceMs))) {
+          logger.warn('shutting down with requests still in flight', { requests: inFlight.size, graceMs });
+        }
+        // graphql-ws clients reconnect on 1001 and resume from their last cursor, as SSE clients do.
+        const sockets = [...wsServer.clients];
+        const socketsClosed = Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve))));
         await wsCleanup.dispose();
+        // A moment for the close handshake, so clients see 1001 rather than a dropped connection.
+        await Promise.race([socketsClosed, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
         for (const client of wsServer.clients) client.terminate();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-        // Ends SSE streams and idle keep-alive sockets so close() does not wait on them.
+        // Ends SSE streams and any request that outlived the grace period.
         httpServer.closeAllConnections();
-        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await closed;
         await yoga.dispose();
       })();
       return stopping;
@@ -244,7 +401,6 @@ export async function listen(server: FaultlineServer, host: string, port: number
   });
   const address = server.httpServer.address() as AddressInfo;
   server.port = address.port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  server.url = `http://${shownHost}:${address.port}/graphql`;
+  server.url = graphqlUrl(host, address.port);
   return server;
 }

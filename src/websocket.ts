@@ -8,18 +8,20 @@
 // - Sending does not wait for the kernel to take the previous frame, and frames for one socket within one
 //   turn of the event loop go out in one write (the socket is corked until the turn ends). A subscriber
 //   with several events queued gets them in one system call instead of one each.
-// - Events are pushed: the hub hands each one to the subscription, which sends it at once (see
-//   `directSubscription`); no promise per event and subscriber.
+// - Events are pushed: a subscription whose results can be pushed (a PushSubscription, see
+//   src/graphql/shared-subscriptions.ts; the hub's topics give those) is taken over in graphql-ws's own
+//   onOperation hook, and each result is sent as the hub fans its event out (see `directSubscription`); no
+//   promise per event and subscriber. Any other subscription goes through graphql-ws's per-message path.
 // - Backpressure is explicit: a subscription stops taking events while its socket has more than
 //   HIGH_WATER_BYTES unsent, and its events wait in the hub's queue for it, which is bounded: a client that
 //   falls further behind is disconnected with 1013 (try again later) and resumes from its last cursor.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocket, type WebSocketServer } from 'ws';
-import { SUBSCRIBER_TOO_SLOW, type EventStream, type StreamSink } from './events/stream.js';
-import type { SharedSubscription } from './graphql/shared-subscriptions.js';
+import { SUBSCRIBER_TOO_SLOW } from './graphql/live.js';
+import { isPushSubscription, type PushSubscription, type ResultSink } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
 
 /** What graphql-ws's context carries for this transport (`ctx.extra`). */
@@ -109,18 +111,13 @@ function writable(socket: WebSocket): Promise<void> {
 }
 
 /**
- * The iterator graphql-ws gets for a subscription on `socket` with message id `id` whose events come from the
- * hub's `stream`. It yields nothing: each event is sent as a `next` frame as the hub fans it out, with no
- * promise in between unless its result is still being computed (later events then wait behind it, to keep
- * the order). It ends when the stream ends (graphql-ws then sends `complete`) and fails as the stream fails;
- * `return()` (the client's `complete`, or a closed socket) ends the stream at once.
+ * The iterator graphql-ws gets for a push subscription on `socket` with message id `id`. It yields nothing:
+ * each result is sent as a `next` frame as it is pushed, with no promise in between unless it is still being
+ * computed (later results then wait behind it, to keep the order). It ends when the subscription ends
+ * (graphql-ws then sends `complete`) and fails as it fails; `return()` (the client's `complete`, or a closed
+ * socket) ends the subscription at once.
  */
-export function directSubscription(
-  started: SharedSubscription,
-  stream: EventStream,
-  socket: WebSocket,
-  id: string,
-): AsyncIterableIterator<ExecutionResult> {
+export function directSubscription(subscription: PushSubscription, socket: WebSocket, id: string): AsyncIterableIterator<ExecutionResult> {
   const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
   const send = (result: ExecutionResult) => sendFrame(socket, `${head}${payloadJson(result)}}`);
   const iterator: AsyncIterableIterator<ExecutionResult> = {
@@ -129,19 +126,18 @@ export function directSubscription(
         let tail: Promise<void> | undefined;
         let waiting = 0;
         let paused = false;
-        // While the client is behind, stop taking events; they wait in the stream's queue, which the hub bounds.
+        // While the client is behind, stop taking results; their events wait in the hub's queue, which is bounded.
         const backpressure = () => {
           if (paused || socket.bufferedAmount <= HIGH_WATER_BYTES) return;
           paused = true;
-          stream.detach();
+          subscription.detach();
           void writable(socket).then(() => {
             paused = false;
-            stream.attach(sink);
+            subscription.attach(sink);
           });
         };
-        const sink: StreamSink = {
-          event: (event) => {
-            const result = started.resultFor(event);
+        const sink: ResultSink = {
+          next: (result) => {
             if (tail === undefined && !(result instanceof Promise)) {
               send(result);
               backpressure();
@@ -162,18 +158,18 @@ export function directSubscription(
           end: (error) => {
             void (tail ?? Promise.resolve()).then(() => {
               if (!error) return resolve({ value: undefined, done: true });
-              if (error instanceof GraphQLError && error.extensions.code === SUBSCRIBER_TOO_SLOW) {
+              if (error.extensions.code === SUBSCRIBER_TOO_SLOW) {
                 socket.close(TOO_SLOW_CLOSE_CODE, 'Client reads too slowly: reconnect and resume from your last cursor');
                 return resolve({ value: undefined, done: true });
               }
-              reject(started.streamError(error));
+              reject(error);
             });
           },
         };
-        stream.attach(sink);
+        subscription.attach(sink);
       }),
     return: async () => {
-      await stream.return();
+      await subscription.return?.();
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]: () => iterator,
@@ -183,7 +179,9 @@ export function directSubscription(
 
 /**
  * Serves graphql-ws on `wsServer`. Same protocol, hooks and close codes as graphql-ws/use/ws (it is built on
- * graphql-ws's own `makeServer`); see the top of this file for what it does differently.
+ * graphql-ws's own `makeServer`); see the top of this file for what it does differently. A subscription
+ * whose result (from the `subscribe` hook, or from `options.onOperation`) is a PushSubscription is sent by
+ * `directSubscription`.
  */
 export function serveGraphQLOverWebSocket<P extends Record<string, unknown> | undefined, E extends WebSocketExtra>(
   wsServer: WebSocketServer,
@@ -192,7 +190,16 @@ export function serveGraphQLOverWebSocket<P extends Record<string, unknown> | un
 ): { dispose(): Promise<void> } {
   const { logger } = transport;
   const keepAliveMs = transport.keepAliveMs ?? 12_000;
-  const server = makeServer<P, E>(options);
+  const server = makeServer<P, E>({
+    ...options,
+    // graphql-ws's hook for replacing an operation's result once it has started: push subscriptions are sent
+    // straight to the socket instead of through its per-message path.
+    onOperation: async (ctx, id, payload, args, result) => {
+      const replaced = (await options.onOperation?.(ctx, id, payload, args, result)) ?? undefined;
+      const operation = replaced ?? result;
+      return isPushSubscription(operation) ? directSubscription(operation, ctx.extra.socket, id) : replaced;
+    },
+  });
   wsServer.options.handleProtocols = handleProtocols;
 
   wsServer.on('connection', (socket, request) => {

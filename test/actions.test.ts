@@ -4,10 +4,10 @@
 // read them, their history, and the actionChanged subscription with replay.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
-import { collect, wsClient } from './helpers/clients.js';
+import { wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { createActor, createReport, dataOf, globalId } from './helpers/factories.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { startTestServer, subscribedOn, type TestServer } from './helpers/server.js';
 import { ERROR_FIELDS, callerWithKey, expectNoUnexpectedErrors, expectNothingWritten, localId, resultOf, type UserErrorShape } from './helpers/writes.js';
 
 let db: TestDatabase;
@@ -145,7 +145,7 @@ describe('recordAction, updateAction, retractAction', () => {
     const [event] = await db.sql<{ kind: string; attributes: Record<string, unknown> }[]>`
       select kind, attributes from events where entity_id = ${localId(ultimatum.id)} and kind like 'action%'
     `;
-    expect(event).toMatchObject({ kind: 'action_recorded', attributes: { actionKind: 'ultimatum', topicIds: expect.any(Array) } });
+    expect(event).toMatchObject({ kind: 'action_recorded', attributes: { kind: 'ultimatum', outcome: 'pending', topicIds: expect.any(Array) } });
   });
 
   it('records a refusal answering it, with no speaker, and a statement by an unnamed speaker', async () => {
@@ -334,11 +334,9 @@ describe('actionChanged', () => {
       actionChanged(filter: $filter, after: $after) { cursor change action { summary outcome addressees { id } } }
     }`;
     type Event = { cursor: string; change: string; action: { summary: string; outcome: string | null } };
-    const registered = server.events.registrations;
-    const all = collect(client, SUBSCRIPTION);
-    const addressed = collect(client, SUBSCRIPTION, { filter: { addressee: fixture.company, changes: ['RECORDED', 'UPDATED'] } });
-    const refusals = collect(client, SUBSCRIPTION, { filter: { kind: ['REFUSAL'] } });
-    while (server.events.registrations < registered + 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    const all = await subscribedOn(server, client, SUBSCRIPTION);
+    const addressed = await subscribedOn(server, client, SUBSCRIPTION, { filter: { addressee: fixture.company, changes: ['RECORDED', 'UPDATED'] } });
+    const refusals = await subscribedOn(server, client, SUBSCRIPTION, { filter: { kind: ['REFUSAL'] } });
 
     const demand = await resultOf<ActionShape>(call(RECORD, { input: ultimatumInput({ kind: 'DEMAND', summary: 'A live demand.', addressees: [fixture.company] }) }));
     await resultOf<ActionShape>(call(UPDATE, { id: demand.id, expectedVersion: 1, patch: { outcome: 'MET' } }));
@@ -355,7 +353,7 @@ describe('actionChanged', () => {
     expect((await addressed.until(2)).map((r) => (r.data as { actionChanged: Event }).actionChanged.change)).toEqual(['RECORDED', 'UPDATED']);
     expect((await refusals.until(1)).map((r) => (r.data as { actionChanged: Event }).actionChanged.action.summary)).toEqual(['A live refusal.']);
 
-    const resumed = collect(client, SUBSCRIPTION, { after: events[1]!.cursor });
+    const resumed = await subscribedOn(server, client, SUBSCRIPTION, { after: events[1]!.cursor });
     expect((await resumed.until(2)).map((r) => (r.data as { actionChanged: Event }).actionChanged.change)).toEqual(['RECORDED', 'RETRACTED']);
     for (const subscription of [all, addressed, refusals, resumed]) subscription.dispose();
     await client.dispose();

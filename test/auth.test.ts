@@ -26,7 +26,7 @@ import { schema } from '../src/graphql/index.js';
 import { collect, wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { dataOf } from './helpers/factories.js';
-import { graphql, startTestServer, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { graphql, nextSubscription, startTestServer, type GraphQLResponse, type TestServer } from './helpers/server.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -458,9 +458,9 @@ describe('graphql-ws', () => {
 
   it('delivers a subscription to an anonymous client while reads are open', async () => {
     const client = wsClient(server.url);
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const subscription = collect(client, 'subscription { reportAdded { report { url } } }');
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     const url = 'https://auth-walk.example.com/anonymous-subscriber';
     const submitted = await graphql(
       server.url,
@@ -563,12 +563,3 @@ describe('key management', () => {
     expect(dataOf(response).revokeApiKey.__typename).toBe('NotFoundError');
   });
 });
-
-/** Waits, without sleeping, for a condition the server reaches asynchronously. */
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}

@@ -1,7 +1,12 @@
 // The design's rule 4: a page's SQL statement count must not grow with its size. One query walks every
 // nested relation of 5 and then 50 incidents (each with its own actors, affiliations, AI systems,
 // developers, techniques, reports, and a citing position); the statements the server's pool sends must be
-// the same number both times, and few. An unbatched nested field would add a statement per incident.
+// the same both times, and few. An unbatched nested field would add a statement per incident.
+//
+// What is counted is only what the request sends: the server's event hub reads the log on its own timer,
+// and when it shared the request pool those reads (its safe-horizon query) landed in a measured request now
+// and then (10 of 40 runs on a loaded machine), which is how a page of 50 once counted 14 statements
+// against 13. The hub now has a pool of its own here, so nothing but the request is counted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { createIncidentGraph, dataOf, loadTechniqueTable } from './helpers/factories.js';
@@ -18,7 +23,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await loadTechniqueTable(database.sql);
   await createIncidentGraph(database.sql, INCIDENTS);
-  server = await startTestServer(database.url);
+  server = await startTestServer(database.url, { hubPool: 'own' });
 });
 
 afterAll(async () => {
@@ -64,16 +69,10 @@ interface PageData {
   };
 }
 
-// Transaction brackets carry no reads; the event hub polls the log on the same pool on its own timer, and a
-// connection the pool opens reads the type catalogue once: none of those belong to the request.
+// The first statement on a new pool connection makes postgres.js read the type catalogue once: that is the
+// pool's, not the request's.
 function isRequestStatement(statement: string): boolean {
-  const text = statement.trim().toLowerCase();
-  if (text === 'begin' || text === 'commit' || text.startsWith('begin ')) return false;
-  if (/\bfrom events\b/.test(text)) return false;
-  // The hub's horizon read (the oldest transaction that may still append an event), on the same timer.
-  if (text.includes('pg_current_snapshot()')) return false;
-  if (text.includes('pg_catalog.pg_type')) return false;
-  return true;
+  return !statement.includes('pg_catalog.pg_type');
 }
 
 interface Run {
@@ -116,12 +115,18 @@ function checkPage(data: PageData, size: number): void {
   }
 }
 
-// A by-id loader reached at several depths (actors: an incident's actors, their affiliations, AI system
-// developers, citing positions' actors) may run as one batch or as two, depending on which earlier
-// statements' results arrive in the same tick; the total can so differ by one or two between two runs of
-// the same request. What cannot vary is the set of statement shapes, and how often any one shape runs is
-// bounded by the query's depth, not by the page size: an unbatched field would run its shape per incident.
-const MAX_RUNS_PER_SHAPE = 4;
+// Which batches a request runs is fixed by its query; only one thing may vary with timing. The by-id loader
+// of a type (Actor here) is shared by every field that points at that type, and this query reaches it from
+// three places (affiliations of the incidents' actors, developers of their AI systems, actors of the citing
+// positions), each after a different statement: loads that arrive in the same turn of the event loop form
+// one batch, so those lookups cost one to three statements. Every other statement runs exactly once, for 5
+// incidents as for 50.
+const SHARED_LOADERS: Array<{ shape: RegExp; paths: number }> = [{ shape: /^select a\.id, .* from actors a where a\.id = any\(\$1\)$/, paths: 3 }];
+
+function allowedRuns(statement: string): { min: number; max: number } {
+  const shared = SHARED_LOADERS.find((loader) => loader.shape.test(statement));
+  return shared ? { min: 1, max: shared.paths } : { min: 1, max: 1 };
+}
 
 describe('batching', () => {
   it('sends the same small set of statements for 5 and for 50 incidents', async () => {
@@ -140,13 +145,15 @@ describe('batching', () => {
     const detail = `${summary}\n${describeRun('5 incidents', small)}\n${describeRun(`${INCIDENTS} incidents`, large)}`;
 
     expect([...large.shapes.keys()].sort(), detail).toEqual([...small.shapes.keys()].sort());
+    expect(SHARED_LOADERS.every((loader) => [...small.shapes.keys()].some((text) => loader.shape.test(text))), detail).toBe(true);
     for (const run of [small, large]) {
       for (const [text, times] of run.shapes) {
-        expect(times, `ran ${times} times: ${text.slice(0, 200)}\n${detail}`).toBeLessThanOrEqual(MAX_RUNS_PER_SHAPE);
+        const { min, max } = allowedRuns(text);
+        expect(times, `ran ${times} times: ${text.slice(0, 200)}\n${detail}`).toBeGreaterThanOrEqual(min);
+        expect(times, `ran ${times} times: ${text.slice(0, 200)}\n${detail}`).toBeLessThanOrEqual(max);
       }
       expect(run.statements.length, detail).toBeLessThanOrEqual(MAX_STATEMENTS);
     }
-    expect(Math.abs(large.statements.length - small.statements.length), detail).toBeLessThanOrEqual(MAX_RUNS_PER_SHAPE - 1);
   });
 
   it('gives every request its own loaders: a repeated request sends its statements again', async () => {

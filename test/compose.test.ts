@@ -2,7 +2,7 @@
 // These checks keep them honest in the meantime: docker-compose.yml must configure every variable the
 // service reads, and the Dockerfile must keep the properties operators rely on.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -102,8 +102,18 @@ describe('docker-compose.yml', () => {
     const env = environmentOf(obj(services.faultline, 'services.faultline'));
     const missing = CONFIG_VARIABLES.filter((name) => !env.has(name));
     expect(missing, 'CONFIG_VARIABLES missing from faultline.environment').toEqual([]);
-    expect(env.get('HOST'), 'inside a container the service must listen on all interfaces').toBe('0.0.0.0');
+    expect(env.get('HOST'), 'inside a container the service must listen on all interfaces').toMatch(/^(0\.0\.0\.0|\$\{HOST:-0\.0\.0\.0\})$/);
     expect(env.get('DATABASE_URL')).toMatch(/^postgres(ql)?:\/\/.*@postgres:5432\//);
+  });
+
+  it('takes every setting from the environment, and the password apart from the URL', () => {
+    const env = environmentOf(obj(services.faultline, 'services.faultline'));
+    const fixed = CONFIG_VARIABLES.filter((name) => name !== 'DATABASE_URL' && !new RegExp(`^\\$\\{${name}(:?-[^}]*)?\\}$`).test(env.get(name) ?? ''));
+    // DATABASE_PASSWORD comes from POSTGRES_PASSWORD, which the postgres service uses too.
+    expect(fixed.filter((name) => name !== 'DATABASE_PASSWORD')).toEqual([]);
+    expect(env.get('DATABASE_PASSWORD')).toMatch(/^\$\{POSTGRES_PASSWORD(:?-[^}]*)?\}$/);
+    // A password inside the URL would have to be percent-encoded by whoever sets it.
+    expect(env.get('DATABASE_URL')).not.toContain('POSTGRES_PASSWORD');
   });
 });
 
@@ -141,6 +151,42 @@ describe('Dockerfile', () => {
     expect(install).toContain('--omit=optional');
   });
 
+  it('runs on Node 24 and puts the faultline command on the PATH', () => {
+    for (const from of of(instructions, 'FROM')) expect(from).toMatch(/^FROM node:24\b/);
+    expect(of(finalStage, 'RUN').some((line) => /ln -s \S*dist\/cli\/faultline\.js \/usr\/local\/bin\/faultline/.test(line))).toBe(true);
+  });
+
+  it('needs only production dependencies for everything under src/ (the image has no dev dependencies)', () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    const installed = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies ?? {})]);
+    const missing = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (file.endsWith('.ts')) {
+          const text = readFileSync(file, 'utf8');
+          const specifiers = [
+            // Static imports and re-exports, except type-only ones (they vanish at build time), and dynamic imports.
+            ...text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?\sfrom\s+'([^'.][^']*)'/gms),
+            ...text.matchAll(/\bimport\('([^'.][^']*)'\)/g),
+          ];
+          for (const [, specifier] of specifiers) {
+            // A bare specifier names a package (a scoped one: two parts).
+            const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!;
+            if (!name.startsWith('node:') && !installed.has(name)) missing.add(`${name} (${path.relative(root, file)})`);
+          }
+        }
+      }
+    };
+    walk(path.join(root, 'src'));
+    // The embedded PostgreSQL's platform package is loaded by name at run time, and is optional.
+    expect([...missing]).toEqual([]);
+  });
+
   it('ships sql/ beside dist/ and starts the compiled entry', () => {
     expect(of(finalStage, 'COPY').some((line) => /\ssql\/?\s/.test(line))).toBe(true);
     expect(of(finalStage, 'CMD').at(-1)).toContain('dist/main.js');
@@ -162,5 +208,23 @@ describe('docker-compose CLI', () => {
     const resolved = obj(parse(result.stdout), 'docker-compose config output');
     const faultline = obj(obj(resolved.services, 'services').faultline, 'services.faultline');
     expect(environmentOf(faultline).get('DATABASE_URL')).toMatch(/^postgres(ql)?:\/\/[^$]*@postgres:5432\/[^$]+$/);
+    expect(environmentOf(faultline).get('LOG_LEVEL')).toBe('info');
+  }, 70_000);
+
+  it.runIf(hasCompose)('passes a password with URL-reserved characters and overrides from the shell', () => {
+    const password = 'p@ss:w/rd?#%20x';
+    const result = spawnSync('docker-compose', ['-f', composePath, 'config'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, POSTGRES_PASSWORD: password, LOG_LEVEL: 'debug', PORT: '8080' },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const services = obj(obj(parse(result.stdout), 'docker-compose config output').services, 'services');
+    const env = environmentOf(obj(services.faultline, 'services.faultline'));
+    expect(env.get('DATABASE_PASSWORD')).toBe(password);
+    expect(env.get('LOG_LEVEL')).toBe('debug');
+    expect(env.get('PORT')).toBe('8080');
+    expect(environmentOf(obj(services.postgres, 'services.postgres')).get('POSTGRES_PASSWORD')).toBe(password);
   }, 70_000);
 });

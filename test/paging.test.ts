@@ -16,21 +16,15 @@ import {
   globalId,
 } from './helpers/factories.js';
 import { graphql, startTestServer, type TestServer } from './helpers/server.js';
+import { mulberry32 } from './helpers/random.js';
 
 let database: TestDatabase;
 let server: TestServer;
 let sql: Sql;
 
-/** mulberry32: a small deterministic generator, so a failure replays exactly. */
+/** Picks from a list with a deterministic generator, so a failure replays exactly. */
 function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
 }
 

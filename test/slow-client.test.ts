@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import WebSocket from 'ws';
 import { submitReport } from '../src/data/report-changes.js';
-import { settledEnd } from '../src/events/log.js';
+import { settledEnd } from '../src/data/event-log.js';
 import { collect, wsClient } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { nextSubscription, startTestServer, type TestServer } from './helpers/server.js';
 
 const MAX_QUEUED = 20;
 // Big enough that a few hundred events fill the kernel's socket buffers on loopback.
@@ -74,16 +74,19 @@ describe('a client that stops reading', () => {
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     socket.send(JSON.stringify({ type: 'connection_init' }));
     await waitFor(() => messages.some((message) => message.type === 'connection_ack'));
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
 
+    const tooSlow: Array<{ topic: string; queued: number }> = [];
+    server.events.once('subscriber:tooSlow', (event) => tooSlow.push(event));
     // Stop reading: the kernel's buffers fill, then the server's socket, then the hub's queue.
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
     const titles = await submitUntilEnded('ws');
     // Ended server-side while the client was not reading: its backlog is no longer held, and the log says so.
     expect(server.events.subscriberCount).toBe(0);
     expect(server.logs.some((line) => line.includes('fell too far behind'))).toBe(true);
+    expect(tooSlow).toEqual([{ topic: 'reportAdded', queued: MAX_QUEUED }]);
 
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.resume();
     await waitFor(() => closed !== undefined);
@@ -106,7 +109,7 @@ describe('a client that stops reading', () => {
   });
 
   it('over SSE gets a SUBSCRIBER_TOO_SLOW error once it falls too far behind', async () => {
-    const registered = server.events.registrations;
+    const registered = nextSubscription(server.events);
     const request = http.request(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -115,7 +118,7 @@ describe('a client that stops reading', () => {
     const response = await new Promise<http.IncomingMessage>((resolve, reject) => request.once('response', resolve).once('error', reject));
     expect(response.statusCode).toBe(200);
     response.pause();
-    await waitFor(() => server.events.registrations > registered);
+    await registered;
     const titles = await submitUntilEnded('sse');
 
     let text = '';

@@ -34,7 +34,8 @@ export async function runCommand(
   let db: Database | undefined;
   let failed = false;
   try {
-    db = await openDatabase(config, logger, `faultline-${name}`);
+    // No statement time limit: an import or a synthetic load may rightly run for minutes.
+    db = await openDatabase(config, logger, `faultline-${name}`, { statementTimeoutMs: 0 });
     if (options.migrate !== false) await migrate(db.sql);
     await task({ config, logger, db });
   } catch (error) {

@@ -1,13 +1,15 @@
 // Writes of actions: record, update under optimistic concurrency, retract. Each runs in one transaction
 // with its history entry and its event.
 import type { Queryable, Sql } from '../db/index.js';
-import { appendEvent, type EventAttributes, type EventKind } from '../events/log.js';
+import { announce } from '../live/topic.js';
+import { actionTopic, type ActionEvent } from '../live/topics/action.js';
 import { actionsByIds, type ActionKind, type ActionOutcome, type ActionRow } from './actions.js';
 import { checkCitations, citationSnapshot, insertCitations, type CitationInput } from './citations.js';
 import { NotFoundError, ValidationError, VersionConflictError } from './errors.js';
 import { appendRecordHistory } from './history.js';
-import { requireRows, writeTransaction, type Author } from './incident-changes.js';
+import { requireRows, type Author } from './incident-changes.js';
 import type { DatePrecision } from './incidents.js';
+import { writeTransaction } from './transactions.js';
 import * as check from './validate.js';
 
 /** Money at stake as a write gives it: the amount as a decimal string, so nothing is rounded. */
@@ -194,27 +196,9 @@ export async function actionSnapshot(tx: Queryable, actionId: string): Promise<R
   return row?.snapshot ?? {};
 }
 
-/** What actionChanged filters match on, read inside the writing transaction. */
-async function actionAttributes(tx: Queryable, actionId: string): Promise<EventAttributes> {
-  const [row] = await tx<{ actor_ids: string[]; addressee_ids: string[]; topic_ids: string[]; kind: string; outcome: string | null }[]>`
-    select array_remove(array[ac.actor_id::text, ac.speaker_id::text], null) as actor_ids,
-      array(select actor_id::text from action_addressees where action_id = ac.id order by 1) as addressee_ids,
-      array(select topic_id::text from action_topics where action_id = ac.id order by 1) as topic_ids,
-      ac.kind, ac.outcome
-    from actions ac where ac.id = ${actionId}
-  `;
-  return {
-    actorIds: row?.actor_ids ?? [],
-    addresseeIds: row?.addressee_ids ?? [],
-    topicIds: row?.topic_ids ?? [],
-    actionKind: row?.kind ?? '',
-    ...(row?.outcome ? { outcome: row.outcome } : {}),
-  };
-}
-
-async function finish(tx: Queryable, kind: EventKind, actionId: string): Promise<ActionRow> {
-  const [action] = await actionsByIds(tx, [actionId]);
-  await appendEvent(tx, { kind, entityId: actionId, attributes: await actionAttributes(tx, actionId) });
+/** The action as it now is, announced to actionChanged subscribers as `kind`. */
+async function finish(tx: Queryable, kind: ActionEvent['kind'], actionId: string): Promise<ActionRow> {
+  const [[action]] = await Promise.all([actionsByIds(tx, [actionId]), announce(tx, actionTopic, kind, [{ id: actionId }])]);
   return action!;
 }
 

@@ -60,6 +60,16 @@ export const actionColumns = (sql: Queryable) => sql`
 `;
 const columns = actionColumns;
 
+/**
+ * An action as JSON in the shape of `actionsByIds`' rows (ids as text), given an expression for its id: what
+ * events store as the record they announced.
+ */
+export const actionSnapshotSql = (sql: Queryable, id: Fragment): Fragment => sql`
+  (select to_jsonb(s) || jsonb_build_object('id', s.id::text, 'actor_id', s.actor_id::text, 'speaker_id', s.speaker_id::text,
+     'responds_to_id', s.responds_to_id::text)
+   from (select ${columns(sql)} from actions ac where ac.id = ${id}) s)
+`;
+
 // The last day an action's period covers: a month-precision date is stored as the 1st of the month.
 const occurredUntil = (sql: Queryable) => sql`
   (ac.occurred_on + case ac.occurred_precision

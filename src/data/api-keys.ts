@@ -32,14 +32,37 @@ export async function listApiKeys(sql: Queryable): Promise<ApiKeyRow[]> {
   `;
 }
 
-/** Revokes a key; returns it, or null when no key has that id. Revoking twice keeps the first time. */
+/** The channel a revocation notifies with the key's id (src/auth/revocation.ts listens). */
+export const KEY_REVOKED_CHANNEL = 'faultline_key_revoked';
+
+/**
+ * Revokes a key; returns it, or null when no key has that id. Revoking twice keeps the first time. Every
+ * instance hears of it on the key-revoked channel when the transaction commits, and closes the key's open
+ * connections.
+ */
 export async function revokeApiKey(sql: Queryable, id: string): Promise<ApiKeyRow | null> {
   const [row] = await sql<ApiKeyRow[]>`
-    update api_keys set revoked_at = coalesce(revoked_at, now())
-    where id = ${id}
-    returning id, name, role, prefix, created_at, last_used_at, revoked_at
+    with revoked as (
+      update api_keys set revoked_at = coalesce(revoked_at, now())
+      where id = ${id}
+      returning id, name, role, prefix, created_at, last_used_at, revoked_at
+    )
+    select revoked.*, pg_notify(${KEY_REVOKED_CHANNEL}, revoked.id::text) from revoked
   `;
-  return row ?? null;
+  if (!row) return null;
+  const { pg_notify: _notified, ...key } = row as ApiKeyRow & { pg_notify?: unknown };
+  return key;
+}
+
+/** The ids among `ids` of keys that have been revoked. */
+export async function revokedAmong(sql: Queryable, ids: string[]): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`select id from api_keys where id = any(${ids}) and revoked_at is not null`;
+  return rows.map((row) => row.id);
+}
+
+/** Sets last_used_at to now for the keys `ids`. */
+export async function touchApiKeys(sql: Queryable, ids: string[]): Promise<void> {
+  await sql`update api_keys set last_used_at = now() where id = any(${ids})`;
 }
 
 /** The unrevoked key with this hash, or null. */

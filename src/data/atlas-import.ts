@@ -1,6 +1,9 @@
-import type postgres from 'postgres';
-import type { Sql } from '../db/index.js';
+import type { Queryable, Sql } from '../db/index.js';
+import { announce, attributesBefore } from '../live/topic.js';
+import { incidentTopic } from '../live/topics/incident.js';
+import { reportTopic } from '../live/topics/report.js';
 import type { AtlasCaseStudy, AtlasData, AtlasTechnique } from './atlas.js';
+import { writeTransaction } from './transactions.js';
 import { cleanReportUrl, normalizeReportUrl } from './urls.js';
 
 export interface AtlasImportSummary {
@@ -14,7 +17,7 @@ export interface AtlasImportSummary {
 }
 
 // The transaction handle: these steps only ever run inside importAtlas's one transaction.
-type Transaction = postgres.TransactionSql<Record<string, never>>;
+type Transaction = Queryable;
 
 interface TechniqueRow {
   id: string;
@@ -115,13 +118,20 @@ async function upsertTechniques(sql: Transaction, techniques: AtlasTechnique[]):
   return { total: rows.length, inserted, updated };
 }
 
-async function upsertIncidents(sql: Transaction, rows: IncidentRow[]): Promise<AtlasImportSummary['incidents']> {
-  let inserted = 0;
-  let updated = 0;
+/** Incidents by slug, and which of them this run created or changed. */
+interface UpsertedIncidents {
+  summary: AtlasImportSummary['incidents'];
+  created: string[];
+  changed: string[];
+}
+
+async function upsertIncidents(sql: Transaction, rows: IncidentRow[]): Promise<UpsertedIncidents> {
+  const created: string[] = [];
+  const changed: string[] = [];
   for (const chunk of chunks(rows)) {
     // Status and severity are set on creation only: an editor may have curated them since. A changed row
     // gets a new version, so an editor holding the old one is told it changed under them.
-    const result: Array<{ inserted: boolean }> = await sql`
+    const result: Array<{ id: string; inserted: boolean }> = await sql`
       insert into incidents ${sql(chunk, 'slug', 'title', 'summary', 'status', 'severity', 'occurred_start', 'occurred_precision')}
       on conflict (slug) do update set
         title = excluded.title,
@@ -133,14 +143,11 @@ async function upsertIncidents(sql: Transaction, rows: IncidentRow[]): Promise<A
         updated_at = now()
       where (incidents.title, incidents.summary, incidents.occurred_start, incidents.occurred_end, incidents.occurred_precision)
         is distinct from (excluded.title, excluded.summary, excluded.occurred_start, null::date, excluded.occurred_precision)
-      returning (xmax = 0) as inserted
+      returning id::text as id, (xmax = 0) as inserted
     `;
-    for (const row of result) {
-      if (row.inserted) inserted++;
-      else updated++;
-    }
+    for (const row of result) (row.inserted ? created : changed).push(row.id);
   }
-  return { total: rows.length, inserted, updated };
+  return { summary: { total: rows.length, inserted: created.length, updated: changed.length }, created, changed };
 }
 
 function reportRows(studies: AtlasCaseStudy[], skipped: string[]): { rows: ReportRow[]; links: Array<[string, string]> } {
@@ -183,18 +190,24 @@ function reportRows(studies: AtlasCaseStudy[], skipped: string[]): { rows: Repor
   return { rows: [...byKey.values()], links };
 }
 
-// Everything in one transaction: a file that fails half-way leaves the database as it was.
-/** Upserts ATLAS techniques and case studies (as incidents with techniques and reports); re-running updates, never duplicates. */
-export async function importAtlas(sql: Sql, atlas: AtlasData): Promise<AtlasImportSummary> {
-  return sql.begin(async (tx) => {
-    const techniques = await upsertTechniques(tx, atlas.techniques);
-    const incidents = await upsertIncidents(tx, atlas.caseStudies.map(incidentRow));
+/** Options of an import; `announce: false` exists only to measure what announcing costs (bench/import-events.ts). */
+export interface AtlasImportOptions {
+  announce?: boolean;
+}
 
-    const incidentIds = new Map<string, string>();
-    for (const chunk of chunks(atlas.caseStudies.map((study) => atlasIncidentSlug(study.id)))) {
-      const found = await tx<{ id: string; slug: string }[]>`select id, slug from incidents where slug in ${tx(chunk)}`;
-      for (const row of found) incidentIds.set(row.slug, row.id);
-    }
+// Everything in one transaction: a file that fails half-way leaves the database as it was. It appends its
+// events like any other write, in bulk: incidents created or changed, reports added, and reports already on
+// record that this import linked to an incident (report_attached), each with the attributes from before.
+/** Upserts ATLAS techniques and case studies (as incidents with techniques and reports); re-running updates, never duplicates. */
+export async function importAtlas(sql: Sql, atlas: AtlasData, options: AtlasImportOptions = {}): Promise<AtlasImportSummary> {
+  const announcing = options.announce ?? true;
+  return writeTransaction(sql, async (tx) => {
+    const techniques = await upsertTechniques(tx, atlas.techniques);
+    const slugs = atlas.caseStudies.map((study) => atlasIncidentSlug(study.id));
+    const existing = await idsBy(tx, 'incidents', 'slug', slugs);
+    const incidentsBefore = announcing ? await attributesBefore(tx, incidentTopic, [...existing.values()]) : new Map();
+    const incidents = await upsertIncidents(tx, atlas.caseStudies.map(incidentRow));
+    const incidentIds = await idsBy(tx, 'incidents', 'slug', slugs);
 
     // Procedure steps may name techniques the taxonomy no longer has; those steps are left out.
     const known = new Set((await tx<{ id: string }[]>`select id from techniques`).map((row) => row.id));
@@ -203,51 +216,81 @@ export async function importAtlas(sql: Sql, atlas: AtlasData): Promise<AtlasImpo
         .filter((id) => known.has(id))
         .map((technique_id) => ({ incident_id: incidentIds.get(atlasIncidentSlug(study.id))!, technique_id })),
     );
+    const relinked = new Set<string>();
     let linkedTechniques = 0;
     for (const chunk of chunks(techniqueLinks)) {
       // Links are only added: a technique an editor linked by hand stays.
-      const result = await tx`
+      const added: Array<{ incident_id: string }> = await tx`
         insert into incident_techniques ${tx(chunk, 'incident_id', 'technique_id')}
         on conflict do nothing
+        returning incident_id::text as incident_id
       `;
-      linkedTechniques += result.count;
+      linkedTechniques += added.length;
+      for (const row of added) relinked.add(row.incident_id);
     }
 
     const skippedReferences: string[] = [];
     const { rows, links } = reportRows(atlas.caseStudies, skippedReferences);
-    let insertedReports = 0;
+    const addedReports: string[] = [];
     for (const chunk of chunks(rows)) {
       // A report already on record keeps its curated title and date: the URL is the same article.
-      const result = await tx`
+      const added: Array<{ id: string }> = await tx`
         insert into reports ${tx(chunk, 'url', 'url_key', 'publisher', 'title', 'language', 'published_precision')}
         on conflict (url_key) do nothing
+        returning id::text as id
       `;
-      insertedReports += result.count;
+      for (const row of added) addedReports.push(row.id);
     }
-    const reportIds = new Map<string, string>();
-    for (const chunk of chunks(rows.map((row) => row.url_key))) {
-      const found = await tx<{ id: string; url_key: string }[]>`select id, url_key from reports where url_key in ${tx(chunk)}`;
-      for (const row of found) reportIds.set(row.url_key, row.id);
-    }
+    const reportIds = await idsBy(tx, 'reports', 'url_key', rows.map((row) => row.url_key));
+    const added = new Set(addedReports);
+    // Reports already on record get new links: their attributes change, so read them before.
+    const reportsBefore = announcing
+      ? await attributesBefore(tx, reportTopic, [...reportIds.values()].filter((id) => !added.has(id)))
+      : new Map();
     const reportLinks = links.map(([slug, urlKey]) => ({
       incident_id: incidentIds.get(slug)!,
       report_id: reportIds.get(urlKey)!,
     }));
+    const attached = new Set<string>();
     let linkedReports = 0;
     for (const chunk of chunks(reportLinks)) {
-      const result = await tx`
+      const inserted: Array<{ incident_id: string; report_id: string }> = await tx`
         insert into incident_reports ${tx(chunk, 'incident_id', 'report_id')}
         on conflict do nothing
+        returning incident_id::text as incident_id, report_id::text as report_id
       `;
-      linkedReports += result.count;
+      linkedReports += inserted.length;
+      for (const row of inserted) {
+        relinked.add(row.incident_id);
+        if (!added.has(row.report_id)) attached.add(row.report_id);
+      }
+    }
+
+    if (announcing) {
+      const created = new Set(incidents.created);
+      const updated = [...new Set([...incidents.changed, ...relinked])].filter((id) => !created.has(id));
+      await announce(tx, incidentTopic, 'incident_created', incidents.created.map((id) => ({ id })));
+      await announce(tx, incidentTopic, 'incident_updated', updated.map((id) => ({ id, previous: incidentsBefore.get(id) ?? null })));
+      await announce(tx, reportTopic, 'report_added', addedReports.map((id) => ({ id })));
+      await announce(tx, reportTopic, 'report_attached', [...attached].map((id) => ({ id, previous: reportsBefore.get(id)! })));
     }
 
     return {
       techniques,
-      incidents,
-      reports: { total: rows.length, inserted: insertedReports },
+      incidents: incidents.summary,
+      reports: { total: rows.length, inserted: addedReports.length },
       links: { techniques: linkedTechniques, reports: linkedReports },
       skippedReferences,
     };
   });
+}
+
+/** Ids of the rows of `table` whose `column` is one of `values`, by that value. */
+async function idsBy(tx: Transaction, table: 'incidents' | 'reports', column: 'slug' | 'url_key', values: string[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const chunk of chunks(values)) {
+    const found = await tx<{ id: string; key: string }[]>`select id::text as id, ${tx(column)} as key from ${tx(table)} where ${tx(column)} in ${tx(chunk)}`;
+    for (const row of found) ids.set(row.key, row.id);
+  }
+  return ids;
 }

@@ -1,13 +1,14 @@
 // Upserts of the reference records incidents, positions and actions point at: actors, AI systems, policy
-// topics, legal instruments.
-// Keyed by slug (derived from the name when absent), so an ingest pipeline can send them repeatedly.
+// topics, legal instruments. Keyed by slug (derived from the name when absent), so an ingest pipeline can
+// send them repeatedly. No subscription announces them: plain transactions, which do not hold the event
+// log's readers back.
 import type { Sql } from '../db/index.js';
 import { actorsByIds, type ActorKind, type ActorRow } from './actors.js';
 import { aiSystemsByIds, type AiSystemKind, type AiSystemRow } from './ai-systems.js';
 import { NotFoundError, ValidationError } from './errors.js';
-import { writeTransaction } from './incident-changes.js';
 import { legalInstrumentsByIds, type LegalInstrumentRow } from './legal-instruments.js';
 import { topicsByIds, type PolicyTopicRow } from './policy.js';
+import { plainTransaction } from './transactions.js';
 import * as check from './validate.js';
 
 export interface ActorInput {
@@ -35,7 +36,7 @@ export async function upsertActor(sql: Sql, input: ActorInput): Promise<ActorRow
     affiliation_id: input.affiliationId ?? null,
     role_title: check.optionalText('roleTitle', input.roleTitle, 200),
   };
-  return writeTransaction(sql, async (tx) => {
+  return plainTransaction(sql, async (tx) => {
     if (row.affiliation_id) {
       const [affiliation] = await tx<{ slug: string }[]>`select slug from actors where id = ${row.affiliation_id}`;
       if (!affiliation) throw new NotFoundError('affiliation', `no actor has id ${row.affiliation_id}`);
@@ -72,7 +73,7 @@ export async function upsertAiSystem(sql: Sql, input: AiSystemInput): Promise<Ai
     parent_id: input.parentId ?? null,
     description: check.text('description', input.description ?? '', { min: 0, max: 2000 }),
   };
-  return writeTransaction(sql, async (tx) => {
+  return plainTransaction(sql, async (tx) => {
     const [developer] = await tx`select 1 from actors where id = ${row.developer_id}`;
     if (!developer) throw new NotFoundError('developer', `no actor has id ${row.developer_id}`);
     if (row.parent_id) {
@@ -101,7 +102,7 @@ export async function upsertPolicyTopic(
     name,
     description: check.text('description', input.description ?? '', { min: 0, max: 2000 }),
   };
-  return writeTransaction(sql, async (tx) => {
+  return plainTransaction(sql, async (tx) => {
     const [saved] = await tx<{ id: string }[]>`
       insert into policy_topics ${tx(row)}
       on conflict (slug) do update set name = excluded.name, description = excluded.description, updated_at = now()
@@ -127,7 +128,7 @@ export async function upsertLegalInstrument(
     jurisdiction,
     description: check.text('description', input.description ?? '', { min: 0, max: 2000 }),
   };
-  return writeTransaction(sql, async (tx) => {
+  return plainTransaction(sql, async (tx) => {
     const [saved] = await tx<{ id: string }[]>`
       insert into legal_instruments ${tx(row)}
       on conflict (slug) do update set name = excluded.name, jurisdiction = excluded.jurisdiction,

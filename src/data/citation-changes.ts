@@ -15,8 +15,9 @@ import {
 } from './citations.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { appendRecordHistory } from './history.js';
-import { linkCitedReports, reviseIncident, writeTransaction, type Author } from './incident-changes.js';
+import { attachCitedReports, reviseIncident, type Author } from './incident-changes.js';
 import { positionSnapshot } from './policy-changes.js';
+import { writeTransaction } from './transactions.js';
 
 /** The record a citation supports. */
 export interface CitationTargetRef {
@@ -30,7 +31,7 @@ async function reviseTarget(tx: Queryable, target: CitationTargetRef, author: Au
     case 'incident':
       await reviseIncident(tx, target.id, 'target', author, async () => {
         const changed = await change();
-        await linkCitedReports(tx, target.id);
+        await attachCitedReports(tx, target.id);
         return changed;
       });
       return;

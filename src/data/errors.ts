@@ -1,5 +1,6 @@
 // Expected failures of writes. The data layer throws them; the GraphQL layer registers them with the
 // errors plugin so clients get typed results instead of generic errors.
+import { isConnectionError } from '../db/reserved.js';
 
 /** Input that breaks a rule: names the field and the rule, and nothing was written. */
 export class ValidationError extends Error {
@@ -68,4 +69,21 @@ export function translateDatabaseError(error: unknown): unknown {
     return new ValidationError('_', 'retry', 'the write collided with a concurrent one and was rolled back; send it again');
   }
   return error;
+}
+
+// SQLSTATEs that mean the server went away or will not take the session, rather than that the statement
+// was wrong: connection exceptions (class 08), shutdowns (57P01-57P03), too many connections, and a
+// session ended for idling inside a transaction.
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
+
+/** True when `error` means the database could not be reached or dropped the connection mid-request. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (isConnectionError(error)) return true;
+  const code = (error as PostgresErrorLike | null)?.code;
+  return typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_STATES.has(code));
+}
+
+/** True when PostgreSQL cancelled a statement for running past statement_timeout. */
+export function isStatementTimeout(error: unknown): boolean {
+  return (error as PostgresErrorLike | null)?.code === '57014';
 }

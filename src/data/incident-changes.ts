@@ -1,7 +1,9 @@
 import type { Queryable, Sql } from '../db/index.js';
-import { appendEvent, writeTransaction as eventWriteTransaction, type EventAttributes, type EventKind } from '../events/log.js';
+import { announce, attributesBefore } from '../live/topic.js';
+import { incidentTopic } from '../live/topics/incident.js';
+import { reportTopic, type ReportAttributes } from '../live/topics/report.js';
 import { checkCitations, citationSnapshot, insertCitations, type CitationInput } from './citations.js';
-import { NotFoundError, ValidationError, VersionConflictError, translateDatabaseError } from './errors.js';
+import { NotFoundError, ValidationError, VersionConflictError } from './errors.js';
 import {
   incidentsByIds,
   type AiSystemRole,
@@ -11,6 +13,7 @@ import {
   type IncidentStatus,
   type Severity,
 } from './incidents.js';
+import { writeTransaction } from './transactions.js';
 import * as check from './validate.js';
 
 /** The fields of an incident a client writes; every one optional in a patch. */
@@ -127,8 +130,14 @@ export async function requireRows(
   if (missing) throw new NotFoundError(field, `${field}: nothing with id ${missing} exists`);
 }
 
-/** Replaces the incident's techniques, actors, AI systems (each when given) and adds reports. */
-async function writeLinks(tx: Queryable, incidentId: string, fields: IncidentPatch): Promise<void> {
+/** Reports newly linked to an incident, with their reportAdded attributes from before the link. */
+type Attached = Array<{ id: string; previous: ReportAttributes }>;
+
+/**
+ * Replaces the incident's techniques, actors, AI systems (each when given) and adds reports; returns the
+ * reports it newly linked, to be announced once the transaction's changes are all made.
+ */
+async function writeLinks(tx: Queryable, incidentId: string, fields: IncidentPatch): Promise<Attached> {
   if (fields.techniqueIds != null) {
     const ids = [...new Set(fields.techniqueIds.map((id) => id.trim()))];
     for (const id of ids) {
@@ -162,44 +171,42 @@ async function writeLinks(tx: Queryable, incidentId: string, fields: IncidentPat
     await tx`delete from incident_ai_systems where incident_id = ${incidentId}`;
     if (rows.length > 0) await tx`insert into incident_ai_systems ${tx(rows)} on conflict do nothing`;
   }
-  if (fields.reportIds != null && fields.reportIds.length > 0) {
-    await requireRows(tx, 'reports', fields.reportIds, 'reports');
-    await tx`
-      insert into incident_reports ${tx(fields.reportIds.map((id) => ({ incident_id: incidentId, report_id: id })))}
-      on conflict do nothing
-    `;
-  }
+  let reportIds = [...new Set(fields.reportIds ?? [])];
+  await requireRows(tx, 'reports', reportIds, 'reports');
   if (fields.sources != null && fields.sources.length > 0) {
     const citations = checkCitations('sources', fields.sources, 'incident');
     await insertCitations(tx, 'sources', 'incident', incidentId, citations);
-    await linkCitedReports(tx, incidentId);
+    // A report cited for an incident documents it.
+    reportIds = [...new Set([...reportIds, ...citations.map((citation) => citation.reportId)])];
   }
+  if (reportIds.length === 0) return [];
+  return linkReports(tx, incidentId, reportIds);
 }
 
-/** A report cited for an incident documents it: every cited report is among the incident's reports. */
-export async function linkCitedReports(tx: Queryable, incidentId: string): Promise<void> {
-  await tx`
-    insert into incident_reports (incident_id, report_id)
-    select distinct incident_id, report_id from citations where incident_id = ${incidentId}
+/** Links the reports cited for an incident that are not yet among its reports, and announces them. */
+export async function attachCitedReports(tx: Queryable, incidentId: string): Promise<void> {
+  const unlinked = await tx<{ id: string }[]>`
+    select distinct c.report_id::text as id from citations c
+    where c.incident_id = ${incidentId}
+      and not exists (select 1 from incident_reports l where l.incident_id = c.incident_id and l.report_id = c.report_id)
+  `;
+  if (unlinked.length > 0) await announceAttached(tx, await linkReports(tx, incidentId, unlinked.map((row) => row.id)));
+}
+
+/** Links reports to an incident (existing links stay as they are); returns those newly linked, for `announceAttached`. */
+async function linkReports(tx: Queryable, incidentId: string, reportIds: string[]): Promise<Attached> {
+  const before = await attributesBefore(tx, reportTopic, reportIds);
+  const linked = await tx<{ report_id: string }[]>`
+    insert into incident_reports ${tx(reportIds.map((id) => ({ incident_id: incidentId, report_id: id })))}
     on conflict do nothing
+    returning report_id::text as report_id
   `;
+  return linked.map(({ report_id: id }) => ({ id, previous: before.get(id)! }));
 }
 
-/** What incidentChanged filters match on, read inside the writing transaction. */
-export async function incidentAttributes(tx: Queryable, incidentId: string): Promise<EventAttributes> {
-  const [row] = await tx<{ severity_rank: number; countries: string[]; actor_ids: string[]; ai_system_ids: string[] }[]>`
-    select i.severity_rank, i.countries,
-      array(select distinct actor_id::text from incident_actors where incident_id = i.id) as actor_ids,
-      array(select distinct ai_system_id::text from incident_ai_systems where incident_id = i.id) as ai_system_ids
-    from incidents i where i.id = ${incidentId}
-  `;
-  return {
-    incidentIds: [incidentId],
-    severityRank: row?.severity_rank ?? 0,
-    countries: row?.countries ?? [],
-    actorIds: row?.actor_ids ?? [],
-    aiSystemIds: row?.ai_system_ids ?? [],
-  };
+/** Announces reports linked to an incident to the reportAdded subscribers they now match; call after every change. */
+async function announceAttached(tx: Queryable, attached: Attached): Promise<void> {
+  if (attached.length > 0) await announce(tx, reportTopic, 'report_attached', attached);
 }
 
 /** The incident with its links, as the history stores it. */
@@ -237,26 +244,19 @@ async function record(
   `;
 }
 
-/** Runs a write transaction, translating constraint violations into expected errors. */
-export async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  try {
-    return await eventWriteTransaction(sql, work);
-  } catch (error) {
-    throw translateDatabaseError(error);
-  }
-}
-
-async function emit(tx: Queryable, kind: EventKind, incidentId: string): Promise<void> {
-  await appendEvent(tx, { kind, entityId: incidentId, attributes: await incidentAttributes(tx, incidentId) });
+/** The `n`th candidate slug for `base`: base itself, then base-2, base-3..., cut so it stays within the limit. */
+function slugCandidate(base: string, n: number): string {
+  if (n === 1) return base;
+  const suffix = `-${n}`;
+  return `${base.slice(0, check.MAX_SLUG_LENGTH - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
 async function freeSlug(tx: Queryable, base: string): Promise<string> {
-  const taken = await tx<{ slug: string }[]>`
-    select slug from incidents where slug = ${base} or slug like ${base + '-%'}
-  `;
+  // Every candidate starts with the part of base no suffix cuts (slugs hold no LIKE wildcards).
+  const stem = base.slice(0, check.MAX_SLUG_LENGTH - 12).replace(/-+$/, '');
+  const taken = await tx<{ slug: string }[]>`select slug from incidents where slug like ${stem + '%'}`;
   const used = new Set(taken.map((row) => row.slug));
-  if (!used.has(base)) return base;
-  for (let n = 2; ; n++) if (!used.has(`${base}-${n}`)) return `${base}-${n}`;
+  for (let n = 1; ; n++) if (!used.has(slugCandidate(base, n))) return slugCandidate(base, n);
 }
 
 /** Creates an incident with its links, its first history entry and an incident_created event. */
@@ -267,10 +267,13 @@ export async function createIncident(sql: Sql, fields: IncidentFields, author: A
     columns.slug ??= await freeSlug(tx, check.slugify(columns.title!));
     const [row] = await tx<{ id: string }[]>`insert into incidents ${tx(sqlValues(tx, columns))} returning id`;
     const id = row!.id;
-    await writeLinks(tx, id, fields);
+    const attached = await writeLinks(tx, id, fields);
     await record(tx, id, 'created', null, author);
-    const [incident] = await incidentsByIds(tx, [id]);
-    await emit(tx, 'incident_created', id);
+    const [[incident]] = await Promise.all([
+      incidentsByIds(tx, [id]),
+      announce(tx, incidentTopic, 'incident_created', [{ id }]),
+      announceAttached(tx, attached),
+    ]);
     return incident!;
   });
 }
@@ -297,7 +300,7 @@ export async function updateIncident(
       throw new ValidationError('id', 'merged', 'this incident was merged into another one; update that incident instead');
     }
     if (current.version !== expectedVersion) throw new VersionConflictError(expectedVersion, current.version);
-    const before = await snapshot(tx, incidentId);
+    const [before, previous] = await Promise.all([snapshot(tx, incidentId), attributesBefore(tx, incidentTopic, [incidentId])]);
     // postgres.js builds `set a = $1, ...` only when "update" precedes the helper in the same template (in
     // a nested fragment it built nothing valid), and the helper must not be empty: the new version, known
     // since the row is locked, is always one of its columns.
@@ -305,10 +308,13 @@ export async function updateIncident(
       update incidents set ${tx({ ...sqlValues(tx, columns), version: current.version + 1 })}, updated_at = now()
       where id = ${incidentId}
     `;
-    await writeLinks(tx, incidentId, patch);
+    const attached = await writeLinks(tx, incidentId, patch);
     await record(tx, incidentId, 'updated', before, author);
-    const [incident] = await incidentsByIds(tx, [incidentId]);
-    await emit(tx, 'incident_updated', incidentId);
+    const [[incident]] = await Promise.all([
+      incidentsByIds(tx, [incidentId]),
+      announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]),
+      announceAttached(tx, attached),
+    ]);
     return incident!;
   });
 }
@@ -331,10 +337,17 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
     if (source.merged_into_id) throw new ValidationError('sourceId', 'merged', 'the source was already merged into another incident');
     if (target.merged_into_id) throw new ValidationError('targetId', 'merged', 'the target was itself merged; merge into the incident it points to');
     const [sourceBefore, targetBefore] = [await snapshot(tx, sourceId), await snapshot(tx, targetId)];
-    await tx`
+    const moving = await tx<{ id: string }[]>`select report_id::text as id from incident_reports where incident_id = ${sourceId}`;
+    const [targetPrevious, reportsPrevious] = await Promise.all([
+      attributesBefore(tx, incidentTopic, [targetId]),
+      attributesBefore(tx, reportTopic, moving.map((row) => row.id)),
+    ]);
+    // The duplicate's reports now document the target: new to the subscribers of the target's reports.
+    const moved = await tx<{ report_id: string }[]>`
       insert into incident_reports (incident_id, report_id, created_at)
       select ${targetId}, report_id, created_at from incident_reports where incident_id = ${sourceId}
       on conflict do nothing
+      returning report_id::text as report_id
     `;
     await tx`
       insert into incident_actors (incident_id, actor_id, role, note)
@@ -372,9 +385,14 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
     await tx`update incidents set version = version + 1, updated_at = now() where id = ${targetId}`;
     await record(tx, sourceId, 'merged', sourceBefore, author);
     await record(tx, targetId, 'merged_from', targetBefore, author);
-    const attributes = { ...(await incidentAttributes(tx, targetId)), incidentIds: [targetId, sourceId] };
-    const [incident] = await incidentsByIds(tx, [targetId]);
-    await appendEvent(tx, { kind: 'incident_merged', entityId: targetId, attributes });
+    const [[incident]] = await Promise.all([
+      incidentsByIds(tx, [targetId]),
+      announce(tx, incidentTopic, 'incident_merged', [{ id: targetId, previous: targetPrevious.get(targetId)! }]),
+      announceAttached(
+        tx,
+        moved.map(({ report_id: id }) => ({ id, previous: reportsPrevious.get(id)! })),
+      ),
+    ]);
     return incident!;
   });
 }
@@ -446,24 +464,30 @@ export async function reviseIncident(
   `;
   if (!current) throw new NotFoundError(field, `${field}: no incident has id ${incidentId}`);
   if (current.merged_into_id) throw new ValidationError(field, 'merged', `${field}: this incident was merged into another one; use that incident`);
-  const before = await snapshot(tx, incidentId);
+  const [before, previous] = await Promise.all([snapshot(tx, incidentId), attributesBefore(tx, incidentTopic, [incidentId])]);
   if (!(await change())) return false;
   await tx`update incidents set version = version + 1, updated_at = now() where id = ${incidentId}`;
   await record(tx, incidentId, 'updated', before, author);
-  await emit(tx, 'incident_updated', incidentId);
+  await announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]);
   return true;
 }
 
-/** Links a report to an incident (idempotent); emits incident_updated when the link is new. */
+/**
+ * Links a report to an incident (idempotent). A new link is an incident_updated event, and a report_attached
+ * event for the reportAdded subscribers the report matches from now on.
+ */
 export async function attachReport(sql: Sql, reportId: string, incidentId: string): Promise<{ changed: boolean }> {
   return writeTransaction(sql, async (tx) => {
     await requireLive(tx, incidentId);
     await requireRows(tx, 'reports', [reportId], 'reportId');
-    const inserted = await tx`
-      insert into incident_reports (incident_id, report_id) values (${incidentId}, ${reportId}) on conflict do nothing returning 1
-    `;
-    if (inserted.length > 0) await emit(tx, 'incident_updated', incidentId);
-    return { changed: inserted.length > 0 };
+    const [previous, attached] = await Promise.all([attributesBefore(tx, incidentTopic, [incidentId]), linkReports(tx, incidentId, [reportId])]);
+    if (attached.length > 0) {
+      await Promise.all([
+        announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]),
+        announceAttached(tx, attached),
+      ]);
+    }
+    return { changed: attached.length > 0 };
   });
 }
 
@@ -475,10 +499,11 @@ export async function detachReport(sql: Sql, reportId: string, incidentId: strin
     if (cited) {
       throw new ValidationError('reportId', 'cited', 'this report is cited as a source of the incident; remove those citations first (removeCitation)');
     }
+    const previous = await attributesBefore(tx, incidentTopic, [incidentId]);
     const deleted = await tx`
       delete from incident_reports where incident_id = ${incidentId} and report_id = ${reportId} returning 1
     `;
-    if (deleted.length > 0) await emit(tx, 'incident_updated', incidentId);
+    if (deleted.length > 0) await announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]);
     return { changed: deleted.length > 0 };
   });
 }

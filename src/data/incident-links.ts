@@ -3,8 +3,9 @@
 import type { Sql, Queryable } from '../db/index.js';
 import { checkCitations, insertCitations, type CitationInput } from './citations.js';
 import { NotFoundError, ValidationError } from './errors.js';
-import { reviseIncident, writeTransaction, type Author } from './incident-changes.js';
+import { reviseIncident, type Author } from './incident-changes.js';
 import { byIds, groupByParent } from './pagination.js';
+import { writeTransaction } from './transactions.js';
 import * as check from './validate.js';
 
 export const LINK_RELATIONS = ['same_pattern_as', 'follows_pattern_of', 'same_campaign_as', 'discussed_alongside'] as const;

@@ -1,3 +1,4 @@
+import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import { actorColumns, type ActorKind, type ActorRow } from './actors.js';
 import { aiSystemColumns, type AiSystemRow } from './ai-systems.js';
@@ -8,6 +9,11 @@ export const INCIDENT_STATUSES = ['reported', 'confirmed', 'disputed', 'disrupte
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
+
+/** A severity's rank, as the incidents.severity_rank column stores it: 1 for low up to 4 for critical. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity) + 1;
+}
 export const DATE_PRECISIONS = ['day', 'month', 'year', 'unknown'] as const;
 export type DatePrecision = (typeof DATE_PRECISIONS)[number];
 export const INCIDENT_ACTOR_ROLES = ['attacker', 'victim', 'developer', 'deployer', 'researcher', 'responder'] as const;
@@ -94,6 +100,16 @@ const columns = (sql: Queryable) => sql`
   i.created_at, i.updated_at
 `;
 
+/**
+ * An incident as JSON in the shape of `incidentsByIds`' rows (int8 as text), given an expression for its id:
+ * what events store as the record they announced. The incident itself, not the one it may be merged into.
+ */
+export const incidentSnapshotSql = (sql: Queryable, id: Fragment): Fragment => sql`
+  (select to_jsonb(s) || jsonb_build_object('id', s.id::text, 'records_affected', s.records_affected::text,
+     'bytes_affected', s.bytes_affected::text, 'merged_into_id', s.merged_into_id::text)
+   from (select ${columns(sql)} from incidents i where i.id = ${id}) s)
+`;
+
 // The last day an incident may have run: a month- or year-precision end is stored as the first day of its
 // period, so "2025-12 to 2026-01" overlaps 2026-01-15.
 const occurredUntil = (sql: Queryable) => sql`
@@ -118,10 +134,10 @@ const aiSystemFamily = (sql: Queryable, id: string) => sql`
 
 /** The `and ...` conditions of an incident filter over `incidents i`, shared by lists, counts and facets. */
 export function filterClause(sql: Queryable, filter: IncidentFilter) {
-  const severityRank = filter.severityAtLeast ? SEVERITIES.indexOf(filter.severityAtLeast) + 1 : undefined;
+  const atLeast = filter.severityAtLeast ? severityRank(filter.severityAtLeast) : undefined;
   return sql`
     ${filter.statuses?.length ? sql`and i.status = any(${filter.statuses})` : sql``}
-    ${severityRank ? sql`and i.severity_rank >= ${severityRank}` : sql``}
+    ${atLeast ? sql`and i.severity_rank >= ${atLeast}` : sql``}
     ${filter.country ? sql`and i.countries @> array[${filter.country}]::text[]` : sql``}
     ${filter.sector ? sql`and i.sectors @> array[${filter.sector}]::text[]` : sql``}
     ${filter.regionCode ? sql`

@@ -1,11 +1,13 @@
-import type { Sql, Queryable } from '../db/index.js';
-import { appendEvent } from '../events/log.js';
+import type { Queryable, Sql } from '../db/index.js';
+import { announce } from '../live/topic.js';
+import { policyPositionTopic } from '../live/topics/policy-position.js';
 import { checkCitations, citationSnapshot, insertCitations, quoteIsBacked, type CitationInput } from './citations.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { appendRecordHistory } from './history.js';
-import { writeTransaction, type Author } from './incident-changes.js';
+import type { Author } from './incident-changes.js';
 import type { DatePrecision } from './incidents.js';
 import { positionsByIds, type Confidence, type PolicyPositionRow, type Stance } from './policy.js';
+import { writeTransaction } from './transactions.js';
 import * as check from './validate.js';
 
 export interface PositionInput {
@@ -98,12 +100,7 @@ export async function recordPolicyPosition(sql: Sql, input: PositionInput, autho
       await tx`insert into policy_position_incidents ${tx(cited.map((incidentId) => ({ position_id: id, incident_id: incidentId })))}`;
     }
     await appendRecordHistory(tx, 'position', id, 'created', null, await positionSnapshot(tx, id), author);
-    const [position] = await positionsByIds(tx, [id]);
-    await appendEvent(tx, {
-      kind: 'position_recorded',
-      entityId: id,
-      attributes: { topicId: input.topicId, actorIds: [input.actorId], stance: input.stance },
-    });
+    const [[position]] = await Promise.all([positionsByIds(tx, [id]), announce(tx, policyPositionTopic, 'position_recorded', [{ id }])]);
     return position!;
   });
 }
@@ -111,20 +108,18 @@ export async function recordPolicyPosition(sql: Sql, input: PositionInput, autho
 /** Retracts a position; if it was current, the actor's previous stance on the topic is current again. */
 export async function retractPolicyPosition(sql: Sql, positionId: string, author: Author): Promise<PolicyPositionRow> {
   return writeTransaction(sql, async (tx) => {
-    const [row] = await tx<{ retracted_at: Date | null; topic_id: string; actor_id: string; stance: string }[]>`
-      select retracted_at, topic_id, actor_id, stance from policy_positions where id = ${positionId} for update
+    const [row] = await tx<{ retracted_at: Date | null }[]>`
+      select retracted_at from policy_positions where id = ${positionId} for update
     `;
     if (!row) throw new NotFoundError('id', `no policy position has id ${positionId}`);
     if (row.retracted_at) throw new ValidationError('id', 'not-retracted', 'this position was already retracted');
     const before = await positionSnapshot(tx, positionId);
     await tx`update policy_positions set retracted_at = now() where id = ${positionId}`;
     await appendRecordHistory(tx, 'position', positionId, 'retracted', before, await positionSnapshot(tx, positionId), author);
-    const [position] = await positionsByIds(tx, [positionId]);
-    await appendEvent(tx, {
-      kind: 'position_retracted',
-      entityId: positionId,
-      attributes: { topicId: row.topic_id, actorIds: [row.actor_id], stance: row.stance },
-    });
+    const [[position]] = await Promise.all([
+      positionsByIds(tx, [positionId]),
+      announce(tx, policyPositionTopic, 'position_retracted', [{ id: positionId }]),
+    ]);
     return position!;
   });
 }

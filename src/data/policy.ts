@@ -1,3 +1,4 @@
+import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision, Sorted } from './incidents.js';
 import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
@@ -73,6 +74,16 @@ const columns = (sql: Queryable) => sql`
   case when p.changes_stance then (${otherStances(sql, '>')} order by n.stated_sort, n.id limit 1) end as superseded_by_id,
   case when p.changes_stance then (${otherStances(sql, '<')} order by n.stated_sort desc, n.id desc limit 1) end as supersedes_id,
   (p.retracted_at is null and p.changes_stance and not exists (${otherStances(sql, '>')})) as is_current
+`;
+
+/**
+ * A position as JSON in the shape of `positionsByIds`' rows (ids as text), given an expression for its id:
+ * what events store as the record they announced, whether it was current included.
+ */
+export const positionSnapshotSql = (sql: Queryable, id: Fragment): Fragment => sql`
+  (select to_jsonb(s) || jsonb_build_object('id', s.id::text, 'actor_id', s.actor_id::text, 'speaker_id', s.speaker_id::text,
+     'topic_id', s.topic_id::text, 'supersedes_id', s.supersedes_id::text, 'superseded_by_id', s.superseded_by_id::text)
+   from (select ${columns(sql)} from policy_positions p where p.id = ${id}) s)
 `;
 
 /** The `and ...` conditions that keep only current positions of `policy_positions p`. */

@@ -1,9 +1,10 @@
-import type { Queryable, Sql } from '../db/index.js';
-import { appendEvent, type EventAttributes } from '../events/log.js';
+import type { Sql } from '../db/index.js';
+import { announce } from '../live/topic.js';
+import { reportTopic } from '../live/topics/report.js';
 import { NotFoundError, ValidationError } from './errors.js';
-import { writeTransaction } from './incident-changes.js';
 import type { DatePrecision } from './incidents.js';
 import { reportsByIds, type ReportRow } from './reports.js';
+import { writeTransaction } from './transactions.js';
 import * as check from './validate.js';
 
 export interface ReportSubmission {
@@ -16,27 +17,6 @@ export interface ReportSubmission {
   summary?: string | null | undefined;
   language?: string | null | undefined;
   incidentIds?: string[] | null | undefined;
-}
-
-/** What reportAdded filters match on: the report's incidents and, through them, actors, systems, countries. */
-async function reportAttributes(tx: Queryable, reportId: string, language: string | null): Promise<EventAttributes> {
-  const [row] = await tx<{ incident_ids: string[]; actor_ids: string[]; ai_system_ids: string[]; countries: string[] }[]>`
-    select
-      array(select incident_id::text from incident_reports where report_id = ${reportId} order by 1) as incident_ids,
-      array(select distinct a.actor_id::text from incident_reports l join incident_actors a using (incident_id)
-            where l.report_id = ${reportId}) as actor_ids,
-      array(select distinct s.ai_system_id::text from incident_reports l join incident_ai_systems s using (incident_id)
-            where l.report_id = ${reportId}) as ai_system_ids,
-      array(select distinct c from incident_reports l join incidents i on i.id = l.incident_id, unnest(i.countries) c
-            where l.report_id = ${reportId}) as countries
-  `;
-  return {
-    incidentIds: row?.incident_ids ?? [],
-    actorIds: row?.actor_ids ?? [],
-    aiSystemIds: row?.ai_system_ids ?? [],
-    countries: row?.countries ?? [],
-    ...(language ? { language } : {}),
-  };
 }
 
 /**
@@ -104,13 +84,10 @@ export async function submitReport(sql: Sql, input: ReportSubmission): Promise<{
       const targets = [...new Set(live.map((row) => row.merged_into_id ?? row.id))];
       await tx`insert into incident_reports ${tx(targets.map((incidentId) => ({ incident_id: incidentId, report_id: id })))} on conflict do nothing`;
     }
-    // A report without incidents has nothing for incident, actor, system or country filters to match.
-    const attributes =
-      incidentIds.length > 0
-        ? await reportAttributes(tx, id, language)
-        : { incidentIds: [], actorIds: [], aiSystemIds: [], countries: [], ...(language ? { language } : {}) };
+    // A report linked to nothing has nothing for incident, actor, system or country filters to match.
+    const announced = incidentIds.length > 0 ? { id } : { id, attributes: { incidentIds: [], actorIds: [], aiSystemIds: [], countries: [], language } };
     // Both sent at once: they travel in one round trip.
-    const [[report]] = await Promise.all([reportsByIds(tx, [id]), appendEvent(tx, { kind: 'report_added', entityId: id, attributes })]);
+    const [[report]] = await Promise.all([reportsByIds(tx, [id]), announce(tx, reportTopic, 'report_added', [announced])]);
     return { report: report!, created: true };
   });
 }

@@ -1,3 +1,4 @@
+import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision, Sorted } from './incidents.js';
 import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
@@ -32,6 +33,14 @@ export interface ReportFilter {
 const columns = (sql: Queryable) => sql`
   r.id, r.url, r.url_key, r.publisher, r.described_as, r.title, r.summary, r.language, r.published_on,
   r.published_precision, r.created_at
+`;
+
+/**
+ * A report as JSON in the shape of `reportsByIds`' rows (ids as text), given an expression for its id: what
+ * events store as the record they announced.
+ */
+export const reportSnapshotSql = (sql: Queryable, id: Fragment): Fragment => sql`
+  (select to_jsonb(s) || jsonb_build_object('id', s.id::text) from (select ${columns(sql)} from reports r where r.id = ${id}) s)
 `;
 
 function filterClause(sql: Queryable, filter: ReportFilter) {

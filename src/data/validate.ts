@@ -23,10 +23,13 @@ export function optionalText(field: string, value: string | null | undefined, ma
   return text(field, value, { max });
 }
 
+/** The longest slug the database accepts (the `slug` domain). */
+export const MAX_SLUG_LENGTH = 120;
+
 /** A slug: lower-case words joined by hyphens. */
 export function slug(field: string, value: string): string {
   const trimmed = value.trim();
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(trimmed) || trimmed.length > 120) {
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(trimmed) || trimmed.length > MAX_SLUG_LENGTH) {
     throw new ValidationError(field, 'slug', `${field} must be lower-case letters, digits and single hyphens (at most 120), got "${value.slice(0, 60)}"`);
   }
   return trimmed;
@@ -40,7 +43,7 @@ export function slugify(name: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 120)
+    .slice(0, MAX_SLUG_LENGTH)
     .replace(/-+$/g, '');
   return derived || 'untitled';
 }

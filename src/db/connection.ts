@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { attachWatch, createPoolWatch } from './reserved.js';
 
 /** The postgres.js client type used across the data layer. */
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -12,6 +13,18 @@ export interface SqlOptions {
   onQuery?: (query: string) => void;
   /** Name shown in pg_stat_activity, so operators can tell the pools apart. */
   applicationName?: string;
+  /**
+   * PostgreSQL cancels a statement running longer than this (ms; 0: never). Bounds how long one request can
+   * hold a connection, and a writer's registration with it.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * PostgreSQL ends a session left idle inside a transaction this long (ms; 0: never): a writer whose process
+   * froze or whose network went away would otherwise hold every instance's live feed back until it returned.
+   */
+  idleInTransactionTimeoutMs?: number;
+  /** Called when a pool connection closes (metrics count them). */
+  onClose?: () => void;
 }
 
 /**
@@ -19,12 +32,21 @@ export interface SqlOptions {
  * not drift a day through JavaScript's Date. int8 stays a string (ids); counts are cast in SQL.
  */
 export function createSql(url: string, options: SqlOptions = {}): Sql {
-  return postgres(url, {
+  // The pool's hooks feed the guard of reserved connections (see ./reserved.ts).
+  const watch = createPoolWatch();
+  const sql = postgres(url, {
     max: options.max ?? 10,
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'faultline' },
+    connection: {
+      application_name: options.applicationName ?? 'faultline',
+      // Startup parameters: they hold for the session from its first statement, with no extra round trip.
+      ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.idleInTransactionTimeoutMs !== undefined
+        ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
+        : {}),
+    },
     types: {
       date: {
         to: 1082,
@@ -33,6 +55,15 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
         parse: (value: string) => value,
       },
     },
-    debug: options.onQuery ? (_connection, query) => options.onQuery?.(query) : undefined,
+    debug: (connection, query) => {
+      watch.sent(connection);
+      options.onQuery?.(query);
+    },
+    onclose: (connection) => {
+      watch.closed(connection);
+      options.onClose?.();
+    },
   }) as unknown as Sql;
+  attachWatch(sql, watch);
+  return sql;
 }

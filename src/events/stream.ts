@@ -1,35 +1,41 @@
+import { SubscriberTooSlowError } from './errors.js';
+
 // The queue between the event hub and one subscription: an async iterator that the hub pushes into and the
-// subscription's consumer (graphql-ws, Yoga's SSE) pulls from, bounded so a client that stops reading cannot
-// make the server hold its backlog.
-import { GraphQLError } from 'graphql';
-import type { DeliveredEvent } from './hub.js';
+// subscription's consumer (graphql-ws, Yoga's SSE) pulls from, or a push source a consumer attaches a sink
+// to. Bounded, so a client that stops reading cannot make the server hold its backlog.
 
-/** The error that ends a subscription whose client fell too far behind. */
-export function subscriberTooSlow(limit: number): GraphQLError {
-  return new GraphQLError(
-    `This subscription fell more than ${limit} events behind its client and was ended; resubscribe with the cursor of the last event you received`,
-    { extensions: { code: SUBSCRIBER_TOO_SLOW } },
-  );
-}
-
-/** The error code of `subscriberTooSlow`. */
-export const SUBSCRIBER_TOO_SLOW = 'SUBSCRIBER_TOO_SLOW';
-
-/**
- * The async iterator a subscription returns. Unlike an async generator, `return()` takes effect at once even
- * while waiting for the next event, so a client that leaves is forgotten immediately.
- */
-/** A consumer that takes events as they come, without a promise per event (see `EventStream.attach`). */
-export interface StreamSink {
-  event(event: DeliveredEvent): void;
+/** A consumer that takes items as they come, without a promise per item (see `EventStream.attach`). */
+export interface StreamSink<T> {
+  event(item: T): void;
   /** The stream ended, with the error it failed with if it did. */
   end(error?: Error): void;
 }
 
-export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
-  private readonly queue: DeliveredEvent[] = [];
-  private sink: StreamSink | undefined;
-  private waiting: ((result: IteratorResult<DeliveredEvent>) => void) | undefined;
+/**
+ * A stream that can push instead of being pulled: a consumer attaches a sink, detaches it while its client
+ * is behind (items then wait in the stream's bounded queue) and attaches it again once the client caught
+ * up; `return()` ends the stream at once.
+ */
+export interface PushSource<T> {
+  attach(sink: StreamSink<T>): void;
+  detach(): void;
+  return(): Promise<IteratorResult<T>>;
+}
+
+/** Whether `source` can push (see PushSource). */
+export function isPushSource(source: unknown): source is PushSource<unknown> {
+  const candidate = source as Partial<PushSource<unknown>> | null;
+  return typeof candidate?.attach === 'function' && typeof candidate.detach === 'function' && typeof candidate.return === 'function';
+}
+
+/**
+ * The async iterator a subscription returns. Unlike an async generator, `return()` takes effect at once even
+ * while waiting for the next item, so a client that leaves is forgotten immediately.
+ */
+export class EventStream<T> implements AsyncIterableIterator<T>, PushSource<T> {
+  private readonly queue: T[] = [];
+  private sink: StreamSink<T> | undefined;
+  private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private failed: ((error: Error) => void) | undefined;
   private error: Error | undefined;
   private drainWaiters: Array<{ below: number; resolve: () => void }> = [];
@@ -38,18 +44,20 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   constructor(
     private readonly onClose: () => void,
     private readonly maxQueued: number,
-    /** Called once the queue is full; ends the stream with the error it is given. */
-    private readonly onOverflow: (fail: (error: Error) => void) => void,
+    /** Called once the queue is full; the stream then fails with SubscriberTooSlowError. */
+    private readonly onOverflow: () => void,
   ) {}
 
-  push(event: DeliveredEvent): void {
+  /** Queues `event` for the consumer, or hands it straight to an attached sink. */
+  push(event: T): void {
     if (this.closed) return;
     if (this.sink) {
       this.sink.event(event);
       return;
     }
     if (this.queue.length >= this.maxQueued) {
-      this.onOverflow((error) => this.fail(error));
+      this.onOverflow();
+      this.fail(new SubscriberTooSlowError(this.maxQueued));
       return;
     }
     if (this.waiting) {
@@ -87,7 +95,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
    * queued, in order. The sink may `detach()` at any point (its client is behind); events then queue again,
    * under the same bound, until it attaches once more.
    */
-  attach(sink: StreamSink): void {
+  attach(sink: StreamSink<T>): void {
     if (this.closed) {
       const error = this.error;
       this.error = undefined;
@@ -110,7 +118,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     return new Promise((resolve) => this.drainWaiters.push({ below, resolve }));
   }
 
-  next(): Promise<IteratorResult<DeliveredEvent>> {
+  next(): Promise<IteratorResult<T>> {
     const event = this.queue.shift();
     this.releaseDrainWaiters();
     if (event) return Promise.resolve({ value: event, done: false });
@@ -126,17 +134,17 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     });
   }
 
-  return(): Promise<IteratorResult<DeliveredEvent>> {
+  return(): Promise<IteratorResult<T>> {
     this.close();
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  throw(error?: unknown): Promise<IteratorResult<DeliveredEvent>> {
+  throw(error?: unknown): Promise<IteratorResult<T>> {
     this.close();
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<DeliveredEvent> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
   }
 

@@ -10,4 +10,6 @@ export interface GraphQLContext {
   requestId: string;
   logger: Logger;
   events: EventHub;
+  /** SSE's Last-Event-ID header: the cursor an EventSource resumes from when it reconnects. */
+  lastEventId?: string | undefined;
 }

@@ -5,6 +5,7 @@ import './types/scalars.js';
 import './types/dates.js';
 import './types/errors.js';
 import './types/connection.js';
+import './types/live-event.js';
 import './types/incident.js';
 import './types/report.js';
 import './types/actor.js';

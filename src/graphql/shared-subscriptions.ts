@@ -16,8 +16,10 @@ import {
 } from 'graphql';
 import { complexityFromQuery } from '@pothos/plugin-complexity';
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import { isPushSource } from '../events/stream.js';
 import { OPERATION_LIMITS, tooLarge } from './builder.js';
 import type { GraphQLContext } from './context.js';
+import { liveError } from './live.js';
 
 type Shared = ExecutionResult | Promise<ExecutionResult>;
 
@@ -80,28 +82,91 @@ export async function subscribeShared(
       if (!result) byKey.set(key, (result = run(event)));
       return result;
     },
-    streamError: (error) =>
-      new GraphQLError(error instanceof Error ? error.message : String(error), {
+    streamError: (failure) => {
+      // The live core's own failures (a client too slow, say) carry their GraphQL code from here on.
+      const error = liveError(failure);
+      return new GraphQLError(error instanceof Error ? error.message : String(error), {
         nodes: operation ? [operation] : undefined,
         originalError: error instanceof Error ? error : undefined,
-      }),
+      });
+    },
   };
 }
 
-/** The subscription's results as an async iterator, one per event, for consumers that pull. */
-export function resultsOf(started: SharedSubscription): AsyncIterableIterator<ExecutionResult> {
-  return mapAsyncIterator(started.source, started.resultFor, (error: unknown) => {
-    throw started.streamError(error);
-  });
+/** Takes a subscription's results as they are pushed (see PushSubscription). */
+export interface ResultSink {
+  /** The next result, in order; a promise while it is still being computed (later results wait behind it). */
+  next(result: ExecutionResult | Promise<ExecutionResult>): void;
+  /** The subscription ended: normally, or with the error located at its operation. */
+  end(error?: GraphQLError): void;
 }
 
-/** Yoga plugin: subscriptions over HTTP (SSE) use the shared results too; Yoga masks each result as usual. */
+/**
+ * A subscription whose results can be pushed rather than pulled: what `resultsOf` returns when the source is
+ * the hub's (a PushSource). A transport attaches a sink and receives each result as its event is fanned out,
+ * with no promise per event; it detaches while its client is behind (events then wait in the hub's bounded
+ * queue, and a client that falls too far behind is ended with SUBSCRIBER_TOO_SLOW) and attaches again once
+ * the client caught up; `return()` ends the subscription at once. Consumers that pull use it as the async
+ * iterator it also is. src/websocket.ts takes it through graphql-ws's onOperation hook.
+ */
+export interface PushSubscription extends AsyncIterableIterator<ExecutionResult> {
+  attach(sink: ResultSink): void;
+  detach(): void;
+}
+
+/** Whether a subscription's result can be pushed (see PushSubscription). */
+export function isPushSubscription(value: unknown): value is PushSubscription {
+  const candidate = value as Partial<PushSubscription> | null;
+  return typeof candidate?.attach === 'function' && typeof candidate.detach === 'function' && typeof candidate.next === 'function';
+}
+
+/**
+ * The subscription's results, one per event: an async iterator for consumers that pull, which is also a
+ * PushSubscription when the source can push. `tag` may decorate each result with its event (SSE's message id).
+ */
+export function resultsOf(
+  started: SharedSubscription,
+  tag: (result: ExecutionResult, event: unknown) => ExecutionResult = (result) => result,
+): AsyncIterableIterator<ExecutionResult> | PushSubscription {
+  const resultFor = (event: unknown): Shared => {
+    const result = started.resultFor(event);
+    return result instanceof Promise ? result.then((value) => tag(value, event)) : tag(result, event);
+  };
+  const pulled = mapAsyncIterator(started.source, resultFor, (error: unknown) => {
+    throw started.streamError(error);
+  });
+  const { source } = started;
+  if (!isPushSource(source)) return pulled;
+  const push: Pick<PushSubscription, 'attach' | 'detach'> = {
+    attach: (sink) =>
+      source.attach({
+        event: (event) => sink.next(resultFor(event)),
+        end: (error) => sink.end(error === undefined ? undefined : started.streamError(error)),
+      }),
+    detach: () => source.detach(),
+  };
+  return Object.assign(pulled, push);
+}
+
+/** Where the SSE transport finds a result's message id: the cursor of the event it was computed for. */
+export const EVENT_ID = Symbol('faultline.eventId');
+
+/** A result with the cursor of its event, for SSE's `id:` field (a copy: shared results are not touched). */
+function withEventId(result: ExecutionResult, event: unknown): ExecutionResult {
+  const cursor = (event as { cursor?: unknown } | null)?.cursor;
+  return typeof cursor === 'string' ? Object.assign({ ...result }, { [EVENT_ID]: cursor }) : result;
+}
+
+/**
+ * Yoga plugin: subscriptions over HTTP (SSE) use the shared results too; Yoga masks each result as usual, and
+ * each result carries its event's cursor (EVENT_ID) for the SSE transport (src/sse.ts).
+ */
 export function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
   return {
     onSubscribe: ({ setSubscribeFn }) => {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const started = await subscribeShared(args);
-        return 'source' in started ? resultsOf(started) : started;
+        return 'source' in started ? resultsOf(started, withEventId) : started;
       });
     },
   };

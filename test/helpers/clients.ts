@@ -68,23 +68,39 @@ export function collect(client: Client, query: string, variables: Record<string,
   };
 }
 
-/** Opens an SSE subscription (Yoga's GraphQL over SSE, distinct connections mode) and collects results. */
-export function sseSubscribe(httpUrl: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+/**
+ * Opens an SSE subscription (Yoga's GraphQL over SSE, distinct connections mode) and collects results, with
+ * the `id:` of each message in `ids`. With `get`, it asks as a browser's EventSource does: a GET with the
+ * operation in the query string (and, to resume, the last id received as the Last-Event-ID header).
+ */
+export function sseSubscribe(
+  httpUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  options: { get?: boolean } = {},
+) {
   const controller = new AbortController();
   const results: ExecutionResultLike[] = [];
+  const ids: Array<string | undefined> = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
-  let opened: () => void = () => {};
-  const open = new Promise<void>((resolve) => {
+  let opened: (response: Response) => void = () => {};
+  const open = new Promise<Response>((resolve) => {
     opened = resolve;
   });
   const done = (async () => {
-    const response = await fetch(httpUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-      body: JSON.stringify({ query, variables }),
+    const url = new URL(httpUrl);
+    if (options.get) {
+      url.searchParams.set('query', query);
+      url.searchParams.set('variables', JSON.stringify(variables));
+    }
+    const response = await fetch(url, {
+      method: options.get ? 'GET' : 'POST',
+      headers: { ...(options.get ? {} : { 'content-type': 'application/json' }), accept: 'text/event-stream', ...headers },
+      body: options.get ? undefined : JSON.stringify({ query, variables }),
       signal: controller.signal,
     });
-    opened();
+    opened(response);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
@@ -95,13 +111,14 @@ export function sseSubscribe(httpUrl: string, query: string, variables: Record<s
       while ((boundary = buffer.indexOf('\n\n')) >= 0) {
         const message = buffer.slice(0, boundary);
         buffer = buffer.slice(boundary + 2);
-        const data = message
-          .split('\n')
+        const lines = message.split('\n');
+        const data = lines
           .filter((line) => line.startsWith('data:'))
           .map((line) => line.slice(5).trim())
           .join('\n');
         if (data && message.includes('event: next')) {
           results.push(JSON.parse(data) as ExecutionResultLike);
+          ids.push(lines.find((line) => line.startsWith('id:'))?.slice(3).trim());
           for (const waiter of [...waiters]) if (results.length >= waiter.count) waiter.resolve();
         }
       }
@@ -109,9 +126,17 @@ export function sseSubscribe(httpUrl: string, query: string, variables: Record<s
   })().catch((error: unknown) => {
     if ((error as Error).name !== 'AbortError') throw error;
   });
+  // Settles when the server ends the stream, with the error the read failed with, if any.
+  const ended = done.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   return {
     results,
+    ids,
+    /** Resolves with the response once its headers arrived. */
     open,
+    ended,
     until(count: number): Promise<ExecutionResultLike[]> {
       if (results.length >= count) return Promise.resolve(results);
       return new Promise((resolve) => waiters.push({ count, resolve: () => resolve(results) }));

@@ -24,11 +24,13 @@ import {
 import { VersionConflictError } from '../../data/errors.js';
 import { linksOfActions } from '../../data/incident-links.js';
 import { incidentsCitedBy } from '../../data/incidents.js';
-import type { DeliveredEvent } from '../../events/hub.js';
+import type { Delivered } from '../../events/topic.js';
+import { actionTopic, parseActionFilter, type ActionChange, type ActionEvent } from '../../live/topics/action.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { badInput, parseId } from '../errors.js';
-import { batchLoader, freshLoaders } from '../loaders.js';
+import { liveEvent, subscribeTopic } from '../live.js';
+import { batchLoader } from '../loaders.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest, type ConnectionArgs } from '../pagination.js';
 import { ActionRef, ActorRef, CitationRef, IncidentLinkRef, IncidentRef, LegalInstrumentRef, PolicyTopicRef } from '../refs.js';
 import { parseSearchText } from '../search-text.js';
@@ -36,6 +38,7 @@ import { CitationInputType, SOURCES_DESCRIPTION, citationsFor, parseCitations } 
 import { DatePrecisionEnum, PartialDateRef, displayPartialDate } from './dates.js';
 import { WRITE_ERRORS } from './errors.js';
 import { HistoryConnection, loadHistory } from './history.js';
+import { LiveEventInterface } from './live-event.js';
 
 const KIND_DESCRIPTIONS: Record<ActionKind, string> = {
   demand: 'Asked something of someone.',
@@ -466,21 +469,28 @@ builder.mutationFields((t) => ({
 const ActionChangeEnum = builder.enumType('ActionChange', {
   description: 'What happened to an action.',
   values: {
-    RECORDED: { value: 'action_recorded', description: 'It was recorded.' },
-    UPDATED: { value: 'action_updated', description: 'Its fields, links or sources changed (a new outcome, say).' },
-    RETRACTED: { value: 'action_retracted', description: 'It was retracted.' },
-  },
+    RECORDED: { value: 'recorded', description: 'It was recorded.' },
+    UPDATED: { value: 'updated', description: 'Its fields, links or sources changed (a new outcome, say).' },
+    RETRACTED: { value: 'retracted', description: 'It was retracted.' },
+  } as const satisfies Record<string, { value: ActionChange; description: string }>,
 });
 
-const ACTION_EVENTS = ['action_recorded', 'action_updated', 'action_retracted'] as const;
-
-const ActionChangedEventRef = builder.objectRef<DeliveredEvent>('ActionChangedEvent').implement({
+const ActionChangedEventRef = builder.objectRef<Delivered<ActionChange, ActionRow, ActionEvent>>('ActionChangedEvent').implement({
   description: 'An action was recorded, changed or retracted.',
+  interfaces: [LiveEventInterface],
   fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Pass it as `after` when resubscribing to resume right after this event.' }),
-    change: t.field({ type: ActionChangeEnum, description: 'What happened.', resolve: (event) => event.kind as (typeof ACTION_EVENTS)[number] }),
-    action: t.field({ type: ActionRef, description: 'The action as it is now.', resolve: (event) => event.entity as ActionRow }),
-    occurredAt: t.field({ type: 'DateTime', description: 'When the change was committed.', resolve: (event) => event.created_at }),
+    change: t.field({ type: ActionChangeEnum, description: 'What happened.', resolve: (event) => event.change }),
+    action: t.field({
+      type: ActionRef,
+      description: 'The action as this event announced it (what it links to, as it is now).',
+      resolve: (event) => event.payload ?? event.event.entity_id,
+    }),
+    actionNow: t.field({
+      type: ActionRef,
+      nullable: true,
+      description: 'The action as it is now.',
+      resolve: (event) => event.event.entity_id,
+    }),
   }),
 });
 
@@ -491,7 +501,7 @@ const ActionChangedFilter = builder.inputType('ActionChangedFilter', {
     addressee: t.id({ description: 'Actions addressed to this actor.' }),
     topic: t.id({ description: 'Actions on this topic.' }),
     kind: t.field({ type: [ActionKindEnum], description: 'Actions of any of these kinds.' }),
-    changes: t.field({ type: [ActionChangeEnum], description: 'Only these kinds of change (default all).' }),
+    changes: t.field({ type: [ActionChangeEnum], description: 'Only these changes (default all).' }),
   }),
 });
 
@@ -504,26 +514,20 @@ builder.subscriptionFields((t) => ({
       filter: t.arg({ type: ActionChangedFilter, description: 'Which changes to receive.' }),
       after: t.arg.string({ description: 'Resume after this event cursor.' }),
     },
-    subscribe: (_root, args, context) => {
-      const f = args.filter;
-      const actorId = f?.actor ? parseId(f.actor, 'Actor', 'filter.actor') : undefined;
-      const addresseeId = f?.addressee ? parseId(f.addressee, 'Actor', 'filter.addressee') : undefined;
-      const topicId = f?.topic ? parseId(f.topic, 'PolicyTopic', 'filter.topic') : undefined;
-      const kinds: readonly string[] | undefined = f?.kind?.length ? f.kind : undefined;
-      if (f?.changes && f.changes.length === 0) throw badInput('filter.changes must name at least one change', 'filter.changes');
-      return context.events.subscribe({
-        kinds: f?.changes ?? ACTION_EVENTS,
-        after: args.after,
-        matches: ({ attributes: a }) =>
-          (!actorId || (a.actorIds ?? []).includes(actorId)) &&
-          (!addresseeId || (a.addresseeIds ?? []).includes(addresseeId)) &&
-          (!topicId || (a.topicIds ?? []).includes(topicId)) &&
-          (!kinds || kinds.includes(a.actionKind ?? '')),
-      });
-    },
-    resolve: (event, _args, context) => {
-      freshLoaders(context);
-      return event;
-    },
+    subscribe: (_root, args, context) =>
+      subscribeTopic(
+        context,
+        actionTopic,
+        () =>
+          parseActionFilter({
+            actorId: args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined,
+            addresseeId: args.filter?.addressee ? parseId(args.filter.addressee, 'Actor', 'filter.addressee') : undefined,
+            topicId: args.filter?.topic ? parseId(args.filter.topic, 'PolicyTopic', 'filter.topic') : undefined,
+            kinds: args.filter?.kind ?? undefined,
+            changes: args.filter?.changes ?? undefined,
+          }),
+        args.after,
+      ),
+    resolve: liveEvent,
   }),
 }));

@@ -24,6 +24,12 @@ const ApiKeyRef = builder.objectRef<ApiKeyRow>('ApiKey').implement({
     prefix: t.exposeString('prefix', { description: 'Its first characters, to tell keys apart.' }),
     createdAt: t.field({ type: 'DateTime', description: 'When it was created.', resolve: (row) => row.created_at }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it was revoked; null while valid.', resolve: (row) => row.revoked_at }),
+    lastUsedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was last used, to within a minute or so (uses are recorded in batches); null if never.',
+      resolve: (row) => row.last_used_at,
+    }),
   }),
 });
 

@@ -19,18 +19,22 @@ import {
   type IncidentRow,
   type IncidentStatus,
   type Severity,
+  incidentsByIds,
 } from '../../data/incidents.js';
 import { actionsCitingIncidents } from '../../data/actions.js';
 import { VersionConflictError } from '../../data/errors.js';
 import { linksOfIncidents } from '../../data/incident-links.js';
 import { createIncident, mergeIncidents, updateIncident, type IncidentPatch } from '../../data/incident-changes.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../idempotency.js';
 import { positionsCitingIncidents } from '../../data/policy.js';
-import type { DeliveredEvent } from '../../events/hub.js';
+import type { Delivered } from '../../events/topic.js';
+import { incidentTopic, parseIncidentChangeFilter, type IncidentChange, type IncidentEvent } from '../../live/topics/incident.js';
 import { countReportsOfIncidents, reportsOfIncidents } from '../../data/reports.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { badInput, parseId } from '../errors.js';
-import { batchLoader, freshLoaders } from '../loaders.js';
+import { liveEvent, subscribeTopic } from '../live.js';
+import { batchLoader } from '../loaders.js';
 import { parseSearchText } from '../search-text.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActionRef, ActorRef, AiSystemRef, CitationRef, IncidentLinkRef, IncidentRef, PolicyPositionRef, ReportRef, TechniqueRef } from '../refs.js';
@@ -39,6 +43,7 @@ import { HistoryConnection, loadHistory } from './history.js';
 import { DatePrecisionEnum, DateRangeRef, PartialDateRef } from './dates.js';
 import { ActorKindEnum } from './actor.js';
 import { WRITE_ERRORS } from './errors.js';
+import { LiveEventInterface } from './live-event.js';
 import { regionCode } from './region.js';
 
 function enumValues<T extends string>(values: readonly T[], describe: (value: T) => string) {
@@ -574,9 +579,19 @@ builder.mutationFields((t) => ({
     description: 'Creates an incident. Needs an editor key.',
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
-    args: { input: t.arg({ type: CreateIncidentInput, required: true, description: 'The incident.' }) },
+    args: {
+      input: t.arg({ type: CreateIncidentInput, required: true, description: 'The incident.' }),
+      idempotencyKey: t.arg.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
     resolve: (_root, args, context) =>
-      createIncident(context.sql, { ...toIncidentFields(args.input), title: args.input.title ?? '' }, { keyId: context.viewer.keyId }),
+      idempotent(
+        context,
+        'createIncident',
+        args,
+        (incident) => incident.id,
+        async (id) => (await incidentsByIds(context.sql, [id]))[0]!,
+        () => createIncident(context.sql, { ...toIncidentFields(args.input), title: args.input.title ?? '' }, { keyId: context.viewer.keyId }),
+      ),
   }),
   updateIncident: t.field({
     type: IncidentRef,
@@ -615,25 +630,33 @@ builder.mutationFields((t) => ({
 const IncidentChangeEnum = builder.enumType('IncidentChange', {
   description: 'What happened to an incident.',
   values: {
-    CREATED: { value: 'incident_created', description: 'It was recorded.' },
-    UPDATED: { value: 'incident_updated', description: 'Its fields or links changed.' },
-    MERGED: { value: 'incident_merged', description: 'A duplicate was merged into it.' },
-  },
+    CREATED: { value: 'created', description: 'It was recorded.' },
+    UPDATED: { value: 'updated', description: 'Its fields or links changed.' },
+    MERGED: { value: 'merged', description: 'A duplicate was merged into it.' },
+    LEFT_FILTER: {
+      value: 'left_filter',
+      description: 'It was updated or merged and no longer matches the subscription\'s filter, which it matched before: drop it. Said once.',
+    },
+  } as const satisfies Record<string, { value: IncidentChange; description: string }>,
 });
 
-const INCIDENT_EVENTS = ['incident_created', 'incident_updated', 'incident_merged'] as const;
-
-const IncidentChangedEventRef = builder.objectRef<DeliveredEvent>('IncidentChangedEvent').implement({
-  description: 'An incident was created, updated or had a duplicate merged into it.',
+const IncidentChangedEventRef = builder.objectRef<Delivered<IncidentChange, IncidentRow, IncidentEvent>>('IncidentChangedEvent').implement({
+  description: 'An incident was created, updated, had a duplicate merged into it, or left the subscription\'s filter.',
+  interfaces: [LiveEventInterface],
   fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Pass it as `after` when resubscribing to resume right after this event.' }),
-    change: t.field({ type: IncidentChangeEnum, description: 'What happened.', resolve: (event) => event.kind as (typeof INCIDENT_EVENTS)[number] }),
+    change: t.field({ type: IncidentChangeEnum, description: 'What happened.', resolve: (event) => event.change }),
     incident: t.field({
       type: IncidentRef,
-      description: 'The incident as it is now.',
-      resolve: (event) => event.entity as IncidentRow,
+      description:
+        'The incident as this change left it (its own fields: severity, title, version...; what it links to, as it is now). Events written before Faultline kept snapshots show it as it is now.',
+      resolve: (event) => event.payload ?? event.event.entity_id,
     }),
-    occurredAt: t.field({ type: 'DateTime', description: 'When the change was committed.', resolve: (event) => event.created_at }),
+    incidentNow: t.field({
+      type: IncidentRef,
+      nullable: true,
+      description: 'The incident as it is now (the one it was merged into, if it was).',
+      resolve: (event) => event.event.entity_id,
+    }),
   }),
 });
 
@@ -644,7 +667,10 @@ const IncidentChangedFilter = builder.inputType('IncidentChangedFilter', {
     country: t.string({ description: 'An affected country (ISO 3166-1 alpha-2).' }),
     aiSystem: t.id({ description: 'An AI system involved.' }),
     actor: t.id({ description: 'An actor involved.' }),
-    changes: t.field({ type: [IncidentChangeEnum], description: 'Only these kinds of change (default all).' }),
+    changes: t.field({
+      type: [IncidentChangeEnum],
+      description: 'Only these kinds of change (default all). LEFT_FILTER comes only when listed here or when this is left out.',
+    }),
   }),
 });
 
@@ -652,32 +678,26 @@ builder.subscriptionFields((t) => ({
   incidentChanged: t.field({
     type: IncidentChangedEventRef,
     description:
-      'Every incident creation, update and merge as it commits. With `after`, first replays what happened after that cursor, then continues live with no gap.',
+      'Every incident creation, update and merge as it commits, and once LEFT_FILTER when a change takes an incident out of the filter. With `after`, first replays what happened after that cursor, then continues live with no gap.',
     args: {
       filter: t.arg({ type: IncidentChangedFilter, description: 'Which changes to receive.' }),
       after: t.arg.string({ description: 'Resume after this event cursor.' }),
     },
-    subscribe: (_root, args, context) => {
-      const filter = parseIncidentFilter({
-        severityAtLeast: args.filter?.severityAtLeast,
-        country: args.filter?.country,
-        aiSystem: args.filter?.aiSystem,
-        actor: args.filter?.actor,
-      });
-      const rank = filter.severityAtLeast ? SEVERITIES.indexOf(filter.severityAtLeast) + 1 : 0;
-      return context.events.subscribe({
-        kinds: args.filter?.changes?.length ? args.filter.changes : INCIDENT_EVENTS,
-        after: args.after,
-        matches: ({ attributes: a }) =>
-          (a.severityRank ?? 0) >= rank &&
-          (!filter.country || (a.countries ?? []).includes(filter.country)) &&
-          (!filter.aiSystemId || (a.aiSystemIds ?? []).includes(filter.aiSystemId)) &&
-          (!filter.actorId || (a.actorIds ?? []).includes(filter.actorId)),
-      });
-    },
-    resolve: (event, _args, context) => {
-      freshLoaders(context);
-      return event;
-    },
+    subscribe: (_root, args, context) =>
+      subscribeTopic(
+        context,
+        incidentTopic,
+        () => {
+          const filter = parseIncidentFilter({
+            severityAtLeast: args.filter?.severityAtLeast,
+            country: args.filter?.country,
+            aiSystem: args.filter?.aiSystem,
+            actor: args.filter?.actor,
+          });
+          return parseIncidentChangeFilter({ ...filter, changes: args.filter?.changes ?? undefined });
+        },
+        args.after,
+      ),
+    resolve: liveEvent,
   }),
 }));

@@ -1,19 +1,22 @@
 import { incidentsCitedBy } from '../../data/incidents.js';
 import { recordPolicyPosition, retractPolicyPosition } from '../../data/policy-changes.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../idempotency.js';
 import {
   CONFIDENCES,
   STANCES,
   countPositions,
   listPositions,
+  positionsByIds,
   type Confidence,
   type PolicyPositionRow,
   type PositionScope,
   type Stance,
 } from '../../data/policy.js';
-import type { DeliveredEvent } from '../../events/hub.js';
+import type { Delivered } from '../../events/topic.js';
+import { parsePositionFilter, policyPositionTopic, type PositionChange, type PositionEvent } from '../../live/topics/policy-position.js';
 import { builder } from '../builder.js';
-import { badInput, parseId } from '../errors.js';
-import { freshLoaders } from '../loaders.js';
+import { parseId } from '../errors.js';
+import { liveEvent, subscribeTopic } from '../live.js';
 import { keysetConnection } from '../pagination.js';
 import { parseSearchText } from '../search-text.js';
 import { ActorRef, CitationRef, IncidentRef, PolicyPositionRef, PolicyTopicRef, ReportRef } from '../refs.js';
@@ -21,6 +24,7 @@ import { CitationInputType, SOURCES_DESCRIPTION, citationsFor, parseCitations } 
 import { HistoryConnection, loadHistory } from './history.js';
 import { DatePrecisionEnum, PartialDateRef } from './dates.js';
 import { WRITE_ERRORS } from './errors.js';
+import { LiveEventInterface } from './live-event.js';
 
 export const StanceEnum = builder.enumType('Stance', {
   description: 'Where an actor stands on a policy topic.',
@@ -233,27 +237,40 @@ builder.mutationFields((t) => ({
       'Records a position with its sources. It becomes the actor\'s current position on the topic if it is the latest stated one (recording an older stance changes nothing current). Needs an editor key.',
     authScopes: { editor: true },
     errors: { types: WRITE_ERRORS },
-    args: { input: t.arg({ type: RecordPolicyPositionInput, required: true, description: 'The position.' }) },
-    resolve: (_root, { input }, context) =>
-      recordPolicyPosition(
-        context.sql,
-        {
-          actorId: parseId(input.actor, 'Actor', 'actor'),
-          speakerId: input.speaker ? parseId(input.speaker, 'Actor', 'speaker') : null,
-          speakerDescription: input.speakerDescription,
-          topicId: parseId(input.topic, 'PolicyTopic', 'topic'),
-          stance: input.stance,
-          summary: input.summary,
-          quote: input.quote,
-          statedAt: input.statedAt,
-          statedPrecision: input.statedPrecision,
-          sources: parseCitations(input.sources, 'sources'),
-          confidence: input.confidence,
-          changesStance: input.changesStance,
-          citedIncidentIds: input.cites?.map((id, i) => parseId(id, 'Incident', `cites[${i}]`)),
-        },
-        { keyId: context.viewer.keyId },
-      ),
+    args: {
+      input: t.arg({ type: RecordPolicyPositionInput, required: true, description: 'The position.' }),
+      idempotencyKey: t.arg.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    },
+    resolve: (_root, args, context) => {
+      const { input } = args;
+      return idempotent(
+        context,
+        'recordPolicyPosition',
+        args,
+        (position) => position.id,
+        async (id) => (await positionsByIds(context.sql, [id]))[0]!,
+        () =>
+          recordPolicyPosition(
+            context.sql,
+            {
+              actorId: parseId(input.actor, 'Actor', 'actor'),
+              speakerId: input.speaker ? parseId(input.speaker, 'Actor', 'speaker') : null,
+              speakerDescription: input.speakerDescription,
+              topicId: parseId(input.topic, 'PolicyTopic', 'topic'),
+              stance: input.stance,
+              summary: input.summary,
+              quote: input.quote,
+              statedAt: input.statedAt,
+              statedPrecision: input.statedPrecision,
+              sources: parseCitations(input.sources, 'sources'),
+              confidence: input.confidence,
+              changesStance: input.changesStance,
+              citedIncidentIds: input.cites?.map((id, i) => parseId(id, 'Incident', `cites[${i}]`)),
+            },
+            { keyId: context.viewer.keyId },
+          ),
+      );
+    },
   }),
   retractPolicyPosition: t.field({
     type: PolicyPositionRef,
@@ -269,66 +286,67 @@ builder.mutationFields((t) => ({
 
 // ---- Live ---------------------------------------------------------------------------------------------
 
-const PolicyPositionChangeEnum = builder.enumType('PolicyPositionChange', {
+const PositionChangeEnum = builder.enumType('PositionChange', {
   description: 'What happened to a policy position.',
   values: {
-    RECORDED: { value: 'position_recorded', description: 'It was recorded.' },
-    RETRACTED: { value: 'position_retracted', description: 'It was retracted; if it was current, the previous stance is current again.' },
-  },
+    RECORDED: { value: 'recorded', description: 'It was recorded.' },
+    RETRACTED: { value: 'retracted', description: 'It was retracted; if it was current, the actor\'s previous stance on the topic is current again.' },
+  } as const satisfies Record<string, { value: PositionChange; description: string }>,
 });
 
-const POSITION_EVENTS = ['position_recorded', 'position_retracted'] as const;
-
-const PolicyPositionRecordedEventRef = builder.objectRef<DeliveredEvent>('PolicyPositionRecordedEvent').implement({
-  description: 'A policy position was recorded or retracted.',
-  fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Pass it as `after` when resubscribing to resume right after this event.' }),
-    change: t.field({
-      type: PolicyPositionChangeEnum,
-      description: 'What happened: RECORDED or RETRACTED.',
-      resolve: (event) => event.kind as (typeof POSITION_EVENTS)[number],
+const PolicyPositionRecordedEventRef = builder
+  .objectRef<Delivered<PositionChange, PolicyPositionRow, PositionEvent>>('PolicyPositionRecordedEvent')
+  .implement({
+    description: 'A policy position was recorded, or (for subscribers that ask) retracted.',
+    interfaces: [LiveEventInterface],
+    fields: (t) => ({
+      change: t.field({ type: PositionChangeEnum, description: 'What happened.', resolve: (event) => event.change }),
+      position: t.field({
+        type: PolicyPositionRef,
+        description:
+          'The position as this event announced it (isCurrent then, retracted or not; what it links to, as it is now). Events written before Faultline kept snapshots show it as it is now.',
+        resolve: (event) => event.payload ?? event.event.entity_id,
+      }),
+      positionNow: t.field({
+        type: PolicyPositionRef,
+        nullable: true,
+        description: 'The position as it is now.',
+        resolve: (event) => event.event.entity_id,
+      }),
     }),
-    position: t.field({ type: PolicyPositionRef, description: 'The position as it is now.', resolve: (event) => event.entity as PolicyPositionRow }),
-    occurredAt: t.field({ type: 'DateTime', description: 'When it was committed.', resolve: (event) => event.created_at }),
-  }),
-});
+  });
 
 const PolicyPositionRecordedFilter = builder.inputType('PolicyPositionRecordedFilter', {
-  description: 'Which position changes to receive; all given conditions must hold.',
+  description: 'Which positions to receive; all given conditions must hold.',
   fields: (t) => ({
     topic: t.id({ description: 'Positions on this topic.' }),
     actor: t.id({ description: 'Positions of this actor.' }),
     stance: t.field({ type: [StanceEnum], description: 'Positions with any of these stances.' }),
-    changes: t.field({ type: [PolicyPositionChangeEnum], description: 'Only these kinds of change (default both).' }),
+    changes: t.field({ type: [PositionChangeEnum], description: 'Only these changes (default RECORDED only; add RETRACTED to hear of retractions).' }),
   }),
 });
 
 builder.subscriptionFields((t) => ({
   policyPositionRecorded: t.field({
     type: PolicyPositionRecordedEventRef,
-    description:
-      'Every position recorded or retracted, as it commits (`change` says which); with `after`, replays what was missed first.',
+    description: 'Every new policy position as it commits (and its retraction, when the filter asks); with `after`, replays what was missed first.',
     args: {
       filter: t.arg({ type: PolicyPositionRecordedFilter, description: 'Which positions to receive.' }),
       after: t.arg.string({ description: 'Resume after this event cursor.' }),
     },
-    subscribe: (_root, args, context) => {
-      const topicId = args.filter?.topic ? parseId(args.filter.topic, 'PolicyTopic', 'filter.topic') : undefined;
-      const actorId = args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined;
-      const stances: readonly string[] | undefined = args.filter?.stance?.length ? args.filter.stance : undefined;
-      if (args.filter?.changes && args.filter.changes.length === 0) throw badInput('filter.changes must name at least one change', 'filter.changes');
-      return context.events.subscribe({
-        kinds: args.filter?.changes ?? POSITION_EVENTS,
-        after: args.after,
-        matches: ({ attributes: a }) =>
-          (!topicId || a.topicId === topicId) &&
-          (!actorId || (a.actorIds ?? []).includes(actorId)) &&
-          (!stances || stances.includes(a.stance ?? '')),
-      });
-    },
-    resolve: (event, _args, context) => {
-      freshLoaders(context);
-      return event;
-    },
+    subscribe: (_root, args, context) =>
+      subscribeTopic(
+        context,
+        policyPositionTopic,
+        () =>
+          parsePositionFilter({
+            topicId: args.filter?.topic ? parseId(args.filter.topic, 'PolicyTopic', 'filter.topic') : undefined,
+            actorId: args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined,
+            stances: args.filter?.stance ?? undefined,
+            changes: args.filter?.changes ?? undefined,
+          }),
+        args.after,
+      ),
+    resolve: liveEvent,
   }),
 }));

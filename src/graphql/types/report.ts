@@ -2,17 +2,19 @@ import { incidentsOfReports } from '../../data/incidents.js';
 import { attachReport, detachReport } from '../../data/incident-changes.js';
 import { submitReport } from '../../data/report-changes.js';
 import { countReports, listReports, reportByUrlKey, type ReportRow } from '../../data/reports.js';
-import type { DeliveredEvent } from '../../events/hub.js';
+import type { Delivered } from '../../events/topic.js';
+import { parseReportFilter, reportTopic, type ReportChange, type ReportEvent } from '../../live/topics/report.js';
 import { normalizeReportUrl } from '../../data/urls.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { badInput, parseId } from '../errors.js';
-import { freshLoaders } from '../loaders.js';
+import { liveEvent, subscribeTopic } from '../live.js';
 import { keysetConnection } from '../pagination.js';
 import { parseSearchText } from '../search-text.js';
 import { IncidentRef, ReportRef } from '../refs.js';
 import { DatePrecisionEnum, PartialDateRef, displayPartialDate } from './dates.js';
 import { WRITE_ERRORS } from './errors.js';
+import { LiveEventInterface } from './live-event.js';
 
 const ReportDetailEnum = builder.enumType('ReportDetail', {
   description: 'A detail of a report that the sources may leave unknown.',
@@ -239,12 +241,39 @@ builder.mutationFields((t) => ({
 
 // ---- Live ---------------------------------------------------------------------------------------------
 
-const ReportAddedEventRef = builder.objectRef<DeliveredEvent>('ReportAddedEvent').implement({
-  description: 'A new report was committed.',
+const ReportChangeEnum = builder.enumType('ReportChange', {
+  description: 'Why a report reached a reportAdded subscriber.',
+  values: {
+    ADDED: { value: 'added', description: 'It was submitted.' },
+    ATTACHED: {
+      value: 'attached',
+      description: 'An existing report was linked to an incident, and now matches the filter it did not match before.',
+    },
+  } as const satisfies Record<string, { value: ReportChange; description: string }>,
+});
+
+const ReportAddedEventRef = builder.objectRef<Delivered<ReportChange, ReportRow, ReportEvent>>('ReportAddedEvent').implement({
+  description: 'A new report was committed, or an existing one came to match the subscription\'s filter by being attached to an incident.',
+  interfaces: [LiveEventInterface],
   fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Pass it as `after` when resubscribing to resume right after this event.' }),
-    report: t.field({ type: ReportRef, description: 'The report.', resolve: (event) => event.entity as ReportRow }),
-    occurredAt: t.field({ type: 'DateTime', description: 'When it was committed.', resolve: (event) => event.created_at }),
+    change: t.field({ type: ReportChangeEnum, description: 'Why the report is announced.', resolve: (event) => event.change }),
+    report: t.field({
+      type: ReportRef,
+      description:
+        'The report as this event announced it (its own fields; what it links to, as it is now). Events written before Faultline kept snapshots show it as it is now.',
+      resolve: (event) => event.payload ?? event.event.entity_id,
+    }),
+    reportNow: t.field({
+      type: ReportRef,
+      nullable: true,
+      description: 'The report as it is now.',
+      resolve: (event) => event.event.entity_id,
+    }),
+    attachedTo: t.field({
+      type: [IncidentRef],
+      description: 'For ATTACHED, the incidents this change linked it to; empty for ADDED.',
+      resolve: ({ event }) => (event.kind === 'report_attached' ? event.attributes.incidentIds.filter((id) => !event.previous.incidentIds.includes(id)) : []),
+    }),
   }),
 });
 
@@ -263,34 +292,25 @@ builder.subscriptionFields((t) => ({
   reportAdded: t.field({
     type: ReportAddedEventRef,
     description:
-      'Every new report the moment it is committed. With `after`, first replays the reports added after that cursor, then continues live with no gap and no duplicate.',
+      'Every new report the moment it is committed, and every existing report that comes to match the filter by being attached to an incident (change ATTACHED). With `after`, first replays what happened after that cursor, then continues live with no gap and no duplicate.',
     args: {
       filter: t.arg({ type: ReportAddedFilter, description: 'Which reports to receive.' }),
       after: t.arg.string({ description: 'Resume after this event cursor.' }),
     },
-    subscribe: (_root, args, context) => {
-      const f = args.filter;
-      const incidentId = f?.incident ? parseId(f.incident, 'Incident', 'filter.incident') : undefined;
-      const actorId = f?.actor ? parseId(f.actor, 'Actor', 'filter.actor') : undefined;
-      const aiSystemId = f?.aiSystem ? parseId(f.aiSystem, 'AiSystem', 'filter.aiSystem') : undefined;
-      const country = f?.country?.trim().toUpperCase();
-      if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw badInput('filter.country must be a two-letter ISO 3166-1 code such as "MX"', 'filter.country');
-      const language = f?.language?.trim().toLowerCase();
-      if (language !== undefined && !/^[a-z]{2}$/.test(language)) throw badInput('filter.language must be a two-letter ISO 639-1 code such as "es"', 'filter.language');
-      return context.events.subscribe({
-        kinds: ['report_added'],
-        after: args.after,
-        matches: ({ attributes: a }) =>
-          (!incidentId || (a.incidentIds ?? []).includes(incidentId)) &&
-          (!actorId || (a.actorIds ?? []).includes(actorId)) &&
-          (!aiSystemId || (a.aiSystemIds ?? []).includes(aiSystemId)) &&
-          (!country || (a.countries ?? []).includes(country)) &&
-          (!language || a.language === language),
-      });
-    },
-    resolve: (event, _args, context) => {
-      freshLoaders(context);
-      return event;
-    },
+    subscribe: (_root, args, context) =>
+      subscribeTopic(
+        context,
+        reportTopic,
+        () =>
+          parseReportFilter({
+            incidentId: args.filter?.incident ? parseId(args.filter.incident, 'Incident', 'filter.incident') : undefined,
+            actorId: args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined,
+            aiSystemId: args.filter?.aiSystem ? parseId(args.filter.aiSystem, 'AiSystem', 'filter.aiSystem') : undefined,
+            country: args.filter?.country,
+            language: args.filter?.language,
+          }),
+        args.after,
+      ),
+    resolve: liveEvent,
   }),
 }));

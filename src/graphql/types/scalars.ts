@@ -11,6 +11,8 @@ function parseDate(value: unknown): string {
   if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value) {
     throw new GraphQLError(`Date "${value}" is not a calendar date`);
   }
+  // The calendar has no year 0 (1 BC is followed by AD 1), and PostgreSQL refuses it.
+  if (value.startsWith('0000')) throw new GraphQLError(`Date "${value}" is not a calendar date: years start at 0001`);
   return value;
 }
 
@@ -26,6 +28,8 @@ function parseDateTime(value: unknown): Date {
   if (!parsed || Number.isNaN(parsed.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value as string)) {
     throw new GraphQLError(`DateTime must be an ISO 8601 string like "2026-02-01T12:00:00Z", got ${JSON.stringify(value)}`);
   }
+  // Year 0 is no year (see Date); an offset can also carry the instant itself into year 0.
+  if (parsed.getUTCFullYear() < 1) throw new GraphQLError(`DateTime ${JSON.stringify(value)} is before the year 0001`);
   return parsed;
 }
 
