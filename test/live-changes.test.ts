@@ -193,10 +193,11 @@ function record(actor: string, topic: string, stance: string, summary: string): 
 }
 
 describe('policyPositionRecorded', () => {
-  it('delivers new positions, and retractions to those who ask, filtered by topic, actor and stance, and resumes after a cursor', async () => {
+  it('delivers new positions and their retractions, filtered by change, topic, actor and stance, and resumes after a cursor', async () => {
     const client = wsClient(server.url);
-    const all = await subscribed(client, POSITION_RECORDED, { filter: { changes: ['RECORDED', 'RETRACTED'] } });
-    const recordedOnly = await subscribed(client, POSITION_RECORDED);
+    // No `changes`: every change, recordings and retractions alike.
+    const all = await subscribed(client, POSITION_RECORDED);
+    const recordedOnly = await subscribed(client, POSITION_RECORDED, { filter: { changes: ['RECORDED'] } });
     const retractions = await subscribed(client, POSITION_RECORDED, { filter: { changes: ['RETRACTED'] } });
     const onTopic = await subscribed(client, POSITION_RECORDED, { filter: { topic: fixture.topic } });
     const supportive = await subscribed(client, POSITION_RECORDED, { filter: { stance: ['SUPPORTS', 'CONDITIONAL'] } });
@@ -205,7 +206,7 @@ describe('policyPositionRecorded', () => {
     const opposes = await record(fixture.actor, fixture.topic, 'OPPOSES', 'Opposes on the topic');
     await record(fixture.otherActor, fixture.otherTopic, 'SUPPORTS', 'Supports the other topic');
     const supersedes = await record(fixture.actor, fixture.topic, 'CONDITIONAL', 'Changes its mind');
-    // A retraction is announced as RETRACTED to the subscribers that ask for it.
+    // A retraction is announced as RETRACTED, never as a new position.
     await mutate(RETRACT, { id: supersedes.id });
     await record(fixture.otherActor, fixture.topic, 'SUPPORTS', 'Sentinel');
 
@@ -218,8 +219,8 @@ describe('policyPositionRecorded', () => {
       ['RECORDED', 'Changes its mind'],
       ['RECORDED', 'Sentinel'],
     ]);
-    expect(summaries(await onTopic.until(3))).toEqual(['Opposes on the topic', 'Changes its mind', 'Sentinel']);
-    expect(summaries(await supportive.until(3))).toEqual(['Supports the other topic', 'Changes its mind', 'Sentinel']);
+    expect(summaries(await onTopic.until(4))).toEqual(['Opposes on the topic', 'Changes its mind', 'Changes its mind', 'Sentinel']);
+    expect(summaries(await supportive.until(4))).toEqual(['Supports the other topic', 'Changes its mind', 'Changes its mind', 'Sentinel']);
     expect(summaries(await otherActor.until(2))).toEqual(['Supports the other topic', 'Sentinel']);
     expect(positionsOf(await retractions.until(1)).map((event) => [event.change, event.position.id])).toEqual([['RETRACTED', supersedes.id]]);
 

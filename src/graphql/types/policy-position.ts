@@ -322,7 +322,7 @@ const PolicyPositionRecordedFilter = builder.inputType('PolicyPositionRecordedFi
     topic: t.id({ description: 'Positions on this topic.' }),
     actor: t.id({ description: 'Positions of this actor.' }),
     stance: t.field({ type: [StanceEnum], description: 'Positions with any of these stances.' }),
-    changes: t.field({ type: [PositionChangeEnum], description: 'Only these changes (default RECORDED only; add RETRACTED to hear of retractions).' }),
+    changes: t.field({ type: [PositionChangeEnum], description: 'Only these changes (default: both RECORDED and RETRACTED).' }),
   }),
 });
 

@@ -1,5 +1,5 @@
-// policyPositionRecorded: every policy position as it is recorded and, for subscribers that ask, as it is
-// retracted.
+// policyPositionRecorded: every policy position as it is recorded and as it is retracted (a subscriber may
+// ask for one of the two only).
 import { positionCapture } from '../../data/event-capture.js';
 import type { PolicyPositionRow, Stance } from '../../data/policy.js';
 import type { LoggedEvent } from '../../events/log.js';
@@ -25,7 +25,7 @@ export interface PositionFilter {
   actorId?: string | undefined;
   /** Any of these stances; all when absent. */
   stances?: readonly Stance[] | undefined;
-  /** The changes wanted: recordings only when absent. */
+  /** The changes wanted: all when absent. */
   changes?: readonly PositionChange[] | undefined;
 }
 
@@ -42,9 +42,9 @@ export function parsePositionFilter(input: PositionFilter): CompiledFilter {
     topicId: input.topicId,
     actorId: input.actorId,
     stances: input.stances?.length ? new Set(input.stances) : undefined,
-    // Retractions were never sent on this subscription before they could be asked for: a client that does
-    // not ask keeps receiving what it always did.
-    changes: new Set(input.changes?.length ? input.changes : ['recorded']),
+    // Every change by default: a client that holds a stakeholder's current position must hear that it was
+    // withdrawn (each event's `change` says which it is), or its view keeps a position that no longer stands.
+    changes: new Set(input.changes?.length ? input.changes : ['recorded', 'retracted']),
   };
 }
 
