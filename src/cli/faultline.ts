@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { module: string; help: string }> = {
   migrate: { module: './migrate.js', help: 'apply pending migrations' },
   seed: { module: './seed.js', help: 'load the seed dataset into an empty database' },
   'import:atlas': { module: './import-atlas.js', help: 'PATH/TO/ATLAS.yaml: import MITRE ATLAS techniques and case studies' },
+  export: { module: './export.js', help: '--format csv|jsonl|stix --out FILE|- [--status S --country CC --actor SLUG ...]' },
   'seed:synthetic': { module: './seed-synthetic.js', help: '--incidents N --reports N --positions N --seed N' },
 };
 
