@@ -2,6 +2,11 @@
 // unknowns null, the same bytes every time), CSV parsed back with an RFC 4180 parser, every STIX object of the
 // seed's bundle and of a 1,000-incident synthetic one valid against the OASIS schemas, Atom feeds parsed by a
 // real feed parser, and the routes' filters, 400s and read-key rule.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseAtomFeed } from 'feedsmith';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
@@ -338,5 +343,36 @@ describe('Atom feeds', () => {
     expect(none).toHaveLength(0);
     const limited = parseAtomFeed((await get('/feeds/incidents.atom?limit=1')).body).entries ?? [];
     expect(limited.map((e) => e.id)).toEqual(all.slice(0, 1).map((e) => e.id));
+  });
+});
+
+describe('npm run export', () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: seedDb.url };
+      delete env.LOG_LEVEL;
+      execFile(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/cli/export.ts', ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(new Error(`export did not finish: ${error.message}; ${stderr}`));
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      });
+    });
+
+  it('writes the same file the route serves, and refuses a bad filter naming it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'faultline-export-'));
+    try {
+      const out = path.join(dir, 'confirmed.jsonl');
+      const done = await run(['--format', 'jsonl', '--out', out, '--status', 'confirmed']);
+      expect(done.stderr).toBe('');
+      expect(done.code).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe((await get('/export/incidents.jsonl?status=confirmed')).body);
+      const bad = await run(['--format', 'csv', '--out', out, '--severityAtLeast', 'apocalyptic']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('severityAtLeast');
+      const noFormat = await run(['--out', out]);
+      expect(noFormat.code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
