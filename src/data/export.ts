@@ -61,6 +61,11 @@ export interface ExportAiSystemRow {
   developer_name: string;
   developer_kind: ActorKind;
   parent_slug: string | null;
+  parent_name: string | null;
+  parent_kind: AiSystemKind | null;
+  parent_developer_slug: string | null;
+  parent_developer_name: string | null;
+  parent_developer_kind: ActorKind | null;
   role: AiSystemRole;
   usage: string;
   created_at: Date;
@@ -72,11 +77,14 @@ export async function exportAiSystems(sql: Queryable, ids: readonly string[]): P
   const rows = await sql<ExportAiSystemRow[]>`
     select l.incident_id::text as parent_id, s.slug, s.name, s.kind, s.description,
       d.slug as developer_slug, d.name as developer_name, d.kind as developer_kind, p.slug as parent_slug,
+      p.name as parent_name, p.kind as parent_kind, pd.slug as parent_developer_slug, pd.name as parent_developer_name,
+      pd.kind as parent_developer_kind,
       l.role, l.usage, s.created_at, s.updated_at
     from incident_ai_systems l
     join ai_systems s on s.id = l.ai_system_id
     join actors d on d.id = s.developer_id
     left join ai_systems p on p.id = s.parent_id
+    left join actors pd on pd.id = p.developer_id
     where l.incident_id = any(${ids as string[]})
     order by l.incident_id,
       array_position(array['primary_tool','supplementary_tool','tool','safeguard'], l.role),
