@@ -18,10 +18,11 @@ export async function exportIncidentBatch(sql: Queryable, filter: IncidentFilter
       i.data_categories, i.version, i.merged_into_id, i.created_at, i.updated_at
     from incidents i
     where i.merged_into_id is null
-      ${after === null ? sql`` : sql`and i.slug > ${after}`}
+      ${after === null ? sql`` : sql`and (i.slug::text) collate "C" > ${after}`}
       ${filterClause(sql, filter)}
-    -- Slugs are ASCII ([a-z0-9-]), so "C" order is the order every database gives them.
-    order by i.slug collate "C"
+    -- Byte order, whatever the database's collation, and the keyset above compares in the same one
+    -- (incidents_export_slug_idx, migration 045).
+    order by (i.slug::text) collate "C"
     limit ${limit}
   `;
 }
