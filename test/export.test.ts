@@ -344,6 +344,24 @@ describe('Atom feeds', () => {
     const limited = parseAtomFeed((await get('/feeds/incidents.atom?limit=1')).body).entries ?? [];
     expect(limited.map((e) => e.id)).toEqual(all.slice(0, 1).map((e) => e.id));
   });
+
+  it('narrow positions and actions to one actor, and reports to a language, as the subscriptions do', async () => {
+    const [actor] = await seedDb.sql<{ slug: string; name: string; n: number }[]>`
+      select a.slug, a.name, count(*)::int as n from policy_positions p join actors a on a.id = p.actor_id
+      group by a.slug, a.name order by count(*) desc, a.slug limit 1`;
+    const everyone = parseAtomFeed((await get('/feeds/positions.atom?limit=200')).body).entries ?? [];
+    const one = parseAtomFeed((await get(`/feeds/positions.atom?limit=200&actor=${actor!.slug}`)).body).entries ?? [];
+    expect(one.length).toBeGreaterThan(0);
+    expect(one.length).toBeLessThan(everyone.length);
+    for (const entry of one) expect(entry.id).toContain(`/${actor!.slug}/`);
+    const positionsOnly = parseAtomFeed((await get('/feeds/positions.atom?limit=200&stance=supports,opposes,conditional,neutral,unclear')).body).entries ?? [];
+    for (const entry of positionsOnly) expect(entry.id).toMatch(/:position\//);
+    const [{ n: reportsInEnglish }] = (await seedDb.sql<{ n: number }[]>`
+      select count(*)::int as n from events e where e.kind = 'report_added' and e.attributes->>'language' = 'en'`) as unknown as [{ n: number }];
+    expect(reportsInEnglish).toBeGreaterThan(0);
+    const english = parseAtomFeed((await get('/feeds/reports.atom?limit=200&language=en')).body).entries ?? [];
+    expect(english.filter((e) => e.id?.includes('/report_added/'))).toHaveLength(Math.min(reportsInEnglish, 200));
+  });
 });
 
 describe('npm run export', () => {
