@@ -345,7 +345,7 @@ describe('Atom feeds', () => {
     expect(limited.map((e) => e.id)).toEqual(all.slice(0, 1).map((e) => e.id));
   });
 
-  it('narrow positions and actions to one actor, and reports to a language, as the subscriptions do', async () => {
+  it('narrow positions and actions to one actor, and reports to a country, as the subscriptions do', async () => {
     const [actor] = await seedDb.sql<{ slug: string; name: string; n: number }[]>`
       select a.slug, a.name, count(*)::int as n from policy_positions p join actors a on a.id = p.actor_id
       group by a.slug, a.name order by count(*) desc, a.slug limit 1`;
@@ -356,11 +356,15 @@ describe('Atom feeds', () => {
     for (const entry of one) expect(entry.id).toContain(`/${actor!.slug}/`);
     const positionsOnly = parseAtomFeed((await get('/feeds/positions.atom?limit=200&stance=supports,opposes,conditional,neutral,unclear')).body).entries ?? [];
     for (const entry of positionsOnly) expect(entry.id).toMatch(/:position\//);
-    const [{ n: reportsInEnglish }] = (await seedDb.sql<{ n: number }[]>`
-      select count(*)::int as n from events e where e.kind = 'report_added' and e.attributes->>'language' = 'en'`) as unknown as [{ n: number }];
-    expect(reportsInEnglish).toBeGreaterThan(0);
-    const english = parseAtomFeed((await get('/feeds/reports.atom?limit=200&language=en')).body).entries ?? [];
-    expect(english.filter((e) => e.id?.includes('/report_added/'))).toHaveLength(Math.min(reportsInEnglish, 200));
+    const [country] = await seedDb.sql<{ code: string; n: number }[]>`
+      select c.code, count(*)::int as n from events e, jsonb_array_elements_text(e.attributes->'countries') c(code)
+      where e.kind = 'report_added' group by c.code order by count(*), c.code limit 1`;
+    const [{ n: reports }] = (await seedDb.sql<{ n: number }[]>`
+      select count(*)::int as n from events where kind = 'report_added'`) as unknown as [{ n: number }];
+    expect(country!.n).toBeGreaterThan(0);
+    expect(country!.n).toBeLessThan(reports);
+    const inCountry = parseAtomFeed((await get(`/feeds/reports.atom?limit=200&country=${country!.code}`)).body).entries ?? [];
+    expect(inCountry.filter((e) => e.id?.includes('/report_added/'))).toHaveLength(Math.min(country!.n, 200));
   });
 });
 
