@@ -24,7 +24,8 @@ import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
 import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
 import { InFlight } from './http/drain.js';
-import { ClientLimits, clientAddress, frontDoor } from './http/front-door.js';
+import { ClientLimits, clientAddress, frontDoor, rateLimited } from './http/front-door.js';
+import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
 import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
@@ -109,6 +110,15 @@ interface ConnectionExtra extends WebSocketExtra {
   client?: string;
 }
 
+/** What GraphiQL opens with: a query that answers on the seed data. */
+const GRAPHIQL_QUERY = `# Faultline: press the run button (or Ctrl-Enter). The Docs panel lists every field.
+{
+  incidents(first: 3) {
+    edges { node { title severity } }
+  }
+}
+`;
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
 // The id of the request being handled, wherever in its async work we are: error masking has no access to
@@ -165,7 +175,9 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     landingPage: false,
     // CORS is answered by the front door (src/http/front-door.ts).
     cors: false,
-    graphiql: config.graphiql ? { title: 'Faultline', subscriptionsProtocol: 'WS' } : false,
+    graphiql: config.graphiql ? { title: 'Faultline', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_QUERY } : false,
+    // From the installed package, its files served below: no CDN (src/http/graphiql.ts).
+    renderGraphiQL: renderGraphiQLPage,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -241,6 +253,13 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         res.writeHead(200, { 'content-type': contentType });
         res.end(body);
       });
+      return;
+    }
+    if (config.graphiql && req.url?.startsWith('/graphiql/')) {
+      // Static files, but large ones: they count against the client's allowance like any request.
+      const admission = limits.admit(clientAddress(req, config.trustProxy), undefined);
+      if (!admission.ok) rateLimited(res, admission);
+      else serveGraphiQLAsset(req, res);
       return;
     }
     inFlight.track(req, res);
