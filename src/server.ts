@@ -100,6 +100,8 @@ interface ServerContext {
   client?: string;
   /** The HTTP response, to end an SSE stream when its key is revoked. */
   res?: ServerResponse;
+  /** Set for graphql-ws operations. */
+  transport?: 'websocket';
 }
 
 /** What this server keeps per WebSocket connection (`ctx.extra`). */
@@ -186,7 +188,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     },
     plugins: [...operationLimits(config), useRequestRecord(() => requestScope.getStore()), useSharedSubscriptionResults(), useSseEventIds()],
     maskedErrors: { maskError: maskUnexpected },
-    context: async ({ request, viewer, requestId, client, res }): Promise<GraphQLContext> => {
+    context: async ({ request, viewer, requestId, client, res, transport }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
       let resolved = viewer;
       if (!resolved) {
@@ -207,7 +209,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       }
       // Sent by an EventSource that reconnects: the cursor of the last message it got (src/sse.ts).
       const lastEventId = request?.headers.get('last-event-id') ?? undefined;
-      return { sql, viewer: resolved, requestId: id, logger, events, lastEventId };
+      const served = transport ?? (request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http');
+      return { sql, viewer: resolved, requestId: id, logger, events, lastEventId, transport: served };
     },
   });
 
@@ -229,6 +232,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         websockets: () => wsServer.clients.size,
         sseStreams: () => sseStreams,
         subscriptions: () => events.subscriberCount,
+        events,
+        sql,
       })
     : undefined;
 
@@ -349,6 +354,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
           params,
           viewer,
           requestId: randomUUID(),
+          transport: 'websocket',
         });
         let document;
         try {
@@ -396,6 +402,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         httpServer.closeAllConnections();
         await closed;
         await yoga.dispose();
+        metrics?.dispose();
       })();
       return stopping;
     },
