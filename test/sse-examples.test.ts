@@ -103,9 +103,9 @@ function run(command: string, args: string[]) {
 describe('the curl example', () => {
   it('replays what came after Last-Event-ID, then streams new reports', async () => {
     await report('Curl before the cursor');
-    const [{ id }] = await db.sql<{ id: string }[]>`select max(id)::text as id from events`;
+    const [last] = await db.sql<{ id: string }[]>`select max(id)::text as id from events`;
     const missed = await report('Curl missed');
-    const command = filled(block('sh', 'curl -N -G'), { [README_URL]: open.url, '<cursor>': encodeEventCursor(id!) });
+    const command = filled(block('sh', 'curl -N -G'), { [README_URL]: open.url, '<cursor>': encodeEventCursor(last!.id) });
     const curl = run('bash', ['-c', command]);
     const replayed = await curl.until(missed);
     expect(replayed).not.toContain('Curl before the cursor');
