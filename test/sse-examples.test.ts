@@ -48,7 +48,8 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   await loadSeed(db.sql);
-  [{ id: mexico }] = await db.sql<{ id: string }[]>`select id::text from incidents where 'MX' = any(countries) order by id limit 1`;
+  const [incident] = await db.sql<{ id: string }[]>`select id::text from incidents where 'MX' = any(countries) order by id limit 1`;
+  mexico = incident!.id;
   open = await startTestServer(db.url);
   keyed = await startTestServer(db.url, { requireReadKey: true });
 });
