@@ -106,6 +106,7 @@ describe('GraphiQL', () => {
   it('is neither a page nor files with GRAPHIQL=false', async () => {
     const response = await page(disabled.url);
     expect(await response.text()).not.toMatch(/<html/i);
+    expect(policy(response.headers.get('content-security-policy')).has('script-src')).toBe(false);
     expect((await fetch(new URL(`${GRAPHIQL_ASSETS}graphiql.js`, disabled.url))).status).toBe(404);
   });
 });

@@ -10,7 +10,7 @@ import { RateLimiter, type Admission } from './rate-limit.js';
 
 export type FrontDoorConfig = Pick<
   Config,
-  'corsOrigins' | 'trustProxy' | 'rateLimitClient' | 'rateLimitKey' | 'rateLimitAuthFailures' | 'maxBodyBytes' | 'maxConnectionsPerClient'
+  'corsOrigins' | 'trustProxy' | 'rateLimitClient' | 'rateLimitKey' | 'rateLimitAuthFailures' | 'maxBodyBytes' | 'maxConnectionsPerClient' | 'graphiql'
 >;
 
 /** Headers every response carries: no sniffing, no framing, no referrer, and a policy that allows nothing. */
@@ -100,7 +100,7 @@ export function rateLimited(res: ServerResponse, admission: Extract<Admission, {
 export async function frontDoor(req: IncomingMessage, res: ServerResponse, config: FrontDoorConfig, limits: ClientLimits): Promise<Admitted | undefined> {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
   // What Yoga answers with the GraphiQL page (its shouldRenderGraphiQL): that page may load its own files.
-  if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) res.setHeader('content-security-policy', GRAPHIQL_CSP);
+  if (config.graphiql && req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) res.setHeader('content-security-policy', GRAPHIQL_CSP);
   if (!cors(req, res, config)) return undefined;
 
   const client = clientAddress(req, config.trustProxy);
