@@ -2,7 +2,7 @@
 // host, every file it names answers from here, and its Content-Security-Policy allows no more than that.
 // With Chromium installed (CHROMIUM_PATH, or /usr/bin/chromium), a headless browser that may reach nothing
 // but this server renders it and runs a query; without one, that test is skipped.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSeed } from '../src/data/seed.js';
 import { GRAPHIQL_ASSETS } from '../src/http/graphiql.js';
@@ -92,6 +92,12 @@ describe('GraphiQL', () => {
     const json = policy((await fetch(`${server.url}?query=%7B__typename%7D`)).headers.get('content-security-policy'));
     expect(json.get('default-src')).toEqual(["'none'"]);
     expect(json.has('script-src')).toBe(false);
+  });
+
+  it('comes from the render-graphiql release of the installed graphql-yoga', () => {
+    const version = (name: string) =>
+      (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+    expect(version('@graphql-yoga/render-graphiql')).toBe(version('graphql-yoga'));
   });
 
   it('revalidates its files by ETag', async () => {
