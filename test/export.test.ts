@@ -208,6 +208,10 @@ describe('STIX 2.1', () => {
       const refs = pattern.external_references as Array<Record<string, string>>;
       expect(refs[0]).toMatchObject({ source_name: 'mitre-atlas', external_id: expect.stringMatching(/^AML\.TA?\d{4}/) });
     }
+    // A criminal actor is a criminal, not an organised syndicate the sources never described.
+    for (const actor of bundle.objects.filter((o) => o.type === 'threat-actor')) {
+      expect(actor.threat_actor_types).toEqual([actor.x_faultline_kind === 'state_actor' ? 'nation-state' : 'criminal']);
+    }
     const incidents = bundle.objects.filter((o) => o.type === 'incident');
     const slugs = await seedDb.sql<{ n: number }[]>`select count(*)::int as n from incidents where merged_into_id is null`;
     expect(incidents).toHaveLength(slugs[0]!.n);
