@@ -9,7 +9,7 @@ import { importAtlas } from '../src/data/atlas-import.js';
 import { loadSeed } from '../src/data/seed.js';
 import { collect, sseSubscribe, wsClient, type ExecutionResultLike } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { createActor, globalId } from './helpers/factories.js';
+import { createActor, createAiSystem, globalId } from './helpers/factories.js';
 import { mutateWith, nextSubscription, startTestServer, subscribedOn, type TestServer } from './helpers/server.js';
 
 let db: TestDatabase;
@@ -136,6 +136,52 @@ describe('attaching a report to an incident', () => {
   });
 });
 
+const DETACH = `mutation ($reportId: ID!, $incidentId: ID!) {
+  detachReport(reportId: $reportId, incidentId: $incidentId) { __typename ... on ReportLinkPayload { changed } }
+}`;
+const REPORT_MOVES = `subscription ($filter: ReportAddedFilter) {
+  reportAdded(filter: $filter) { change report { title } attachedTo { title } detachedFrom { title } }
+}`;
+type ReportMove = { change: string; report: { title: string }; attachedTo: Array<{ title: string }>; detachedFrom: Array<{ title: string }> };
+const movesOf = (results: ExecutionResultLike[]) =>
+  fieldOf<ReportMove>(results, 'reportAdded').map(
+    (event) =>
+      `${event.change} ${event.report.title}${event.attachedTo.map((i) => ` +${i.title}`).join('')}${event.detachedFrom.map((i) => ` -${i.title}`).join('')}`,
+  );
+
+describe('a change to an incident a report documents', () => {
+  it('announces the report once to the reportAdded subscribers it comes to match or stops matching, and a detach, over graphql-ws and SSE', async () => {
+    const watched = globalId('Actor', (await createActor(db.sql, { kind: 'criminal', name: 'Watched crew' })).id);
+    const quiet = await createIncident({ title: 'Quiet incident' });
+    const client = wsClient(server.url);
+    const everything = await subscribed(client, REPORT_MOVES);
+    const ofIncident = await subscribed(client, REPORT_MOVES, { filter: { incident: quiet.id } });
+    const ofActor = await subscribed(client, REPORT_MOVES, { filter: { actor: watched } });
+    const ofCountry = await sseSubscribed(REPORT_MOVES, { filter: { country: 'CL' } });
+
+    const report = await submit('Quiet report', [quiet.id]);
+    // The incident gains an actor and a country: the report now matches two filters it did not.
+    let incident = await update(quiet, { actors: [{ actor: watched, role: 'ATTACKER' }], countries: ['CL'] });
+    // The same links again, and a new title: nothing a report filter looks at changes, nothing is said.
+    incident = await update(incident, { title: 'Quiet incident', actors: [{ actor: watched, role: 'ATTACKER' }] });
+    // The actor goes: the report leaves that filter.
+    await update(incident, { actors: [] });
+    // Unlinked: it leaves the incident's and the country's filters, and the unfiltered subscriber hears of the detach.
+    expect((await mutate<{ __typename: string; changed: boolean }>(DETACH, { reportId: report, incidentId: quiet.id })).changed).toBe(true);
+    expect((await mutate<{ __typename: string; changed: boolean }>(DETACH, { reportId: report, incidentId: quiet.id })).changed).toBe(false);
+    const sentinelIncident = await createIncident({ title: 'Sentinel incident', countries: ['CL'], actors: [{ actor: watched, role: 'ATTACKER' }] });
+    await submit('Sentinel', [quiet.id, sentinelIncident.id]);
+
+    expect(movesOf(await everything.until(3))).toEqual(['ADDED Quiet report', 'DETACHED Quiet report -Quiet incident', 'ADDED Sentinel']);
+    expect(movesOf(await ofIncident.until(3))).toEqual(['ADDED Quiet report', 'LEFT_FILTER Quiet report -Quiet incident', 'ADDED Sentinel']);
+    expect(movesOf(await ofActor.until(3))).toEqual(['MATCHED Quiet report', 'LEFT_FILTER Quiet report', 'ADDED Sentinel']);
+    expect(movesOf(await ofCountry.until(3))).toEqual(['MATCHED Quiet report', 'LEFT_FILTER Quiet report -Quiet incident', 'ADDED Sentinel']);
+    for (const subscription of [everything, ofIncident, ofActor]) subscription.dispose();
+    await ofCountry.close();
+    await client.dispose();
+  });
+});
+
 const INCIDENT_CHANGED = `subscription ($filter: IncidentChangedFilter, $after: String) {
   incidentChanged(filter: $filter, after: $after) { cursor change incident { title severity version } incidentNow { severity version } }
 }`;
@@ -169,6 +215,79 @@ describe('an incident that leaves a filter', () => {
     severe.dispose();
     createsAndUpdates.dispose();
     await severeOverSse.close();
+    await client.dispose();
+  });
+});
+
+const MERGE = `mutation ($sourceId: ID!, $targetId: ID!) { mergeIncidents(sourceId: $sourceId, targetId: $targetId) { __typename ... on Incident { id } } }`;
+const MERGES = `subscription ($filter: IncidentChangedFilter) {
+  incidentChanged(filter: $filter) { change incident { title mergedInto { title } } incidentNow { title } }
+}`;
+type Merge = { change: string; incident: { title: string; mergedInto: { title: string } | null }; incidentNow: { title: string } };
+const mergesOf = (results: ExecutionResultLike[]) =>
+  fieldOf<Merge>(results, 'incidentChanged').map((event) => `${event.change} ${event.incident.title}${event.incident.mergedInto ? ` -> ${event.incident.mergedInto.title}` : ''}`);
+
+describe('merging two incidents', () => {
+  it('announces the duplicate once as MERGED_AWAY (never LEFT_FILTER), and the reports whose filters the merge changed, over graphql-ws and SSE', async () => {
+    const merger = globalId('Actor', (await createActor(db.sql, { kind: 'criminal', name: 'Merged crew' })).id);
+    const duplicate = await createIncident({ title: 'Duplicate', severity: 'HIGH', actors: [{ actor: merger, role: 'ATTACKER' }] });
+    const target = await createIncident({ title: 'Target', severity: 'HIGH' });
+    await submit('Report of the duplicate', [duplicate.id]);
+    await submit('Report of the target', [target.id]);
+
+    const client = wsClient(server.url);
+    const all = await subscribed(client, MERGES);
+    const ofActor = await subscribed(client, MERGES, { filter: { actor: merger } });
+    const overSse = await sseSubscribed(MERGES, { filter: { actor: merger } });
+    const createsAndUpdates = await subscribed(client, MERGES, { filter: { changes: ['CREATED', 'UPDATED'] } });
+    const reportsOfActor = await subscribed(client, REPORT_MOVES, { filter: { actor: merger } });
+    const reportsOfDuplicate = await subscribed(client, REPORT_MOVES, { filter: { incident: duplicate.id } });
+
+    await mutate(MERGE, { sourceId: duplicate.id, targetId: target.id });
+    const sentinel = await createIncident({ title: 'Sentinel', actors: [{ actor: merger, role: 'ATTACKER' }] });
+    await submit('Sentinel report', [sentinel.id]);
+
+    expect(mergesOf(await all.until(3))).toEqual(['MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel']);
+    // The duplicate matched the actor filter before the merge; the target matches it since.
+    expect(mergesOf(await ofActor.until(3))).toEqual(['MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel']);
+    expect(mergesOf(await overSse.until(3))).toEqual(['MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel']);
+    expect(fieldOf<Merge>(await all.until(1), 'incidentChanged')[0]!.incidentNow.title).toBe('Target');
+    expect(mergesOf(await createsAndUpdates.until(1))).toEqual(['CREATED Sentinel']);
+    // The target's report now matches the actor (the target gained it); the duplicate's matched it all along.
+    expect(movesOf(await reportsOfActor.until(2))).toEqual(['MATCHED Report of the target', 'ADDED Sentinel report']);
+    // Its events precede the sentinels above in the log: by now anything more would have arrived too.
+    // (detachedFrom names the duplicate's id, which resolves, like every merged id, to the incident it went into.)
+    expect(movesOf(await reportsOfDuplicate.until(1))).toEqual(['LEFT_FILTER Report of the duplicate +Target -Target']);
+    for (const subscription of [all, ofActor, createsAndUpdates, reportsOfActor, reportsOfDuplicate]) subscription.dispose();
+    await overSse.close();
+    await client.dispose();
+  });
+});
+
+describe('a filter on an AI system', () => {
+  it('takes its versions too, unless aiSystemExact, on incidentChanged and reportAdded', async () => {
+    const developer = await createActor(db.sql, { kind: 'ai_developer', name: 'Family developer' });
+    const family = await createAiSystem(db.sql, { developerId: developer.id, name: 'Family model' });
+    const version = await createAiSystem(db.sql, { developerId: developer.id, name: 'Family model 2.1', parentId: family.id });
+    const familyId = globalId('AiSystem', family.id);
+    const versionId = globalId('AiSystem', version.id);
+    const client = wsClient(server.url);
+    const incidents = await subscribed(client, MERGES, { filter: { aiSystem: familyId } });
+    const incidentsExact = await subscribed(client, MERGES, { filter: { aiSystem: familyId, aiSystemExact: true } });
+    const reports = await subscribed(client, REPORT_MOVES, { filter: { aiSystem: familyId } });
+    const reportsExact = await sseSubscribed(REPORT_MOVES, { filter: { aiSystem: familyId, aiSystemExact: true } });
+
+    const onVersion = await createIncident({ title: 'On the version', aiSystems: [{ aiSystem: versionId, role: 'PRIMARY_TOOL' }] });
+    await submit('Report on the version', [onVersion.id]);
+    const onFamily = await createIncident({ title: 'On the family', aiSystems: [{ aiSystem: familyId, role: 'PRIMARY_TOOL' }] });
+    await submit('Report on the family', [onFamily.id]);
+
+    expect(mergesOf(await incidents.until(2))).toEqual(['CREATED On the version', 'CREATED On the family']);
+    expect(mergesOf(await incidentsExact.until(1))).toEqual(['CREATED On the family']);
+    expect(movesOf(await reports.until(2))).toEqual(['ADDED Report on the version', 'ADDED Report on the family']);
+    expect(movesOf(await reportsExact.until(1))).toEqual(['ADDED Report on the family']);
+    for (const subscription of [incidents, incidentsExact, reports]) subscription.dispose();
+    await reportsExact.close();
     await client.dispose();
   });
 });
