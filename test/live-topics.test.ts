@@ -7,6 +7,7 @@ import { issueKey } from '../src/auth/keys.js';
 import type { AtlasData } from '../src/data/atlas.js';
 import { importAtlas } from '../src/data/atlas-import.js';
 import { loadSeed } from '../src/data/seed.js';
+import { loadSynthetic } from '../src/data/synthetic.js';
 import { collect, sseSubscribe, wsClient, type ExecutionResultLike } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { createActor, createAiSystem, globalId } from './helpers/factories.js';
@@ -423,6 +424,36 @@ describe('bulk loads', () => {
     expect(reportsOf(await ofStudy.until(2))).toEqual(['ATTACHED Imported 11.0 -> Imported study 10', 'ADDED Sentinel after import']);
     for (const subscription of [reports, incidents, ofStudy]) subscription.dispose();
     await overSse.close();
+    await client.dispose();
+  });
+
+  it('seed:synthetic announces every incident, report and position it loads, in bulk, over graphql-ws and SSE', async () => {
+    const client = wsClient(server.url);
+    const reports = await subscribed(client, 'subscription { reportAdded { change report { id } } }');
+    const positions = await subscribed(client, 'subscription { policyPositionRecorded(filter: { changes: [RECORDED] }) { position { id } } }');
+    const incidents = await sseSubscribed('subscription { incidentChanged { change incident { id } } }');
+    const [before] = await db.sql<{ events: number }[]>`select count(*)::int as events from events`;
+    const options = { incidents: 7, reports: 23, positions: 5, seed: 9_001, actors: 10 };
+    await loadSynthetic(db.sql, options);
+    // The load's rows are the newest of each table.
+    const loaded = async (table: 'incidents' | 'reports' | 'policy_positions', count: number) =>
+      (await db.sql<{ id: string }[]>`select id from ${db.sql(table)} order by id desc limit ${count}`).map((row) => row.id).reverse();
+    const expectedReports = (await loaded('reports', options.reports)).map((id) => globalId('Report', id));
+    const expectedIncidents = (await loaded('incidents', options.incidents)).map((id) => globalId('Incident', id));
+    const expectedPositions = (await loaded('policy_positions', options.positions)).map((id) => globalId('PolicyPosition', id));
+    const [after] = await db.sql<{ events: number }[]>`select count(*)::int as events from events`;
+    expect(after!.events - before!.events).toBe(options.incidents + options.reports + options.positions);
+
+    const received = fieldOf<{ change: string; report: { id: string } }>(await reports.until(options.reports), 'reportAdded');
+    expect(received.map((event) => event.change)).toEqual(expectedReports.map(() => 'ADDED'));
+    expect(received.map((event) => event.report.id)).toEqual(expectedReports);
+    const created = fieldOf<{ change: string; incident: { id: string } }>(await incidents.until(options.incidents), 'incidentChanged');
+    expect(created.map((event) => [event.change, event.incident.id])).toEqual(expectedIncidents.map((id) => ['CREATED', id]));
+    const recorded = fieldOf<{ position: { id: string } }>(await positions.until(options.positions), 'policyPositionRecorded');
+    expect(recorded.map((event) => event.position.id)).toEqual(expectedPositions);
+    reports.dispose();
+    positions.dispose();
+    await incidents.close();
     await client.dispose();
   });
 
