@@ -158,6 +158,7 @@ export async function loadSynthetic(sql: Sql, options: SyntheticOptions, progres
       rows[table] = (rows[table] ?? 0) + written;
     };
     const verify = async (table: string, first: number, count: number) => {
+      if (count === 0) return;
       const [row] = await tx<{ n: number; low: string; high: string }[]>`
         select count(*)::int as n, min(id)::text as low, max(id)::text as high from ${tx(table)} where id >= ${first}`;
       if (row?.n !== count || Number(row.low) !== first || Number(row.high) !== first + count - 1) {
