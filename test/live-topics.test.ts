@@ -231,34 +231,35 @@ const mergesOf = (results: ExecutionResultLike[]) =>
 describe('merging two incidents', () => {
   it('announces the duplicate once as MERGED_AWAY (never LEFT_FILTER), and the reports whose filters the merge changed, over graphql-ws and SSE', async () => {
     const merger = globalId('Actor', (await createActor(db.sql, { kind: 'criminal', name: 'Merged crew' })).id);
-    const duplicate = await createIncident({ title: 'Duplicate', severity: 'HIGH', actors: [{ actor: merger, role: 'ATTACKER' }] });
-    const target = await createIncident({ title: 'Target', severity: 'HIGH' });
-    await submit('Report of the duplicate', [duplicate.id]);
-    await submit('Report of the target', [target.id]);
-
+    // Everyone subscribes before the first write, so each list below is exactly what the subscriber received.
     const client = wsClient(server.url);
     const all = await subscribed(client, MERGES);
     const ofActor = await subscribed(client, MERGES, { filter: { actor: merger } });
     const overSse = await sseSubscribed(MERGES, { filter: { actor: merger } });
     const createsAndUpdates = await subscribed(client, MERGES, { filter: { changes: ['CREATED', 'UPDATED'] } });
     const reportsOfActor = await subscribed(client, REPORT_MOVES, { filter: { actor: merger } });
+    const duplicate = await createIncident({ title: 'Duplicate', severity: 'HIGH', actors: [{ actor: merger, role: 'ATTACKER' }] });
+    const target = await createIncident({ title: 'Target', severity: 'HIGH' });
     const reportsOfDuplicate = await subscribed(client, REPORT_MOVES, { filter: { incident: duplicate.id } });
+    await submit('Report of the duplicate', [duplicate.id]);
+    await submit('Report of the target', [target.id]);
 
     await mutate(MERGE, { sourceId: duplicate.id, targetId: target.id });
     const sentinel = await createIncident({ title: 'Sentinel', actors: [{ actor: merger, role: 'ATTACKER' }] });
     await submit('Sentinel report', [sentinel.id]);
 
-    expect(mergesOf(await all.until(3))).toEqual(['MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel']);
+    expect(mergesOf(await all.until(5))).toEqual(['CREATED Duplicate', 'CREATED Target', 'MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel']);
     // The duplicate matched the actor filter before the merge; the target matches it since.
-    expect(mergesOf(await ofActor.until(3))).toEqual(['MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel']);
-    expect(mergesOf(await overSse.until(3))).toEqual(['MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel']);
-    expect(fieldOf<Merge>(await all.until(1), 'incidentChanged')[0]!.incidentNow.title).toBe('Target');
-    expect(mergesOf(await createsAndUpdates.until(1))).toEqual(['CREATED Sentinel']);
+    const ofTheActor = ['CREATED Duplicate', 'MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel'];
+    expect(mergesOf(await ofActor.until(4))).toEqual(ofTheActor);
+    expect(mergesOf(await overSse.until(4))).toEqual(ofTheActor);
+    expect(fieldOf<Merge>(await all.until(5), 'incidentChanged')[2]!.incidentNow.title).toBe('Target');
+    expect(mergesOf(await createsAndUpdates.until(3))).toEqual(['CREATED Duplicate', 'CREATED Target', 'CREATED Sentinel']);
     // The target's report now matches the actor (the target gained it); the duplicate's matched it all along.
-    expect(movesOf(await reportsOfActor.until(2))).toEqual(['MATCHED Report of the target', 'ADDED Sentinel report']);
+    expect(movesOf(await reportsOfActor.until(3))).toEqual(['ADDED Report of the duplicate', 'MATCHED Report of the target', 'ADDED Sentinel report']);
     // Its events precede the sentinels above in the log: by now anything more would have arrived too.
     // (detachedFrom names the duplicate's id, which resolves, like every merged id, to the incident it went into.)
-    expect(movesOf(await reportsOfDuplicate.until(1))).toEqual(['LEFT_FILTER Report of the duplicate +Target -Target']);
+    expect(movesOf(await reportsOfDuplicate.until(2))).toEqual(['ADDED Report of the duplicate', 'LEFT_FILTER Report of the duplicate +Target -Target']);
     for (const subscription of [all, ofActor, createsAndUpdates, reportsOfActor, reportsOfDuplicate]) subscription.dispose();
     await overSse.close();
     await client.dispose();
@@ -345,6 +346,60 @@ describe('a replay', () => {
       { change: 'RETRACTED', position: { summary: 'Second stance', isCurrent: false }, positionNow: { isCurrent: false } },
     ]);
     replayed.dispose();
+    await client.dispose();
+  });
+});
+
+describe('a source added after the fact', () => {
+  it('is announced on the topic of the position or action it supports, as UPDATED, over graphql-ws and SSE', async () => {
+    const RECORD_POSITION = `mutation ($input: RecordPolicyPositionInput!) { recordPolicyPosition(input: $input) { __typename ... on PolicyPosition { id } } }`;
+    const RECORD_ACTION = `mutation ($input: RecordActionInput!) { recordAction(input: $input) { __typename ... on Action { id version } } }`;
+    const ADD = `mutation ($input: AddCitationInput!) { addCitation(input: $input) { __typename ... on AddCitationPayload { created citation { id } } } }`;
+    const REMOVE = `mutation ($id: ID!) { removeCitation(id: $id) { __typename ... on Citation { id } } }`;
+    const POSITIONS = `subscription ($filter: PolicyPositionRecordedFilter) {
+      policyPositionRecorded(filter: $filter) { change position { summary } }
+    }`;
+    const ACTIONS = `subscription { actionChanged { change action { summary version sources { report { title } } } } }`;
+    const first = await submit('First source');
+    const second = await submit('Second source');
+    const client = wsClient(server.url);
+    const positions = await subscribed(client, POSITIONS);
+    const recordedOnly = await subscribed(client, POSITIONS, { filter: { changes: ['RECORDED'] } });
+    const actions = await sseSubscribed(ACTIONS);
+    const position = await mutate<{ __typename: string; id: string }>(RECORD_POSITION, {
+      input: { actor, topic, stance: 'OPPOSES', summary: 'Sourced later', statedAt: '2026-02-11', statedPrecision: 'DAY', sources: [{ report: first }] },
+    });
+    const action = await mutate<{ __typename: string; id: string; version: number }>(RECORD_ACTION, {
+      input: { kind: 'STATEMENT', actor, summary: 'Said something, sourced later', sources: [{ report: first }] },
+    });
+
+    const added = await mutate<{ __typename: string; created: boolean; citation: { id: string } }>(ADD, { input: { target: position.id, report: second } });
+    expect(added.created).toBe(true);
+    // The same citation again adds nothing and says nothing.
+    expect((await mutate<{ __typename: string; created: boolean }>(ADD, { input: { target: position.id, report: second } })).created).toBe(false);
+    await mutate(ADD, { input: { target: action.id, report: second } });
+    await mutate(REMOVE, { id: added.citation.id });
+    await mutate(RECORD_POSITION, {
+      input: { actor, topic, stance: 'SUPPORTS', summary: 'Sentinel', statedAt: '2026-02-12', statedPrecision: 'DAY', sources: [{ report: first }] },
+    });
+
+    type PositionEvent = { change: string; position: { summary: string } };
+    const events = fieldOf<PositionEvent>(await positions.until(4), 'policyPositionRecorded');
+    expect(events.map((event) => `${event.change} ${event.position.summary}`)).toEqual([
+      'RECORDED Sourced later',
+      'UPDATED Sourced later',
+      'UPDATED Sourced later',
+      'RECORDED Sentinel',
+    ]);
+    expect(fieldOf<PositionEvent>(await recordedOnly.until(2), 'policyPositionRecorded').map((event) => event.change)).toEqual(['RECORDED', 'RECORDED']);
+    type ActionEvent = { change: string; action: { summary: string; version: number; sources: Array<{ report: { title: string } }> } };
+    const [recorded, updated] = fieldOf<ActionEvent>(await actions.until(2), 'actionChanged');
+    expect(recorded!.change).toBe('RECORDED');
+    expect(updated).toMatchObject({ change: 'UPDATED', action: { summary: 'Said something, sourced later', version: action.version + 1 } });
+    expect(updated!.action.sources.map((source) => source.report.title).sort()).toEqual(['First source', 'Second source']);
+    positions.dispose();
+    recordedOnly.dispose();
+    await actions.close();
     await client.dispose();
   });
 });
