@@ -292,6 +292,35 @@ describe('a filter on an AI system', () => {
     await reportsExact.close();
     await client.dispose();
   });
+
+  it('on a technique takes its sub-techniques too, unless techniqueExact, and a report whose incident gains one', async () => {
+    await db.sql`
+      insert into techniques (id, name, kind, parent_id) values
+        ('AML.T0916', 'Live technique', 'technique', null), ('AML.T0916.001', 'Live sub-technique', 'subtechnique', 'AML.T0916')
+      on conflict (id) do nothing
+    `;
+    const client = wsClient(server.url);
+    const incidents = await subscribed(client, MERGES, { filter: { technique: 'AML.T0916' } });
+    const incidentsExact = await sseSubscribed(MERGES, { filter: { technique: 'AML.T0916', techniqueExact: true } });
+    const reports = await subscribed(client, REPORT_MOVES, { filter: { technique: 'AML.T0916' } });
+    const refused = collect(client, REPORT_MOVES, { filter: { technique: 'T0916' } });
+
+    const plain = await createIncident({ title: 'No technique yet' });
+    await submit('Report before the technique', [plain.id]);
+    await update(plain, { techniques: ['AML.T0916.001'] });
+    const onTechnique = await createIncident({ title: 'On the technique', techniques: ['AML.T0916'] });
+    await submit('Report on the technique', [onTechnique.id]);
+
+    expect(mergesOf(await incidents.until(2))).toEqual(['UPDATED No technique yet', 'CREATED On the technique']);
+    expect(mergesOf(await incidentsExact.until(1))).toEqual(['CREATED On the technique']);
+    expect(movesOf(await reports.until(2))).toEqual(['MATCHED Report before the technique', 'ADDED Report on the technique']);
+    const [error] = await refused.until(1);
+    expect(error!.errors?.[0]).toMatchObject({ message: expect.stringContaining('filter.technique must be a MITRE ATLAS id'), extensions: { code: 'BAD_USER_INPUT' } });
+    incidents.dispose();
+    reports.dispose();
+    await incidentsExact.close();
+    await client.dispose();
+  });
 });
 
 describe('a replay', () => {

@@ -3,40 +3,22 @@
 // for the record's id. The topics of src/live/topics declare the attributes' shape and match on it; the
 // same SQL serves one write and a bulk load of thousands.
 import { actionSnapshotSql } from './actions.js';
-import type { Fragment } from 'postgres';
-import type { Queryable } from '../db/index.js';
 import type { RecordCapture, RecordSql } from './event-log.js';
 import { incidentSnapshotSql } from './incidents.js';
 import { positionSnapshotSql } from './policy.js';
 import { reportSnapshotSql } from './reports.js';
 
 /**
- * These AI systems and every family they belong to (parents at any depth: Claude Opus 4.6 -> Claude), sorted:
- * what a filter on a family matches, as the queries' AI system filter does. `ids` selects the systems; the
- * walk is one recursive query per record, and `union` stops on a cycle of parents, should one be written.
- */
-const aiSystemLines = (sql: Queryable, ids: Fragment) => sql`
-  array(
-    with recursive line (id) as (
-      ${ids}
-      union
-      select p.parent_id from ai_systems p join line on p.id = line.id where p.parent_id is not null
-    )
-    select id::text from line order by 1)
-`;
-
-/**
- * A report's incidents and, through them, its actors, AI systems (and their families) and countries; and its
- * language. One pass over its links (distinct, sorted), not one per attribute: a bulk load computes it for
- * thousands.
+ * A report's incidents and, through them, its actors, AI systems, techniques and countries; and its language.
+ * One pass over its links (distinct, sorted), not one per attribute: a bulk load computes it for thousands.
+ * Roll-ups (an AI system's versions, a technique's sub-techniques) are the filters' business, not stored here.
  */
 const reportAttributes: RecordSql = (sql, id) => sql`
   (select jsonb_build_object(
     'incidentIds', array_remove(array_agg(distinct l.incident_id::text), null),
     'actorIds', array_remove(array_agg(distinct a.actor_id::text), null),
     'aiSystemIds', array_remove(array_agg(distinct s.ai_system_id::text), null),
-    'aiSystemLineIds', ${aiSystemLines(sql, sql`
-      select s.ai_system_id from incident_reports l join incident_ai_systems s on s.incident_id = l.incident_id where l.report_id = ${id}`)},
+    'techniqueIds', array_remove(array_agg(distinct t.technique_id), null),
     'countries', array_remove(array_agg(distinct country), null),
     'language', min(r.language))
    from reports r
@@ -44,13 +26,14 @@ const reportAttributes: RecordSql = (sql, id) => sql`
    left join incidents i on i.id = l.incident_id
    left join incident_actors a on a.incident_id = l.incident_id
    left join incident_ai_systems s on s.incident_id = l.incident_id
+   left join incident_techniques t on t.incident_id = l.incident_id
    left join lateral unnest(i.countries::text[]) as country on true
    where r.id = ${id}
    -- No report, no row (rather than one of empty attributes): an event must be about something.
    having count(r.id) > 0)
 `;
 
-/** An incident's severity rank, countries, actors and AI systems (and their families). */
+/** An incident's severity rank, countries, actors, AI systems and techniques. */
 const incidentAttributes: RecordSql = (sql, id) => sql`
   (select jsonb_build_object(
     'incidentIds', jsonb_build_array(i.id::text),
@@ -58,7 +41,7 @@ const incidentAttributes: RecordSql = (sql, id) => sql`
     'countries', i.countries::text[],
     'actorIds', array(select distinct actor_id::text from incident_actors where incident_id = i.id order by 1),
     'aiSystemIds', array(select distinct ai_system_id::text from incident_ai_systems where incident_id = i.id order by 1),
-    'aiSystemLineIds', ${aiSystemLines(sql, sql`select ai_system_id from incident_ai_systems where incident_id = i.id`)})
+    'techniqueIds', array(select technique_id from incident_techniques where incident_id = i.id order by 1))
    from incidents i where i.id = ${id})
 `;
 

@@ -236,7 +236,8 @@ async function announceReports(tx: Queryable, before: ReadonlyMap<string, Report
 }
 
 /** Whether a patch may change what reportAdded filters match on for the incident's reports. */
-const touchesReportFilters = (patch: IncidentPatch) => patch.actors != null || patch.aiSystems != null || patch.countries != null;
+const touchesReportFilters = (patch: IncidentPatch) =>
+  patch.actors != null || patch.aiSystems != null || patch.countries != null || patch.techniqueIds != null;
 
 /** The incident with its links, as the history stores it. */
 async function snapshot(tx: Queryable, incidentId: string): Promise<Record<string, unknown>> {

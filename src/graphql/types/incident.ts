@@ -33,7 +33,7 @@ import { countReportsOfIncidents, reportsOfIncidents } from '../../data/reports.
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { badInput, parseId } from '../errors.js';
-import { liveEvent, subscribeTopic } from '../live.js';
+import { liveEvent, rolledUpAiSystem, subscribeTopic } from '../live.js';
 import { batchLoader } from '../loaders.js';
 import { parseSearchText } from '../search-text.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
@@ -672,6 +672,10 @@ const IncidentChangedFilter = builder.inputType('IncidentChangedFilter', {
     country: t.string({ description: 'An affected country (ISO 3166-1 alpha-2).' }),
     aiSystem: t.id({ description: 'An AI system involved. Its versions count too (Claude takes incidents on Claude Opus 4.6) unless `aiSystemExact`.' }),
     aiSystemExact: t.boolean({ defaultValue: false, description: 'With `aiSystem`: that system only, not its versions.' }),
+    technique: t.string({
+      description: 'A MITRE ATLAS technique used, e.g. "AML.T0016"; its sub-techniques count too (AML.T0016.002) unless `techniqueExact`.',
+    }),
+    techniqueExact: t.boolean({ defaultValue: false, description: 'With `technique`: that ATLAS id only, not its sub-techniques.' }),
     actor: t.id({ description: 'An actor involved.' }),
     changes: t.field({
       type: [IncidentChangeEnum],
@@ -693,14 +697,19 @@ builder.subscriptionFields((t) => ({
       subscribeTopic(
         context,
         incidentTopic,
-        () => {
+        async () => {
           const filter = parseIncidentFilter({
             severityAtLeast: args.filter?.severityAtLeast,
             country: args.filter?.country,
-            aiSystem: args.filter?.aiSystem,
             actor: args.filter?.actor,
+            technique: args.filter?.technique,
           });
-          return parseIncidentChangeFilter({ ...filter, aiSystemExact: args.filter?.aiSystemExact ?? false, changes: args.filter?.changes ?? undefined });
+          return parseIncidentChangeFilter({
+            ...filter,
+            aiSystem: await rolledUpAiSystem(context, args.filter?.aiSystem, args.filter?.aiSystemExact),
+            techniqueExact: args.filter?.techniqueExact ?? false,
+            changes: args.filter?.changes ?? undefined,
+          });
         },
         args.after,
       ),

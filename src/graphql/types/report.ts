@@ -8,7 +8,7 @@ import { normalizeReportUrl } from '../../data/urls.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { badInput, parseId } from '../errors.js';
-import { liveEvent, subscribeTopic } from '../live.js';
+import { liveEvent, rolledUpAiSystem, subscribeTopic } from '../live.js';
 import { keysetConnection } from '../pagination.js';
 import { parseSearchText } from '../search-text.js';
 import { IncidentRef, ReportRef } from '../refs.js';
@@ -252,7 +252,7 @@ const ReportChangeEnum = builder.enumType('ReportChange', {
     MATCHED: {
       value: 'matched',
       description:
-        'An incident the report documents changed (gained an actor, a country or an AI system, or absorbed a duplicate), and the report now matches the filter it did not match before.',
+        'An incident the report documents changed (gained an actor, a country, an AI system or a technique, or absorbed a duplicate), and the report now matches the filter it did not match before.',
     },
     DETACHED: {
       value: 'detached',
@@ -303,6 +303,10 @@ const ReportAddedFilter = builder.inputType('ReportAddedFilter', {
     actor: t.id({ description: 'Reports about incidents this actor took part in.' }),
     aiSystem: t.id({ description: 'Reports about incidents involving this AI system or, unless `aiSystemExact`, one of its versions.' }),
     aiSystemExact: t.boolean({ defaultValue: false, description: 'With `aiSystem`: that system only, not its versions.' }),
+    technique: t.string({
+      description: 'Reports about incidents using this MITRE ATLAS technique, e.g. "AML.T0016", or, unless `techniqueExact`, one of its sub-techniques.',
+    }),
+    techniqueExact: t.boolean({ defaultValue: false, description: 'With `technique`: that ATLAS id only, not its sub-techniques.' }),
     country: t.string({ description: 'Reports about incidents affecting this country (ISO 3166-1 alpha-2).' }),
     language: t.string({ description: 'Reports in this language (ISO 639-1).' }),
   }),
@@ -321,12 +325,13 @@ builder.subscriptionFields((t) => ({
       subscribeTopic(
         context,
         reportTopic,
-        () =>
+        async () =>
           parseReportFilter({
             incidentId: args.filter?.incident ? parseId(args.filter.incident, 'Incident', 'filter.incident') : undefined,
             actorId: args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined,
-            aiSystemId: args.filter?.aiSystem ? parseId(args.filter.aiSystem, 'AiSystem', 'filter.aiSystem') : undefined,
-            aiSystemExact: args.filter?.aiSystemExact,
+            aiSystem: await rolledUpAiSystem(context, args.filter?.aiSystem, args.filter?.aiSystemExact),
+            technique: args.filter?.technique,
+            techniqueExact: args.filter?.techniqueExact,
             country: args.filter?.country,
             language: args.filter?.language,
           }),

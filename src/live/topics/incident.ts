@@ -4,7 +4,7 @@ import { incidentCapture } from '../../data/event-capture.js';
 import { severityRank, type IncidentRow, type Severity } from '../../data/incidents.js';
 import type { LoggedEvent } from '../../events/log.js';
 import type { LiveTopic } from '../topic.js';
-import { systemsOf } from './report.js';
+import { hasSystem, hasTechnique, type RolledUp } from './report.js';
 
 /** What incidentChanged filters match on. */
 export interface IncidentAttributes {
@@ -13,8 +13,8 @@ export interface IncidentAttributes {
   countries: string[];
   actorIds: string[];
   aiSystemIds: string[];
-  /** The AI systems and the families they belong to (absent in events written before families counted). */
-  aiSystemLineIds?: string[];
+  /** MITRE ATLAS ids of its techniques (absent in events written before they were captured). */
+  techniqueIds?: string[];
 }
 
 /**
@@ -45,9 +45,11 @@ const CHANGE_OF: Record<Exclude<IncidentEvent['kind'], 'incident_merged_away'>, 
 export interface IncidentChangeFilter {
   severityAtLeast?: Severity | undefined;
   country?: string | undefined;
-  aiSystemId?: string | undefined;
-  /** With aiSystemId: that system only, not its versions. */
-  aiSystemExact?: boolean | undefined;
+  /** An AI system and the ids that count as it (its versions too, unless asked exactly): see ReportFilter. */
+  aiSystem?: RolledUp | undefined;
+  /** A MITRE ATLAS id; its sub-techniques count too unless techniqueExact. */
+  techniqueId?: string | undefined;
+  techniqueExact?: boolean | undefined;
   actorId?: string | undefined;
   /** The changes wanted: all of them when absent. */
   changes?: readonly IncidentChange[] | undefined;
@@ -56,8 +58,9 @@ export interface IncidentChangeFilter {
 interface CompiledFilter {
   rank: number;
   country: string | undefined;
-  aiSystemId: string | undefined;
-  aiSystemExact: boolean;
+  aiSystem: RolledUp | undefined;
+  techniqueId: string | undefined;
+  techniqueExact: boolean;
   actorId: string | undefined;
   changes: ReadonlySet<IncidentChange>;
 }
@@ -67,8 +70,9 @@ export function parseIncidentChangeFilter(input: IncidentChangeFilter): Compiled
   return {
     rank: input.severityAtLeast ? severityRank(input.severityAtLeast) : 0,
     country: input.country,
-    aiSystemId: input.aiSystemId,
-    aiSystemExact: input.aiSystemExact ?? false,
+    aiSystem: input.aiSystem,
+    techniqueId: input.techniqueId,
+    techniqueExact: input.techniqueExact ?? false,
     actorId: input.actorId,
     changes: new Set(input.changes?.length ? input.changes : INCIDENT_CHANGES),
   };
@@ -78,7 +82,8 @@ function matches(filter: CompiledFilter, a: IncidentAttributes): boolean {
   return (
     (a.severityRank ?? 0) >= filter.rank &&
     (!filter.country || (a.countries ?? []).includes(filter.country)) &&
-    (!filter.aiSystemId || systemsOf(a, filter.aiSystemExact).includes(filter.aiSystemId)) &&
+    (!filter.aiSystem || hasSystem(a.aiSystemIds, filter.aiSystem)) &&
+    (!filter.techniqueId || hasTechnique(a.techniqueIds, filter.techniqueId, filter.techniqueExact)) &&
     (!filter.actorId || (a.actorIds ?? []).includes(filter.actorId))
   );
 }

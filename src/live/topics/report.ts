@@ -1,5 +1,5 @@
 // reportAdded: every report the moment it is committed; every report that comes to match a subscriber's
-// filter later (attached to an incident, or an incident it documents gained an actor, country or AI system);
+// filter later (attached to an incident, or an incident it documents gained an actor, country, AI system or technique);
 // once, a report that stops matching it; and a report detached from an incident, to those it still matches.
 import { reportCapture } from '../../data/event-capture.js';
 import type { ReportRow } from '../../data/reports.js';
@@ -12,8 +12,8 @@ export interface ReportAttributes {
   incidentIds: string[];
   actorIds: string[];
   aiSystemIds: string[];
-  /** The AI systems and the families they belong to (absent in events written before families counted). */
-  aiSystemLineIds?: string[];
+  /** MITRE ATLAS ids of its incidents' techniques (absent in events written before they were captured). */
+  techniqueIds?: string[];
   countries: string[];
   /** Null when the report's language is not known. */
   language: string | null;
@@ -42,9 +42,14 @@ export type ReportChange = 'added' | 'attached' | 'matched' | 'detached' | 'left
 export interface ReportFilter {
   incidentId?: string | undefined;
   actorId?: string | undefined;
-  aiSystemId?: string | undefined;
-  /** With aiSystemId: that system only, not its versions. */
-  aiSystemExact?: boolean | undefined;
+  /**
+   * An AI system, with the ids it stands for: the system and its versions (Claude and Claude Opus 4.6), or
+   * only itself when the subscriber asked for the exact one. Expanded when subscribing, as the queries do.
+   */
+  aiSystem?: RolledUp | undefined;
+  /** A MITRE ATLAS id; its sub-techniques count too unless techniqueExact. */
+  techniqueId?: string | undefined;
+  techniqueExact?: boolean | undefined;
   country?: string | undefined;
   language?: string | undefined;
 }
@@ -53,8 +58,9 @@ export interface ReportFilter {
 export function parseReportFilter(input: {
   incidentId?: string | undefined;
   actorId?: string | undefined;
-  aiSystemId?: string | undefined;
-  aiSystemExact?: boolean | null | undefined;
+  aiSystem?: RolledUp | undefined;
+  technique?: string | null | undefined;
+  techniqueExact?: boolean | null | undefined;
   country?: string | null | undefined;
   language?: string | null | undefined;
 }): ReportFilter {
@@ -62,12 +68,46 @@ export function parseReportFilter(input: {
   if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new InvalidFilterError('country', 'must be a two-letter ISO 3166-1 code such as "MX"');
   const language = input.language?.trim().toLowerCase();
   if (language !== undefined && !/^[a-z]{2}$/.test(language)) throw new InvalidFilterError('language', 'must be a two-letter ISO 639-1 code such as "es"');
-  return { incidentId: input.incidentId, actorId: input.actorId, aiSystemId: input.aiSystemId, aiSystemExact: input.aiSystemExact ?? false, country, language };
+  const techniqueId = parseTechnique(input.technique);
+  return {
+    incidentId: input.incidentId,
+    actorId: input.actorId,
+    aiSystem: input.aiSystem,
+    techniqueId,
+    techniqueExact: input.techniqueExact ?? false,
+    country,
+    language,
+  };
 }
 
-/** The AI systems a filter on one matches: the systems themselves, or (rolled up) with their families too. */
-export function systemsOf(a: { aiSystemIds?: string[]; aiSystemLineIds?: string[] }, exact: boolean | undefined): string[] {
-  return (exact ? a.aiSystemIds : (a.aiSystemLineIds ?? a.aiSystemIds)) ?? [];
+/** A technique filter's ATLAS id, checked; throws InvalidFilterError naming `filter.technique`. */
+export function parseTechnique(input: string | null | undefined): string | undefined {
+  const technique = input?.trim();
+  if (technique !== undefined && !/^AML\.TA?\d{4}(\.\d{3})?$/.test(technique)) {
+    throw new InvalidFilterError('technique', 'must be a MITRE ATLAS id such as "AML.T0054"');
+  }
+  return technique;
+}
+
+/** A filter value that stands for several ids: an AI system and its versions (or only itself, asked exactly). */
+export interface RolledUp {
+  /** The id the subscriber gave. */
+  id: string;
+  /** Every id that counts as it. */
+  ids: ReadonlySet<string>;
+}
+
+/** Whether any of the record's AI systems counts as the filter's. */
+export function hasSystem(aiSystemIds: readonly string[] | undefined, filter: RolledUp): boolean {
+  return (aiSystemIds ?? []).some((id) => filter.ids.has(id));
+}
+
+/**
+ * Whether any of the record's techniques is the filter's or, unless exact, one of its sub-techniques: an
+ * ATLAS sub-technique's id is its technique's followed by ".nnn", so no lookup is needed.
+ */
+export function hasTechnique(techniqueIds: readonly string[] | undefined, technique: string, exact: boolean | undefined): boolean {
+  return (techniqueIds ?? []).some((id) => id === technique || (!exact && id.startsWith(`${technique}.`)));
 }
 
 function matches(filter: ReportFilter, a: ReportAttributes): boolean {
@@ -75,7 +115,8 @@ function matches(filter: ReportFilter, a: ReportAttributes): boolean {
   return (
     (!filter.incidentId || (a.incidentIds ?? []).includes(filter.incidentId)) &&
     (!filter.actorId || (a.actorIds ?? []).includes(filter.actorId)) &&
-    (!filter.aiSystemId || systemsOf(a, filter.aiSystemExact).includes(filter.aiSystemId)) &&
+    (!filter.aiSystem || hasSystem(a.aiSystemIds, filter.aiSystem)) &&
+    (!filter.techniqueId || hasTechnique(a.techniqueIds, filter.techniqueId, filter.techniqueExact)) &&
     (!filter.country || (a.countries ?? []).includes(filter.country)) &&
     (!filter.language || a.language === filter.language)
   );
