@@ -670,7 +670,7 @@ const IncidentChangedFilter = builder.inputType('IncidentChangedFilter', {
   fields: (t) => ({
     severityAtLeast: t.field({ type: SeverityEnum, description: 'This severity or worse.' }),
     country: t.string({ description: 'An affected country (ISO 3166-1 alpha-2).' }),
-    aiSystem: t.id({ description: 'An AI system involved. Its versions count too (Claude takes incidents on Claude Opus 4.6) unless `aiSystemExact`.' }),
+    aiSystem: t.id({ description: 'An AI system involved. Its versions count too (Claude takes incidents on Claude Opus 4.6), as they are when you subscribe, unless `aiSystemExact`.' }),
     aiSystemExact: t.boolean({ defaultValue: false, description: 'With `aiSystem`: that system only, not its versions.' }),
     technique: t.string({
       description: 'A MITRE ATLAS technique used, e.g. "AML.T0016"; its sub-techniques count too (AML.T0016.002) unless `techniqueExact`.',

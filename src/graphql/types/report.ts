@@ -301,7 +301,7 @@ const ReportAddedFilter = builder.inputType('ReportAddedFilter', {
   fields: (t) => ({
     incident: t.id({ description: 'Reports documenting this incident.' }),
     actor: t.id({ description: 'Reports about incidents this actor took part in.' }),
-    aiSystem: t.id({ description: 'Reports about incidents involving this AI system or, unless `aiSystemExact`, one of its versions.' }),
+    aiSystem: t.id({ description: 'Reports about incidents involving this AI system or, unless `aiSystemExact`, one of its versions (as they are when you subscribe).' }),
     aiSystemExact: t.boolean({ defaultValue: false, description: 'With `aiSystem`: that system only, not its versions.' }),
     technique: t.string({
       description: 'Reports about incidents using this MITRE ATLAS technique, e.g. "AML.T0016", or, unless `techniqueExact`, one of its sub-techniques.',
