@@ -220,13 +220,14 @@ async function reportsOfIncidentsBefore(tx: Queryable, incidentIds: readonly str
 /**
  * Announces, after every change, the reports newly linked (report_attached) and the reports already linked
  * whose attributes the change altered (report_rematched: an incident of theirs gained or lost an actor, a
- * country or an AI system), each with its attributes from before, so the subscribers it now matches, and
+ * country, an AI system or a technique), each with its attributes from before, so the subscribers it now matches, and
  * those it no longer matches, hear of it once. `before` comes from `reportsOfIncidentsBefore`. Two
  * statements whatever the number of reports.
  */
 async function announceReports(tx: Queryable, before: ReadonlyMap<string, ReportAttributes>, attached: Attached): Promise<void> {
   const linked = new Set(attached.map((report) => report.id));
   const ids = [...before.keys()].filter((id) => !linked.has(id));
+  // The same reader as before the change, now after it.
   const now = await attributesBefore(tx, reportTopic, ids);
   // Same SQL before and after, so equal attributes serialise equally.
   const changed = ids
@@ -373,7 +374,7 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
     const [sourceBefore, targetBefore] = [await snapshot(tx, sourceId), await snapshot(tx, targetId)];
     const [incidentsPrevious, reportsPrevious] = await Promise.all([
       attributesBefore(tx, incidentTopic, [sourceId, targetId]),
-      // The duplicate's reports and the target's: the target may gain actors, countries and AI systems.
+      // The duplicate's reports and the target's: the target may gain actors, countries, AI systems and techniques.
       reportsOfIncidentsBefore(tx, [sourceId, targetId]),
     ]);
     // The duplicate's reports now document the target: new to the subscribers of the target's reports.

@@ -19,7 +19,8 @@ export interface SyntheticOptions {
   actors?: number;
   /**
    * Append the events a write would (incident_created, report_added, position_recorded), in the same
-   * transaction; true unless set. Off only to measure what announcing costs (bench/import-events.ts).
+   * transaction; true unless set. Off where nobody should hear of it: the baseline of bench/import-events.ts,
+   * query-plan tests.
    */
   announce?: boolean;
 }
