@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       retention: { maxAgeMs: config.eventRetentionMs, maxCount: config.eventRetentionCount },
     });
     await events.start();
-    revocations = new KeyRevocations({ sql: db.sql, url: db.url, logger });
+    revocations = new KeyRevocations({ sql: db.sql, events, logger });
     await revocations.start();
     usage = new KeyUsage(db.sql, logger);
     const { buildServer, listen } = await serverModule;

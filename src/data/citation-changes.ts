@@ -14,6 +14,7 @@ import {
   type CitationTarget,
 } from './citations.js';
 import { NotFoundError, ValidationError } from './errors.js';
+import { noticeCatalogChange } from './catalog-notice.js';
 import { appendRecordHistory } from './history.js';
 import { attachCitedReports, reviseIncident, type Author } from './incident-changes.js';
 import { positionSnapshot } from './policy-changes.js';
@@ -50,6 +51,8 @@ async function reviseTarget(tx: Queryable, target: CitationTargetRef, author: Au
       const before = await positionSnapshot(tx, target.id);
       if (await change()) {
         await appendRecordHistory(tx, 'position', target.id, 'updated', before, await positionSnapshot(tx, target.id), author);
+        // A position's citations append no event: readers' caches hear of it this way.
+        await noticeCatalogChange(tx, { type: 'PolicyPosition', id: target.id });
       }
     }
   }

@@ -63,7 +63,7 @@ export async function startTestServer(
     retention: options.retention,
   });
   await events.start();
-  const revocations = new KeyRevocations({ sql, url: databaseUrl, logger });
+  const revocations = new KeyRevocations({ sql, events, logger });
   await revocations.start();
   const usage = new KeyUsage(sql, logger);
   const server = buildServer({
