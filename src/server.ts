@@ -23,6 +23,7 @@ import { schema } from './graphql/index.js';
 import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
 import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
+import type { ResponseCache } from './http/response-cache.js';
 import { InFlight } from './http/drain.js';
 import { ClientLimits, clientAddress, frontDoor } from './http/front-door.js';
 import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   revocations?: KeyRevocations;
   /** Records when keys were last used. */
   usage?: KeyUsage;
+  /** Caches anonymous queries' results, attached to `events` (src/http/response-cache.ts); none when absent. */
+  responseCache?: ResponseCache;
   config: ServerConfig;
 }
 
@@ -172,7 +175,14 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [...operationLimits(config), useRequestRecord(() => requestScope.getStore()), useSharedSubscriptionResults(), useSseEventIds()],
+    plugins: [
+      ...operationLimits(config),
+      useRequestRecord(() => requestScope.getStore()),
+      useSharedSubscriptionResults(),
+      useSseEventIds(),
+      // Not when reads need a key: a cached result would be served before the key is checked.
+      ...(options.responseCache && !config.requireReadKey ? [options.responseCache.plugin()] : []),
+    ],
     maskedErrors: { maskError: maskUnexpected },
     context: async ({ request, viewer, requestId, client, res }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
