@@ -87,6 +87,9 @@ describe('response cache', () => {
   it('serves anonymous reads from the cache, and keyed reads past it', async () => {
     const { id, rowId } = await anyIncident();
     const title = await titleOn(b, id);
+    // The plugin's ETag and Last-Modified go out as headers, not in the body.
+    const cached = await graphql(b.url, INCIDENT, { id });
+    expect((cached.body as { extensions?: unknown }).extensions).toBeUndefined();
     await db.sql`update incidents set title = ${`${title} (changed quietly)`} where id = ${rowId}`;
     try {
       // The quiet change announced nothing: the anonymous read is the cached one.
