@@ -159,6 +159,15 @@ describe('response cache', () => {
     expect(await readUntil(read, (name) => name !== actor.name)).toBe(`${actor.name} (renamed on a)`);
   });
 
+  it('listens for events, catalog notices and revocations on one connection per process', async () => {
+    const rows = await db.sql<{ name: string; count: number }[]>`
+      select application_name as name, count(*)::int as count from pg_stat_activity
+      where datname = current_database() and application_name in ('faultline-listen', 'faultline-keys')
+      group by application_name
+    `;
+    expect(rows).toEqual([{ name: 'faultline-listen', count: 2 }]);
+  });
+
   it('clears everything when the LISTEN connection comes back: notices may have been missed', async () => {
     const { id, rowId } = await anyIncident();
     const title = await titleOn(b, id);
