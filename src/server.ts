@@ -180,7 +180,6 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       useRequestRecord(() => requestScope.getStore()),
       useSharedSubscriptionResults(),
       useSseEventIds(),
-      // Not when reads need a key: a cached result would be served before the key is checked.
       ...(options.responseCache && !config.requireReadKey ? [options.responseCache.plugin()] : []),
     ],
     maskedErrors: { maskError: maskUnexpected },
@@ -220,6 +219,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
   };
 
   const limits = new ClientLimits(config);
+  // Not when reads need a key: a cached result would be served before the key is checked.
+  const responseCache = config.requireReadKey ? undefined : options.responseCache;
   const inFlight = new InFlight();
   let sseStreams = 0;
   const metrics = config.metrics
@@ -263,7 +264,10 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     void requestScope.run(record, async () => {
       try {
         const admitted = await frontDoor(req, res, config, limits);
-        if (admitted) await yoga.handle(req, res, { requestId, client: admitted.client, res });
+        if (!admitted) return;
+        // A cached anonymous answer goes out without Yoga (src/http/response-cache.ts `serve`).
+        if (responseCache?.serve(req, res, (req as IncomingMessage & { body?: Buffer }).body)) return;
+        await yoga.handle(req, res, { requestId, client: admitted.client, res });
       } catch (error) {
         // The client went away while its body was read, say.
         logger.debug('request failed before Yoga', { requestId, error: String(error) });

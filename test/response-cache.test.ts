@@ -3,7 +3,7 @@
 // edits, heard its notice); keyed requests never touch it; a LISTEN reconnect clears it; no client is served
 // what another's key let it see. Staleness is shown by changing rows behind the service's back (plain SQL,
 // no event, no notice), which only a cache can hide.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
 import { loadSeed } from '../src/data/seed.js';
 import type { LoggedEvent } from '../src/events/log.js';
@@ -157,6 +157,38 @@ describe('response cache', () => {
       input: { slug: actor.slug, name: `${actor.name} (renamed on a)`, kind: actor.kind },
     });
     expect(await readUntil(read, (name) => name !== actor.name)).toBe(`${actor.name} (renamed on a)`);
+  });
+
+  it.each([
+    ['no Accept', undefined],
+    ['application/json', 'application/json'],
+    ['GraphQL over HTTP first', 'application/graphql-response+json, application/json'],
+    ['JSON first, with a charset', 'application/json; charset=utf-8, application/graphql-response+json'],
+    ['anything', '*/*'],
+  ])('answers a cached read (%s) without Yoga exactly as Yoga answers it', async (_label, accept) => {
+    const query = `query Hot${Math.random().toString(36).slice(2)}($first: Int!) { incidents(first: $first) { edges { node { id title } } } }`;
+    const send = async (variables: Record<string, unknown>) => {
+      const response = await fetch(b.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(accept ? { accept } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, type: response.headers.get('content-type'), etag: response.headers.get('etag'), body: await response.text() };
+    };
+    const serve = vi.spyOn(ResponseCache.prototype, 'serve');
+    let fromYoga;
+    let cached;
+    try {
+      fromYoga = await send({ first: 3 });
+      cached = await send({ first: 3 });
+      // The first went on to Yoga (a miss), the second was answered from the cache without it.
+      expect(serve.mock.results.map((result) => result.value)).toEqual([false, true]);
+    } finally {
+      serve.mockRestore();
+    }
+    expect(fromYoga.status).toBe(200);
+    expect(cached).toEqual(fromYoga);
+    expect(fromYoga.etag).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('listens for events, catalog notices and revocations on one connection per process', async () => {

@@ -6,6 +6,8 @@
 // - changes that append no event: the catalog channel on the hub's LISTEN connection (src/data/catalog-notice.ts);
 // - a LISTEN connection that was lost and is back: notices sent meanwhile are gone, so everything goes.
 // Keyed requests, mutations, subscriptions, results with errors and introspection are never cached.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import {
   getNamedType,
@@ -179,6 +181,8 @@ export class ResponseCache implements Cache {
   /** Keys looked up and missed, with the generation at the earliest such miss not yet stored. */
   private readonly missed = new Map<string, number>();
   private stopObserving: (() => void) | undefined;
+  /** Each cached result as JSON, made on its first `serve`. */
+  private readonly rendered = new WeakMap<object, string>();
 
   constructor(private readonly options: ResponseCacheOptions) {
     this.shape = new SchemaShape(options.schema);
@@ -251,6 +255,52 @@ export class ResponseCache implements Cache {
     });
   }
 
+  /**
+   * The key of a request's result: a SHA-256 of the document, operation name and variables (key order
+   * ignored). The plugin's default hashes the same with WebCrypto, asynchronously; this one is synchronous,
+   * so that `serve` can compute it without Yoga.
+   */
+  keyOf(documentString: string, operationName: string | null | undefined, variables: unknown): string {
+    return createHash('sha256')
+      .update(`${documentString}|${operationName ?? ''}|${stableStringify(variables ?? {})}`)
+      .digest('hex');
+  }
+
+  /**
+   * Answers a cached anonymous POST without Yoga, as Yoga would answer it from the cache (same body, status,
+   * media type, ETag and Last-Modified), and returns true; returns false, touching nothing, for anything
+   * else: a key, another method or media type, a conditional request, a miss. For the hot page the Fetch
+   * API layer and Yoga's pipeline were most of the cost of a cached answer. `body` is what the front door read.
+   */
+  serve(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): boolean {
+    if (req.method !== 'POST' || req.url !== '/graphql' || body === undefined || req.headers.authorization !== undefined || req.headers['if-none-match'] !== undefined) return false;
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) return false;
+    const mediaType = responseMediaType(req.headers.accept);
+    if (!mediaType) return false;
+    let params: { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown };
+    try {
+      params = JSON.parse(body.toString('utf8')) as typeof params;
+    } catch {
+      return false;
+    }
+    if (params === null || typeof params !== 'object' || Array.isArray(params) || typeof params.query !== 'string' || params.extensions !== undefined) return false;
+    const { operationName, variables } = params;
+    if (operationName != null && typeof operationName !== 'string') return false;
+    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return false;
+    const found = this.inner.get(this.keyOf(params.query, operationName, variables));
+    if (found == null || found instanceof Promise) return false;
+    let text = this.rendered.get(found);
+    if (text === undefined) {
+      const { http: _http, ...extensions } = (found.extensions ?? {}) as Record<string, unknown>;
+      text = JSON.stringify(Object.keys(extensions).length > 0 ? { ...found, extensions } : { ...found, extensions: undefined });
+      this.rendered.set(found, text);
+    }
+    const headers = (found.extensions as { http?: { headers?: Record<string, string> } } | undefined)?.http?.headers ?? {};
+    res.writeHead(200, { ...headers, 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    return true;
+  }
+
   /** Stops following the hub's events. */
   detach(): void {
     this.stopObserving?.();
@@ -265,10 +315,47 @@ export class ResponseCache implements Cache {
       // Only HTTP requests without a key. A keyed request may see more (its role's fields) and is counted
       // against its key; WebSocket operations carry no Fetch request and are never cached.
       enabled: (request) => typeof request?.headers?.get === 'function' && !request.headers.has('authorization'),
+      buildResponseCacheKey: ({ documentString, operationName, variableValues }) =>
+        Promise.resolve(this.keyOf(documentString, operationName, variableValues)),
       ttl: this.options.ttlMs,
       // Mutations come with keys and never reach the cache; the hub's events invalidate on every instance.
       invalidateViaMutation: false,
       includeExtensionMetadata: false,
     });
   }
+}
+
+/** JSON with object keys sorted: variables given in another key order name the same result. */
+function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, inner]) => inner !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${stableStringify(inner)}`).join(',')}}`;
+}
+
+const RESULT_MEDIA_TYPES = ['application/graphql-response+json', 'application/json'];
+
+/**
+ * The media type Yoga answers a query with for this Accept header (graphql-yoga's result processor: among
+ * the listed types in utf-8, the first that one of its two JSON types matches, that type), or undefined
+ * when none does (Yoga then answers 406; let it).
+ */
+function responseMediaType(accept: string | undefined): string | undefined {
+  const listed = (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',');
+  for (const item of listed) {
+    const [type, ...params] = item.split(';');
+    const charset = params.find((param) => param.includes('charset='));
+    if (!type || (charset !== undefined && charset !== 'charset=utf-8')) continue;
+    const [group, sub] = type.split('/');
+    // Yoga settles on the last match it meets, going through the listed types from the last and its
+    // processor's types in order: the first listed type wins, and within it application/json.
+    const matching = RESULT_MEDIA_TYPES.filter((candidate) => {
+      const [cGroup, cSub] = candidate.split('/');
+      return (group === '*' || group === cGroup) && (sub === '*' || sub === cSub);
+    });
+    if (matching.length > 0) return matching[matching.length - 1];
+  }
+  return undefined;
 }
