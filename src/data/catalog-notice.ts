@@ -16,7 +16,8 @@ export interface CatalogChange {
 
 /** Announces, once the transaction `tx` commits, that the record `change` names was created or changed. */
 export async function noticeCatalogChange(tx: Queryable, change: CatalogChange): Promise<void> {
-  await tx`select pg_notify(${CATALOG_CHANNEL}, ${JSON.stringify(change)})`;
+  // Named, so that statement logs tell it from the event log's wake-up (test/layering.test.ts does).
+  await tx`select pg_notify(${CATALOG_CHANNEL}, ${JSON.stringify(change)}) as catalog_notice`;
 }
 
 /** Reads a notification's payload; undefined when it is not one. */
