@@ -107,6 +107,8 @@ export const CONFIG_VARIABLES = [
   'METRICS',
   'EVENT_RETENTION',
   'EVENT_RETENTION_COUNT',
+  'RESPONSE_CACHE',
+  'RESPONSE_CACHE_TTL_MS',
 ] as const;
 
 type Env = Record<string, string | undefined>;

@@ -13,6 +13,7 @@ import { TOPICS } from '../src/live/topics/index.js';
 import { createLogger } from '../src/logger.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { dataOf } from './helpers/factories.js';
+import { environment, interrupt, killLaunched, launch, serving } from './helpers/process.js';
 import { graphql, mutateWith, startTestServer, type TestServer } from './helpers/server.js';
 import { localId } from './helpers/writes.js';
 
@@ -36,6 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await killLaunched();
   for (const server of [a, b]) await server?.stop();
   await db?.drop();
 });
@@ -239,6 +241,27 @@ describe('response cache', () => {
     } finally {
       await db.sql`update incidents set title = ${title} where id = ${rowId}`;
     }
+  });
+});
+
+describe('RESPONSE_CACHE=true', () => {
+  it('caches anonymous reads in the service as started, and forgets them on a write made elsewhere', { timeout: 150_000 }, async () => {
+    const service = launch(environment({ DATABASE_URL: db.url, RESPONSE_CACHE: 'true', RESPONSE_CACHE_TTL_MS: String(TTL_MS) }));
+    const { url } = await serving(service);
+    const read = async () => dataOf(await graphql<IncidentData>(url, INCIDENT, { id })).incident;
+    const { id, rowId } = await anyIncident();
+    const before = await read();
+    await db.sql`update incidents set title = ${`${before.title} (quiet)`} where id = ${rowId}`;
+    // Cached: the quiet change does not show.
+    expect((await read()).title).toBe(before.title);
+    await mutateWith(a, editorKey, 'mutation ($id: ID!, $v: Int!, $patch: IncidentPatch!) { updateIncident(id: $id, expectedVersion: $v, patch: $patch) { __typename } }', {
+      id,
+      v: before.version,
+      patch: { title: `${before.title} (from another instance)` },
+    });
+    // The launched service reads the event on its own schedule; no hook reaches into another process.
+    expect((await readUntil(read, (incident) => incident.title !== before.title)).title).toBe(`${before.title} (from another instance)`);
+    expect(await interrupt(service)).toBe(0);
   });
 });
 
