@@ -3,6 +3,7 @@ import { announce, attributesBefore } from '../live/topic.js';
 import { incidentTopic } from '../live/topics/incident.js';
 import { reportTopic } from '../live/topics/report.js';
 import type { AtlasCaseStudy, AtlasData, AtlasTechnique } from './atlas.js';
+import { noticeCatalogChange } from './catalog-notice.js';
 import { writeTransaction } from './transactions.js';
 import { cleanReportUrl, normalizeReportUrl } from './urls.js';
 
@@ -110,6 +111,8 @@ async function upsertTechniques(sql: Transaction, techniques: AtlasTechnique[]):
         is distinct from (excluded.name, excluded.kind, excluded.parent_id, excluded.tactic_ids)
       returning (xmax = 0) as inserted
     `;
+    // One notice for the lot: caches forget every technique, whichever changed.
+    if (result.length > 0) await noticeCatalogChange(sql, { type: 'Technique', id: '*' });
     for (const row of result) {
       if (row.inserted) inserted++;
       else updated++;
