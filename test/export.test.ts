@@ -19,7 +19,7 @@ import type { IncidentRecord } from '../src/export/record.js';
 import { exportBatches, statementsPerBatch } from '../src/export/source.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { stixValidator } from './helpers/stix.js';
+import { findStixSchemaDir, stixValidator } from './helpers/stix.js';
 
 let seedDb: TestDatabase;
 let server: TestServer;
@@ -179,8 +179,11 @@ describe('CSV', () => {
   });
 });
 
-describe('STIX 2.1', () => {
-  const validate = stixValidator();
+// The official schemas live in the shared data beside the repository, as the seed facts do (test/seed.test.ts):
+// a clone without them skips this part and says why, rather than failing on a missing folder.
+const stixSchemas = findStixSchemaDir();
+describe.skipIf(stixSchemas === null)(`STIX 2.1${stixSchemas === null ? ' (skipped: set FAULTLINE_SHARED_DIR to the shared data)' : ''}`, () => {
+  const validate = stixSchemas === null ? () => [] : stixValidator();
 
   function checkBundle(text: string) {
     const bundle = JSON.parse(text) as { type: string; id: string; objects: Array<Record<string, unknown>> };

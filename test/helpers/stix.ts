@@ -8,21 +8,23 @@ import addFormatsModule from 'ajv-formats';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The schemas folder: FAULTLINE_SHARED_DIR, or ../shared beside the repo (one level further up from a worktree). */
-export function stixSchemaDir(): string {
+/**
+ * The schemas folder: FAULTLINE_SHARED_DIR, or ../shared beside the repo (one level further up from a
+ * worktree); null when none has them (a clone without the shared data beside it).
+ */
+export function findStixSchemaDir(): string | null {
   const candidates = [process.env.FAULTLINE_SHARED_DIR, path.resolve(repoRoot, '../shared'), path.resolve(repoRoot, '../../shared')]
     .filter((dir): dir is string => Boolean(dir))
     .map((dir) => path.join(dir, 'data/stix2.1-schemas/schemas'));
-  const found = candidates.find((dir) => existsSync(dir));
-  if (!found) throw new Error(`the STIX 2.1 schemas are not in any of ${candidates.join(', ')}: set FAULTLINE_SHARED_DIR`);
-  return found;
+  return candidates.find((dir) => existsSync(dir)) ?? null;
 }
 
 type Validator = (object: Record<string, unknown>) => string[];
 
 /** A validator of single STIX objects by their type; it returns the schema's complaints (none when valid). */
 export function stixValidator(): Validator {
-  const dir = stixSchemaDir();
+  const dir = findStixSchemaDir();
+  if (dir === null) throw new Error('the STIX 2.1 schemas were not found: set FAULTLINE_SHARED_DIR');
   const ajv = new Ajv2020({ strict: false, unicodeRegExp: false, allErrors: true });
   // ajv-formats is CommonJS: its default export arrives wrapped under Node's ESM interop.
   const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv2020) => void;
