@@ -24,6 +24,7 @@ import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
 import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
 import { InFlight } from './http/drain.js';
+import { handleExportRoute, isExportRoute } from './http/export-routes.js';
 import { ClientLimits, clientAddress, frontDoor } from './http/front-door.js';
 import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
@@ -253,7 +254,19 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     void requestScope.run(record, async () => {
       try {
         const admitted = await frontDoor(req, res, config, limits);
-        if (admitted) await yoga.handle(req, res, { requestId, client: admitted.client, res });
+        if (!admitted) return;
+        if (isExportRoute(req.url)) {
+          await handleExportRoute(req, res, {
+            sql,
+            logger,
+            requireReadKey: config.requireReadKey,
+            requestId,
+            authFailed: () => limits.authFailed(admitted.client),
+            baseUrl: `http://${req.headers.host ?? 'localhost'}`,
+          });
+          return;
+        }
+        await yoga.handle(req, res, { requestId, client: admitted.client, res });
       } catch (error) {
         // The client went away while its body was read, say.
         logger.debug('request failed before Yoga', { requestId, error: String(error) });

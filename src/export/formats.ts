@@ -1,0 +1,40 @@
+// The export formats, each a writer over the streamed incident source: text chunks, one per batch, that a
+// route or the CLI writes out with backpressure.
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../db/index.js';
+import type { IncidentFilter } from '../data/incidents.js';
+import { CSV_HEADER, csvLine } from './csv.js';
+import { jsonlLine } from './jsonl.js';
+import { exportBatches } from './source.js';
+import { StixWriter } from './stix.js';
+
+export const EXPORT_FORMATS = ['csv', 'jsonl', 'stix'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The media type each format is served as. */
+export const CONTENT_TYPES: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8; header=present',
+  jsonl: 'application/jsonl; charset=utf-8',
+  stix: 'application/stix+json; version=2.1; charset=utf-8',
+};
+
+export interface ExportOptions {
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/** The export as text chunks: a header, one chunk per batch, a footer. */
+export async function* exportChunks(sql: Queryable, filter: IncidentFilter, format: ExportFormat, options: ExportOptions = {}): AsyncGenerator<string> {
+  if (format === 'stix') {
+    // The bundle's id names what was asked for: the same filter gives the same bundle id.
+    const key = createHash('sha256').update(JSON.stringify(filter, Object.keys(filter).sort())).digest('hex');
+    const writer = new StixWriter(key);
+    yield writer.start();
+    for await (const batch of exportBatches(sql, filter, { ...options, positions: true })) yield writer.batch(batch);
+    yield writer.end();
+    return;
+  }
+  if (format === 'csv') yield CSV_HEADER;
+  const line = format === 'csv' ? csvLine : jsonlLine;
+  for await (const batch of exportBatches(sql, filter, options)) yield batch.map(line).join('');
+}
