@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { module: string; help: string }> = {
   'import-atlas': { module: './import-atlas.js', help: 'PATH/TO/ATLAS.yaml: import MITRE ATLAS techniques and case studies' },
   // The npm script's name, kept so that commands written for earlier images still work.
   'import:atlas': { module: './import-atlas.js', help: 'the same as import-atlas' },
+  export: { module: './export.js', help: '--format csv|jsonl|stix --out FILE|- [--status S --country CC --actor SLUG ...]' },
   'seed:synthetic': { module: './seed-synthetic.js', help: '--incidents N --reports N --positions N --seed N' },
 };
 
