@@ -137,11 +137,13 @@ const citationColumns = (sql: Queryable) => sql`
  */
 export async function exportCitations(sql: Queryable, ids: readonly string[]): Promise<ExportCitationRow[][]> {
   const rows = await sql<ExportCitationRow[]>`
-    select distinct on (c.incident_id, ${citationOrder(sql)}, c.claim)
-      c.incident_id::text as parent_id, ${citationColumns(sql)}
-    from citations c join reports r on r.id = c.report_id
-    where c.incident_id = any(${ids as string[]})
-    order by c.incident_id, ${citationOrder(sql)}, c.claim
+    select d.* from (
+      select distinct c.incident_id as incident, c.incident_id::text as parent_id, r.published_sort, ${citationColumns(sql)}
+      from citations c join reports r on r.id = c.report_id
+      where c.incident_id = any(${ids as string[]})
+    ) d
+    order by d.incident, d.published_sort, d.identity collate "C", d.excerpt collate "C" nulls first,
+      d.locator collate "C" nulls first, d.claim
   `;
   return groupByParent(ids, rows);
 }

@@ -37,8 +37,10 @@ export interface SourceOptions {
   signal?: AbortSignal;
 }
 
-/** The statements a batch costs: the incidents, then one per nested kind (positions when asked). */
-export const STATEMENTS_PER_BATCH = 5;
+/** The statements a batch costs: the incidents, then one per nested kind (positions only when asked). */
+export function statementsPerBatch(positions: boolean): number {
+  return positions ? 6 : 5;
+}
 
 /** Yields the incidents matching `filter` in slug order, one batch at a time. */
 export async function* exportBatches(sql: Queryable, filter: IncidentFilter, options: SourceOptions = {}): AsyncGenerator<ExportIncident[]> {
