@@ -106,7 +106,7 @@ describe('npm run import: the seed', () => {
 describe('npm run import: a synthetic set', () => {
   it('round-trips byte for byte, and a second import changes nothing', async () => {
     const source = await database();
-    await loadSynthetic(source, { incidents: 300, reports: 400, positions: 0, seed: 11, actors: 60 });
+    await loadSynthetic(source, { incidents: 300, reports: 400, positions: 20, seed: 11, actors: 60 });
     const exported = await exportJsonl(source);
     expect(exported.split('\n').filter(Boolean)).toHaveLength(300);
     const target = await emptyDatabase();
