@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../src/db/index.js';
+import { reportCapture } from '../src/data/event-capture.js';
+import { captureAttributes } from '../src/data/event-log.js';
 import { loadSeed, loadTechniques } from '../src/data/seed.js';
 import { loadSynthetic } from '../src/data/synthetic.js';
 import { exportChunks } from '../src/export/formats.js';
@@ -90,6 +92,20 @@ describe('npm run import: the seed', () => {
     expect(counts.incident_created).toBe(created!.incidents);
     expect(counts.report_added).toBe(created!.reports);
     expect(first.written.eventsAppended).toBe(created!.incidents + created!.reports);
+  });
+
+  it('gives new reports the attributes their own capture reads (the bulk read is the same rule)', async () => {
+    const events = await target<{ entity_id: string; attributes: unknown }[]>`
+      select entity_id::text as entity_id, attributes from events e
+      where kind = 'report_added'
+        -- A report a later batch linked to more incidents has other attributes now.
+        and not exists (select 1 from events later where later.kind = 'report_attached' and later.entity_id = e.entity_id)
+      order by id
+    `;
+    expect(events.length).toBeGreaterThan(0);
+    const now = await captureAttributes(target, reportCapture.attributes, events.map((event) => event.entity_id));
+    // Nothing changed the reports since, so what the event carries is what the capture reads now.
+    for (const event of events) expect(event.attributes).toEqual(now.get(event.entity_id));
   });
 
   it('changes nothing when the same file is imported again', async () => {

@@ -12,7 +12,8 @@ import type { Queryable, Sql } from '../db/index.js';
 import type { IncidentRecord, ReportRecord } from '../export/record.js';
 import { attributesBefore, announce } from '../live/topic.js';
 import { incidentTopic } from '../live/topics/incident.js';
-import { reportTopic } from '../live/topics/report.js';
+import { reportTopic, type ReportAttributes } from '../live/topics/report.js';
+import { reportAttributesOf } from './event-capture.js';
 import { writeTransaction } from './transactions.js';
 
 /** What one batch (or a whole import) added. */
@@ -239,11 +240,15 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[], pen
     counts.reportsCreated = added.length;
     // The same identity rule as the unique keys: url_key, else source_key computed by the database's function.
     const found = await tx<{ identity: string; id: string }[]>`
-      select x.identity, r.id::text as id
-      from jsonb_to_recordset(${tx.json(reportRows as never)}) as x(identity text, url_key text, publisher text,
-        described_as text, title text, published_on date, published_precision text)
-      join reports r on (x.url_key is not null and r.url_key = x.url_key)
-        or (x.url_key is null and r.source_key = report_source_key(x.publisher, x.described_as, x.published_precision, x.published_on, x.title))
+      with given as (
+        select * from jsonb_to_recordset(${tx.json(reportRows as never)}) as x(identity text, url_key text, publisher text,
+          described_as text, title text, published_on date, published_precision text)
+      )
+      select g.identity, r.id::text as id from given g join reports r on r.url_key = g.url_key
+      union all
+      select g.identity, r.id::text as id from given g
+      join reports r on r.source_key = report_source_key(g.publisher, g.described_as, g.published_precision, g.published_on, g.title)
+      where g.url_key is null
     `;
     for (const row of found) reportIds.set(row.identity, row.id);
   }
@@ -291,7 +296,11 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[], pen
   // One after the other: the log's order is the order of these appends.
   counts.eventsAppended += (await announce(tx, incidentTopic, 'incident_created', [...created].map((id) => ({ id })))).length;
   counts.eventsAppended += (await announce(tx, incidentTopic, 'incident_updated', updated.map((id) => ({ id, previous: before.get(id) ?? null })))).length;
-  counts.eventsAppended += (await announce(tx, reportTopic, 'report_added', [...addedReports].map((id) => ({ id })))).length;
+  // New reports' attributes are read for the whole batch at once and handed to the append.
+  const addedAttributes = await reportAttributesOf(tx, [...addedReports]);
+  counts.eventsAppended += (
+    await announce(tx, reportTopic, 'report_added', [...addedReports].map((id) => ({ id, attributes: addedAttributes.get(id) as ReportAttributes })))
+  ).length;
   counts.eventsAppended += (await announce(tx, reportTopic, 'report_attached', attached.map((id) => ({ id, previous: reportsBefore.get(id)! })))).length;
   return counts;
 }
