@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { loadTechniques } from '../data/seed.js';
 import { importJsonl } from '../import/jsonl.js';
 import { runCommand } from './run.js';
 
@@ -39,6 +40,13 @@ try {
 
 await runCommand('import', async ({ db }) => {
   const started = performance.now();
+  // Incidents name ATLAS techniques: an empty database first gets the taxonomy the repository ships, as
+  // `npm start` and `npm run seed` give it (a dry run writes nothing, so it says so instead).
+  const [taxonomy] = await db.sql<{ present: boolean }[]>`select exists(select 1 from techniques) as present`;
+  if (!taxonomy?.present) {
+    if (args.dryRun) process.stderr.write('note: the database has no ATLAS techniques yet; a real run loads the shipped taxonomy first\n');
+    else await loadTechniques(db.sql);
+  }
   const tty = process.stderr.isTTY === true;
   const summary = await importJsonl(db.sql, createReadStream(args.file), {
     dryRun: args.dryRun,
