@@ -69,6 +69,9 @@ export async function importBatch(sql: Sql, records: readonly IncidentRecord[], 
 
 async function writeBatch(tx: Queryable, records: readonly IncidentRecord[], pendingParents: PendingParents): Promise<BulkImportCounts> {
   const counts = emptyCounts();
+  // Each statement below handles a whole batch, which PostgreSQL's estimate takes for a query worth
+  // JIT-compiling; compiling costs more than running it (as for appendEvents' bulk appends).
+  await tx`set local jit = off`;
 
   // ---- Actors: the parties and the developers; a party's row (with its country) beats a developer's.
   const actors = new Map<string, { slug: string; name: string; kind: string; country: string | null }>();

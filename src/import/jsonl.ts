@@ -88,6 +88,9 @@ export async function importJsonl(sql: Sql, input: Readable, options: ImportOpti
     }
   };
 
+  // One batch is written while the next is read and validated: the database and this process each work on
+  // their own batch (on two cores, in parallel). Batches still commit one after the other, in file order.
+  let writing: Promise<void> = Promise.resolve();
   const reader = createInterface({ input, crlfDelay: Infinity });
   let number = 0;
   for await (const text of reader) {
@@ -98,12 +101,18 @@ export async function importJsonl(sql: Sql, input: Readable, options: ImportOpti
     if (result.ok) batch.push({ line: number, record: result.record });
     else reject({ line: number, issues: result.issues });
     if (batch.length >= batchSize) {
-      await flush();
-      options.onProgress?.(lines);
+      await writing;
+      const read = lines;
+      writing = flush().then(() => options.onProgress?.(read));
+      // Awaited before the next batch or at the end; this only keeps Node from calling it unhandled meanwhile.
+      writing.catch(() => {});
     }
   }
+  await writing;
   await flush();
   options.onProgress?.(lines);
   const unresolvedParents = dryRun ? [] : await linkPendingParents(sql, pendingParents);
+  // A batch retried line by line reports after lines read later: the report is in file order.
+  rejected.sort((a, b) => a.line - b.line);
   return { lines, accepted, rejected, written, unresolvedParents, dryRun };
 }
