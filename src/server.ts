@@ -262,7 +262,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
             requireReadKey: config.requireReadKey,
             requestId,
             authFailed: () => limits.authFailed(admitted.client),
-            baseUrl: `http://${req.headers.host ?? 'localhost'}`,
+            // The feeds' self link; a Host header that is not a plain host[:port] is not echoed into it.
+            baseUrl: `http://${/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`,
           });
           return;
         }

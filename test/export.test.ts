@@ -2,6 +2,11 @@
 // unknowns null, the same bytes every time), CSV parsed back with an RFC 4180 parser, every STIX object of the
 // seed's bundle and of a 1,000-incident synthetic one valid against the OASIS schemas, Atom feeds parsed by a
 // real feed parser, and the routes' filters, 400s and read-key rule.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseAtomFeed } from 'feedsmith';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../src/auth/keys.js';
@@ -338,5 +343,58 @@ describe('Atom feeds', () => {
     expect(none).toHaveLength(0);
     const limited = parseAtomFeed((await get('/feeds/incidents.atom?limit=1')).body).entries ?? [];
     expect(limited.map((e) => e.id)).toEqual(all.slice(0, 1).map((e) => e.id));
+  });
+
+  it('narrow positions and actions to one actor, and reports to a country, as the subscriptions do', async () => {
+    const [actor] = await seedDb.sql<{ slug: string; name: string; n: number }[]>`
+      select a.slug, a.name, count(*)::int as n from policy_positions p join actors a on a.id = p.actor_id
+      group by a.slug, a.name order by count(*) desc, a.slug limit 1`;
+    const everyone = parseAtomFeed((await get('/feeds/positions.atom?limit=200')).body).entries ?? [];
+    const one = parseAtomFeed((await get(`/feeds/positions.atom?limit=200&actor=${actor!.slug}`)).body).entries ?? [];
+    expect(one.length).toBeGreaterThan(0);
+    expect(one.length).toBeLessThan(everyone.length);
+    for (const entry of one) expect(entry.id).toContain(`/${actor!.slug}/`);
+    const positionsOnly = parseAtomFeed((await get('/feeds/positions.atom?limit=200&stance=supports,opposes,conditional,neutral,unclear')).body).entries ?? [];
+    for (const entry of positionsOnly) expect(entry.id).toMatch(/:position\//);
+    const [country] = await seedDb.sql<{ code: string; n: number }[]>`
+      select c.code, count(*)::int as n from events e, jsonb_array_elements_text(e.attributes->'countries') c(code)
+      where e.kind = 'report_added' group by c.code order by count(*), c.code limit 1`;
+    const [{ n: reports }] = (await seedDb.sql<{ n: number }[]>`
+      select count(*)::int as n from events where kind = 'report_added'`) as unknown as [{ n: number }];
+    expect(country!.n).toBeGreaterThan(0);
+    expect(country!.n).toBeLessThan(reports);
+    const inCountry = parseAtomFeed((await get(`/feeds/reports.atom?limit=200&country=${country!.code}`)).body).entries ?? [];
+    expect(inCountry.filter((e) => e.id?.includes('/report_added/'))).toHaveLength(Math.min(country!.n, 200));
+  });
+});
+
+describe('npm run export', () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: seedDb.url };
+      delete env.LOG_LEVEL;
+      execFile(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/cli/export.ts', ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(new Error(`export did not finish: ${error.message}; ${stderr}`));
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      });
+    });
+
+  it('writes the same file the route serves, and refuses a bad filter naming it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'faultline-export-'));
+    try {
+      const out = path.join(dir, 'confirmed.jsonl');
+      const done = await run(['--format', 'jsonl', '--out', out, '--status', 'confirmed']);
+      expect(done.stderr).toBe('');
+      expect(done.code).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe((await get('/export/incidents.jsonl?status=confirmed')).body);
+      const bad = await run(['--format', 'csv', '--out', out, '--severityAtLeast', 'apocalyptic']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('severityAtLeast');
+      const noFormat = await run(['--out', out]);
+      expect(noFormat.code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

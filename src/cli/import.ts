@@ -63,7 +63,6 @@ await runCommand('import', async ({ db }) => {
   if (tty) process.stderr.write('\n');
   const seconds = (performance.now() - started) / 1000;
   const w = summary.written;
-  for (const slug of summary.unresolvedParents) process.stdout.write(`note: AI system ${slug} is not on record; its parent stays unset\n`);
   process.stderr.write(
     `${summary.dryRun ? 'dry run: ' : ''}${summary.lines} lines, ${summary.accepted} accepted, ${summary.rejected.length} rejected` +
       (summary.dryRun

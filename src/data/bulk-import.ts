@@ -55,19 +55,15 @@ export async function knownTechniqueIds(sql: Queryable): Promise<Set<string>> {
   return new Set((await sql<{ id: string }[]>`select id from techniques`).map((row) => row.id));
 }
 
-/** AI systems whose parent was named by slug but not yet on record when their batch ran. */
-export type PendingParents = Map<string, string>;
-
 /**
  * Writes one batch of records in one transaction and appends its events in bulk: incident_created for new
  * incidents, incident_updated for existing ones that gained links, report_added and report_attached.
- * `pendingParents` collects AI systems whose parent is not on record yet (see `linkPendingParents`).
  */
-export async function importBatch(sql: Sql, records: readonly IncidentRecord[], pendingParents: PendingParents): Promise<BulkImportCounts> {
-  return writeTransaction(sql, (tx) => writeBatch(tx, records, pendingParents));
+export async function importBatch(sql: Sql, records: readonly IncidentRecord[]): Promise<BulkImportCounts> {
+  return writeTransaction(sql, (tx) => writeBatch(tx, records));
 }
 
-async function writeBatch(tx: Queryable, records: readonly IncidentRecord[], pendingParents: PendingParents): Promise<BulkImportCounts> {
+async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Promise<BulkImportCounts> {
   const counts = emptyCounts();
   // Each statement below handles a whole batch, which PostgreSQL's estimate takes for a query worth
   // JIT-compiling; compiling costs more than running it (as for appendEvents' bulk appends).
@@ -81,7 +77,9 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[], pen
       if (!known || (known.country === null && a.country !== null)) actors.set(a.slug, { slug: a.slug, name: a.name, kind: a.kind, country: a.country });
     }
     for (const s of record.aiSystems) {
-      if (s.developer && !actors.has(s.developer.slug)) actors.set(s.developer.slug, { ...s.developer, country: null });
+      for (const developer of [s.developer, s.parent?.developer]) {
+        if (developer && !actors.has(developer.slug)) actors.set(developer.slug, { ...developer, country: null });
+      }
     }
   }
   if (actors.size > 0) {
@@ -96,26 +94,41 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[], pen
     counts.actorsCreated = inserted.filter((row) => row.inserted).length;
   }
 
-  // ---- AI systems, with their developer by slug; the parent is set once it is on record.
-  const systems = new Map<string, { slug: string; name: string; kind: string; developer: string | null; parent: string | null }>();
+  // ---- AI systems, with their developer by slug, and each version's product family (whole in the record,
+  // so it can be created here too). A family is written before its versions, and only systems this import
+  // creates get their family set: a system on record keeps its own.
+  const systems = new Map<string, { slug: string; name: string; kind: string; developer: string; parent: string | null }>();
   for (const record of records) {
     for (const s of record.aiSystems) {
-      if (!systems.has(s.slug)) systems.set(s.slug, { slug: s.slug, name: s.name, kind: s.kind, developer: s.developer?.slug ?? null, parent: s.parentSlug });
+      if (s.parent && !systems.has(s.parent.slug)) {
+        systems.set(s.parent.slug, { slug: s.parent.slug, name: s.parent.name, kind: s.parent.kind, developer: s.parent.developer.slug, parent: null });
+      }
+      const known = systems.get(s.slug);
+      if (!known || (known.parent === null && s.parent)) {
+        systems.set(s.slug, { slug: s.slug, name: s.name, kind: s.kind, developer: s.developer.slug, parent: s.parent?.slug ?? null });
+      }
     }
   }
   if (systems.size > 0) {
+    const given = [...systems.values()];
     const created = await tx<{ slug: string }[]>`
       insert into ai_systems (slug, name, kind, developer_id)
       select x.slug, x.name, x.kind, d.id
-      from jsonb_to_recordset(${tx.json([...systems.values()] as never)}) as x(slug text, name text, kind text, developer text)
+      from jsonb_to_recordset(${tx.json(given as never)}) as x(slug text, name text, kind text, developer text)
       left join actors d on d.slug = x.developer
       on conflict (slug) do nothing
       returning slug
     `;
     counts.aiSystemsCreated = created.length;
-    for (const row of created) {
-      const parent = systems.get(row.slug)?.parent;
-      if (parent) pendingParents.set(row.slug, parent);
+    const createdSlugs = new Set(created.map((row) => row.slug));
+    const families = given.filter((s) => s.parent !== null && createdSlugs.has(s.slug)).map((s) => ({ slug: s.slug, parent: s.parent }));
+    if (families.length > 0) {
+      await tx`
+        update ai_systems s set parent_id = p.id
+        from jsonb_to_recordset(${tx.json(families as never)}) as x(slug text, parent text)
+        join ai_systems p on p.slug = x.parent
+        where s.slug = x.slug and p.id <> s.id
+      `;
     }
   }
 
@@ -306,22 +319,4 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[], pen
   ).length;
   counts.eventsAppended += (await announce(tx, reportTopic, 'report_attached', attached.map((id) => ({ id, previous: reportsBefore.get(id)! })))).length;
   return counts;
-}
-
-/**
- * Sets the parent of AI systems an import created once their parent is on record (it may come in a later
- * batch); returns the slugs whose parent is still unknown. Only systems created by this import are touched.
- */
-export async function linkPendingParents(sql: Sql, pending: PendingParents): Promise<string[]> {
-  if (pending.size === 0) return [];
-  const rows = [...pending.entries()].map(([slug, parent]) => ({ slug, parent }));
-  const linked = await sql<{ slug: string }[]>`
-    update ai_systems s set parent_id = p.id
-    from jsonb_to_recordset(${sql.json(rows as never)}) as x(slug text, parent text)
-    join ai_systems p on p.slug = x.parent
-    where s.slug = x.slug and s.parent_id is null and p.id <> s.id
-    returning s.slug
-  `;
-  const done = new Set(linked.map((row) => row.slug));
-  return rows.filter((row) => !done.has(row.slug)).map((row) => `${row.slug} (parent ${row.parent})`);
 }

@@ -18,10 +18,11 @@ export async function exportIncidentBatch(sql: Queryable, filter: IncidentFilter
       i.data_categories, i.version, i.merged_into_id, i.created_at, i.updated_at
     from incidents i
     where i.merged_into_id is null
-      ${after === null ? sql`` : sql`and i.slug > ${after}`}
+      ${after === null ? sql`` : sql`and (i.slug::text) collate "C" > ${after}`}
       ${filterClause(sql, filter)}
-    -- Slugs are ASCII ([a-z0-9-]), so "C" order is the order every database gives them.
-    order by i.slug collate "C"
+    -- Byte order, whatever the database's collation, and the keyset above compares in the same one
+    -- (incidents_export_slug_idx, migration 045).
+    order by (i.slug::text) collate "C"
     limit ${limit}
   `;
 }
@@ -61,6 +62,11 @@ export interface ExportAiSystemRow {
   developer_name: string;
   developer_kind: ActorKind;
   parent_slug: string | null;
+  parent_name: string | null;
+  parent_kind: AiSystemKind | null;
+  parent_developer_slug: string | null;
+  parent_developer_name: string | null;
+  parent_developer_kind: ActorKind | null;
   role: AiSystemRole;
   usage: string;
   created_at: Date;
@@ -72,11 +78,14 @@ export async function exportAiSystems(sql: Queryable, ids: readonly string[]): P
   const rows = await sql<ExportAiSystemRow[]>`
     select l.incident_id::text as parent_id, s.slug, s.name, s.kind, s.description,
       d.slug as developer_slug, d.name as developer_name, d.kind as developer_kind, p.slug as parent_slug,
+      p.name as parent_name, p.kind as parent_kind, pd.slug as parent_developer_slug, pd.name as parent_developer_name,
+      pd.kind as parent_developer_kind,
       l.role, l.usage, s.created_at, s.updated_at
     from incident_ai_systems l
     join ai_systems s on s.id = l.ai_system_id
     join actors d on d.id = s.developer_id
     left join ai_systems p on p.id = s.parent_id
+    left join actors pd on pd.id = p.developer_id
     where l.incident_id = any(${ids as string[]})
     order by l.incident_id,
       array_position(array['primary_tool','supplementary_tool','tool','safeguard'], l.role),

@@ -5,7 +5,7 @@ import type { Queryable } from '../db/index.js';
 import type { IncidentFilter } from '../data/incidents.js';
 import { CSV_HEADER, csvLine } from './csv.js';
 import { jsonlLine } from './jsonl.js';
-import { exportBatches } from './source.js';
+import { exportBatches, type ExportIncident } from './source.js';
 import { StixWriter } from './stix.js';
 
 export const EXPORT_FORMATS = ['csv', 'jsonl', 'stix'] as const;
@@ -23,18 +23,34 @@ export interface ExportOptions {
   signal?: AbortSignal;
 }
 
-/** The export as text chunks: a header, one chunk per batch, a footer. */
+/**
+ * The export as text chunks, one per batch. The header (CSV's, the bundle's opening) comes with the first
+ * batch, so the first chunk has needed the database: a route that waits for it before sending its status
+ * can still answer an error.
+ */
 export async function* exportChunks(sql: Queryable, filter: IncidentFilter, format: ExportFormat, options: ExportOptions = {}): AsyncGenerator<string> {
+  let pending: string;
+  let line: (batch: ExportIncident[]) => string;
   if (format === 'stix') {
     // The bundle's id names what was asked for: the same filter gives the same bundle id.
     const key = createHash('sha256').update(JSON.stringify(filter, Object.keys(filter).sort())).digest('hex');
     const writer = new StixWriter(key);
-    yield writer.start();
-    for await (const batch of exportBatches(sql, filter, { ...options, positions: true })) yield writer.batch(batch);
-    yield writer.end();
+    pending = writer.start();
+    line = (batch) => writer.batch(batch);
+    for await (const batch of exportBatches(sql, filter, { ...options, positions: true })) {
+      yield pending + line(batch);
+      pending = '';
+    }
+    yield pending + writer.end();
     return;
   }
-  if (format === 'csv') yield CSV_HEADER;
-  const line = format === 'csv' ? csvLine : jsonlLine;
-  for await (const batch of exportBatches(sql, filter, options)) yield batch.map(line).join('');
+  pending = format === 'csv' ? CSV_HEADER : '';
+  const one = format === 'csv' ? csvLine : jsonlLine;
+  line = (batch) => batch.map(one).join('');
+  for await (const batch of exportBatches(sql, filter, options)) {
+    yield pending + line(batch);
+    pending = '';
+  }
+  // Nothing matched: the CSV is its header alone, the JSONL empty.
+  if (pending) yield pending;
 }

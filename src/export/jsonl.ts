@@ -56,7 +56,14 @@ export function incidentRecord(item: ExportIncident): IncidentRecord {
       name: s.name,
       kind: s.kind,
       developer: { slug: s.developer_slug, name: s.developer_name, kind: s.developer_kind },
-      parentSlug: s.parent_slug,
+      parent: s.parent_slug === null
+        ? null
+        : {
+            slug: s.parent_slug,
+            name: s.parent_name!,
+            kind: s.parent_kind!,
+            developer: { slug: s.parent_developer_slug!, name: s.parent_developer_name!, kind: s.parent_developer_kind! },
+          },
       role: s.role,
       usage: s.usage,
     })),

@@ -94,6 +94,14 @@ export interface DeveloperRecord {
   kind: ActorKind;
 }
 
+/** An AI system named as another's parent. */
+export interface AiSystemRefRecord {
+  slug: string;
+  name: string;
+  kind: AiSystemKind;
+  developer: DeveloperRecord;
+}
+
 /** An AI system in an incident. Listed by role (the order of AI_SYSTEM_ROLES), then slug. */
 export interface IncidentAiSystemRecord {
   /** The system's natural key. */
@@ -103,8 +111,11 @@ export interface IncidentAiSystemRecord {
   kind: AiSystemKind;
   /** Who develops it. */
   developer: DeveloperRecord;
-  /** The product family a version belongs to (its slug); null when none. */
-  parentSlug: string | null;
+  /**
+   * The product family a version belongs to (Claude Opus 4.6 -> Claude), whole so an import into an empty
+   * database can create it; null when none. Its own parent is not followed.
+   */
+  parent: AiSystemRefRecord | null;
   /** primary_tool, supplementary_tool, tool (used, part unstated) or safeguard. */
   role: AiSystemRole;
   /** How it was used, as the sources say; "" when they do not. */

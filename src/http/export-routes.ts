@@ -13,6 +13,7 @@ import { FEEDS, feedChunks, type FeedName } from '../export/atom.js';
 import { CONTENT_TYPES, exportChunks, type ExportFormat } from '../export/formats.js';
 import { ExportParamError, Params, incidentFilterFromParams } from '../export/params.js';
 import { InvalidFilterError } from '../events/errors.js';
+import { unavailableError } from './errors.js';
 import type { Logger } from '../logger.js';
 
 const EXPORTS: Record<string, { format: ExportFormat; filename: string }> = {
@@ -49,6 +50,18 @@ export interface ExportRouteContext {
   baseUrl: string;
 }
 
+/** An unexpected failure before anything was sent: 503 when the database is away or slow, else 500; logged. */
+function failBeforeBody(res: ServerResponse, ctx: ExportRouteContext, error: unknown): void {
+  const unavailable = unavailableError(error, ctx.requestId);
+  if (unavailable) {
+    const http = unavailable.extensions.http as { status: number; headers: Record<string, string> };
+    sendJsonError(res, http.status, String(unavailable.extensions.code), unavailable.message, { requestId: ctx.requestId }, http.headers);
+    return;
+  }
+  ctx.logger.error('unexpected error', { requestId: ctx.requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', `Internal server error (request id ${ctx.requestId})`, { requestId: ctx.requestId });
+}
+
 /** Answers a request to one of these routes (isExportRoute said yes). */
 export async function handleExportRoute(req: IncomingMessage, res: ServerResponse, ctx: ExportRouteContext): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -60,7 +73,10 @@ export async function handleExportRoute(req: IncomingMessage, res: ServerRespons
   try {
     viewer = await authenticate(ctx.sql, bearerToken(req.headers.authorization));
   } catch (error) {
-    if (!(error instanceof GraphQLError)) throw error;
+    if (!(error instanceof GraphQLError)) {
+      failBeforeBody(res, ctx, error);
+      return;
+    }
     ctx.authFailed();
     sendJsonError(res, 401, 'UNAUTHENTICATED', error.message, {}, { 'www-authenticate': 'Bearer' });
     return;
@@ -98,20 +114,46 @@ export async function handleExportRoute(req: IncomingMessage, res: ServerRespons
       sendJsonError(res, 400, 'BAD_USER_INPUT', message, { parameter });
       return;
     }
-    throw error;
+    failBeforeBody(res, ctx, error);
+    return;
   }
 
+  if (req.method === 'HEAD') {
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store', ...(disposition ? { 'content-disposition': disposition } : {}) });
+    res.end();
+    return;
+  }
+  // The first chunk is read before the status is sent, so a database that is down answers 503, not a 200
+  // cut short.
+  const iterator = chunks[Symbol.asyncIterator]();
+  let first: IteratorResult<string>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    failBeforeBody(res, ctx, error);
+    return;
+  }
   res.writeHead(200, {
     'content-type': contentType,
     'cache-control': 'no-store',
     ...(disposition ? { 'content-disposition': disposition } : {}),
   });
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
+  const body = (async function* () {
+    try {
+      if (first.done) return;
+      yield first.value;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // A client that went away ends the source too (it reads nothing more).
+      await iterator.return?.(undefined);
+    }
+  })();
   try {
-    await pipeline(Readable.from(chunks), res);
+    await pipeline(Readable.from(body), res);
   } catch (error) {
     // The client went away (the source stops with it), or the database failed mid-stream: the status is
     // sent already, so the response is cut off, which a client sees as an incomplete body.

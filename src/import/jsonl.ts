@@ -11,9 +11,7 @@ import {
   emptyCounts,
   importBatch,
   knownTechniqueIds,
-  linkPendingParents,
   type BulkImportCounts,
-  type PendingParents,
 } from '../data/bulk-import.js';
 import type { IncidentRecord } from '../export/record.js';
 import { validateLine, type LineIssue } from './validate.js';
@@ -42,8 +40,6 @@ export interface ImportSummary {
   rejected: RejectedLine[];
   /** What the import wrote (all zero in a dry run). */
   written: BulkImportCounts;
-  /** AI systems created whose parent (by slug) is on record nowhere, even after the whole file. */
-  unresolvedParents: string[];
   dryRun: boolean;
 }
 
@@ -54,7 +50,6 @@ export async function importJsonl(sql: Sql, input: Readable, options: ImportOpti
   const techniques = await knownTechniqueIds(sql);
   const written = emptyCounts();
   const rejected: RejectedLine[] = [];
-  const pendingParents: PendingParents = new Map();
   let lines = 0;
   let accepted = 0;
   let batch: Array<{ line: number; record: IncidentRecord }> = [];
@@ -73,13 +68,13 @@ export async function importJsonl(sql: Sql, input: Readable, options: ImportOpti
       return;
     }
     try {
-      addCounts(written, await importBatch(sql, lineBatch.map((entry) => entry.record), pendingParents));
+      addCounts(written, await importBatch(sql, lineBatch.map((entry) => entry.record)));
       accepted += lineBatch.length;
     } catch {
       // Something the validation did not foresee: find the line at fault, keep the others.
       for (const entry of lineBatch) {
         try {
-          addCounts(written, await importBatch(sql, [entry.record], pendingParents));
+          addCounts(written, await importBatch(sql, [entry.record]));
           accepted++;
         } catch (error) {
           reject({ line: entry.line, issues: [{ field: '(record)', rule: 'database', message: (error as Error).message }] });
@@ -111,8 +106,7 @@ export async function importJsonl(sql: Sql, input: Readable, options: ImportOpti
   await writing;
   await flush();
   options.onProgress?.(lines);
-  const unresolvedParents = dryRun ? [] : await linkPendingParents(sql, pendingParents);
   // A batch retried line by line reports after lines read later: the report is in file order.
   rejected.sort((a, b) => a.line - b.line);
-  return { lines, accepted, rejected, written, unresolvedParents, dryRun };
+  return { lines, accepted, rejected, written, dryRun };
 }

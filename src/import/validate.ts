@@ -128,6 +128,14 @@ function checkReport(c: Checker, value: unknown, field: string): void {
   if (published) c.partialDate(published.date, published.precision, `${field}.published.date`, `${field}.published.precision`);
 }
 
+function checkDeveloper(c: Checker, value: unknown, field: string): void {
+  const developer = c.object(value, field);
+  if (!developer) return;
+  c.slug(developer.slug, `${field}.slug`);
+  c.text(developer.name, `${field}.name`, 1, 200);
+  c.oneOf(developer.kind, `${field}.kind`, ACTOR_KINDS);
+}
+
 function checkCitations(c: Checker, value: unknown, field: string): void {
   for (const [i, item] of c.list(value, field).entries()) {
     const citation = c.object(item, `${field}[${i}]`);
@@ -195,13 +203,16 @@ export function validateRecord(value: unknown, knownTechniques: ReadonlySet<stri
     c.slug(system.slug, `${f}.slug`);
     c.text(system.name, `${f}.name`, 1, 200);
     c.oneOf(system.kind, `${f}.kind`, AI_SYSTEM_KINDS);
-    const developer = c.object(system.developer, `${f}.developer`);
-    if (developer) {
-      c.slug(developer.slug, `${f}.developer.slug`);
-      c.text(developer.name, `${f}.developer.name`, 1, 200);
-      c.oneOf(developer.kind, `${f}.developer.kind`, ACTOR_KINDS);
+    checkDeveloper(c, system.developer, `${f}.developer`);
+    if (system.parent !== null) {
+      const parent = c.object(system.parent, `${f}.parent`);
+      if (parent) {
+        c.slug(parent.slug, `${f}.parent.slug`);
+        c.text(parent.name, `${f}.parent.name`, 1, 200);
+        c.oneOf(parent.kind, `${f}.parent.kind`, AI_SYSTEM_KINDS);
+        checkDeveloper(c, parent.developer, `${f}.parent.developer`);
+      }
     }
-    if (system.parentSlug !== null) c.slug(system.parentSlug, `${f}.parentSlug`);
     c.oneOf(system.role, `${f}.role`, AI_SYSTEM_ROLES);
     c.text(system.usage, `${f}.usage`, 0, 2000);
   }
