@@ -44,7 +44,7 @@ export async function subscribeTopic<E extends LoggedEvent, F, C extends string,
 ): Promise<AsyncIterable<Delivered<C, P, E>>> {
   const cursorFrom = context.lastEventId !== undefined ? 'Last-Event-ID' : 'after';
   try {
-    return await context.events.subscribe(topic, filter(), context.lastEventId ?? after);
+    return await context.events.subscribe(topic, filter(), context.lastEventId ?? after, context.transport);
   } catch (error) {
     throw liveError(error, cursorFrom);
   }
