@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../src/db/index.js';
 import { reportCapture } from '../src/data/event-capture.js';
@@ -189,5 +194,62 @@ describe('npm run import: the report of bad lines', () => {
     expect(summary.accepted).toBe(2);
     expect(summary.written.incidentsCreated).toBe(0);
     expect(await tableCounts(target)).toEqual(before);
+  });
+});
+
+describe('npm run import: the command', () => {
+  const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  let dir: string;
+  let url: string;
+  let good: string;
+
+  beforeAll(async () => {
+    const source = await database();
+    await loadSeed(source);
+    good = await exportJsonl(source);
+    // An empty database, without even the taxonomy: the command loads it first.
+    const target = await createTestDatabase();
+    databases.push(target);
+    url = target.url;
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'faultline-import-cli-'));
+  });
+  afterAll(async () => {
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url };
+    delete env.LOG_LEVEL;
+    return new Promise((resolve, reject) => {
+      execFile(TSX, ['src/cli/import.ts', ...args], { cwd: ROOT, env, timeout: 120_000 }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') reject(new Error(`import did not finish: ${error.message}; ${stderr}`));
+        else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  it('reports bad lines on stdout and exits 1, imports the good ones, then exits 0 with nothing left to do', async () => {
+    const lines = good.split('\n').filter(Boolean);
+    const file = path.join(dir, 'mixed.jsonl');
+    await fs.writeFile(file, `${lines[0]}\nnot json\n${lines.slice(1).join('\n')}\n`);
+    const first = await run([file]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/^line 2: \(line\): json: /m);
+    // Not a terminal: no progress, but the summary line.
+    expect(first.stderr).toContain(`${lines.length + 1} lines, ${lines.length} accepted, 1 rejected; incidents ${lines.length} created`);
+
+    const clean = path.join(dir, 'clean.jsonl');
+    await fs.writeFile(clean, good);
+    const again = await run([clean]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toContain(`incidents 0 created, ${lines.length} already on record`);
+  });
+
+  it('exits 2 with the usage line on bad arguments', async () => {
+    const result = await run(['--frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/usage: npm run import -- FILE\.jsonl/);
   });
 });
