@@ -23,6 +23,7 @@ import { schema } from './graphql/index.js';
 import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
 import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
+import type { ResponseCache } from './http/response-cache.js';
 import { InFlight } from './http/drain.js';
 import { handleExportRoute, isExportRoute } from './http/export-routes.js';
 import { ClientLimits, clientAddress, frontDoor, rateLimited } from './http/front-door.js';
@@ -42,6 +43,8 @@ export interface ServerOptions {
   revocations?: KeyRevocations;
   /** Records when keys were last used. */
   usage?: KeyUsage;
+  /** Caches anonymous queries' results, attached to `events` (src/http/response-cache.ts); none when absent. */
+  responseCache?: ResponseCache;
   config: ServerConfig;
 }
 
@@ -187,7 +190,13 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [...operationLimits(config), useRequestRecord(() => requestScope.getStore()), useSharedSubscriptionResults(), useSseEventIds()],
+    plugins: [
+      ...operationLimits(config),
+      useRequestRecord(() => requestScope.getStore()),
+      useSharedSubscriptionResults(),
+      useSseEventIds(),
+      ...(options.responseCache && !config.requireReadKey ? [options.responseCache.plugin()] : []),
+    ],
     maskedErrors: { maskError: maskUnexpected },
     context: async ({ request, viewer, requestId, client, res, transport }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
@@ -226,6 +235,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
   };
 
   const limits = new ClientLimits(config);
+  // Not when reads need a key: a cached result would be served before the key is checked.
+  const responseCache = config.requireReadKey ? undefined : options.responseCache;
   const inFlight = new InFlight();
   let sseStreams = 0;
   const metrics = config.metrics
@@ -291,6 +302,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
           });
           return;
         }
+        // A cached anonymous answer goes out without Yoga (src/http/response-cache.ts `serve`).
+        if (responseCache?.serve(req, res, (req as IncomingMessage & { body?: Buffer }).body)) return;
         await yoga.handle(req, res, { requestId, client: admitted.client, res });
       } catch (error) {
         // The client went away while its body was read, say.

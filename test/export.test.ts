@@ -208,6 +208,10 @@ describe('STIX 2.1', () => {
       const refs = pattern.external_references as Array<Record<string, string>>;
       expect(refs[0]).toMatchObject({ source_name: 'mitre-atlas', external_id: expect.stringMatching(/^AML\.TA?\d{4}/) });
     }
+    // A criminal actor is a criminal, not an organised syndicate the sources never described.
+    for (const actor of bundle.objects.filter((o) => o.type === 'threat-actor')) {
+      expect(actor.threat_actor_types).toEqual([actor.x_faultline_kind === 'state_actor' ? 'nation-state' : 'criminal']);
+    }
     const incidents = bundle.objects.filter((o) => o.type === 'incident');
     const slugs = await seedDb.sql<{ n: number }[]>`select count(*)::int as n from incidents where merged_into_id is null`;
     expect(incidents).toHaveLength(slugs[0]!.n);
@@ -223,8 +227,16 @@ describe('STIX 2.1', () => {
     const db = await createTestDatabase();
     try {
       await loadSynthetic(db.sql, { incidents: 1000, reports: 3000, positions: 300, seed: 11 });
+      // The synthetic corpus links no position to an incident: link some (two incidents each), so notes are checked too.
+      await db.sql`
+        insert into policy_position_incidents (position_id, incident_id)
+        select p.id, i.id from (select id, row_number() over (order by id) as n from policy_positions limit 100) p
+        join (select id, row_number() over (order by id) as n from incidents) i on i.n in (p.n * 3, p.n * 3 + 1)`;
       const bundle = checkBundle(await exportText(db, 'stix', 250));
       expect(bundle.objects.filter((o) => o.type === 'incident')).toHaveLength(1000);
+      const notes = bundle.objects.filter((o) => o.type === 'note');
+      expect(notes).toHaveLength(100);
+      for (const note of notes) expect((note.object_refs as string[]).filter((ref) => ref.startsWith('incident--'))).toHaveLength(2);
     } finally {
       await db.drop();
     }

@@ -4,6 +4,7 @@ import { incidentTopic } from '../live/topics/incident.js';
 import { reportTopic } from '../live/topics/report.js';
 import type { AtlasCaseStudy, AtlasData, AtlasTechnique } from './atlas.js';
 import { ATLAS_SOURCE, namedParty, resolveActors, resolveAiSystems } from './atlas-parties.js';
+import { noticeCatalogChange } from './catalog-notice.js';
 import { writeTransaction } from './transactions.js';
 import { cleanReportUrl, normalizeReportUrl } from './urls.js';
 
@@ -120,6 +121,8 @@ async function upsertTechniques(sql: Transaction, techniques: AtlasTechnique[]):
         is distinct from (excluded.name, excluded.kind, excluded.parent_id, excluded.tactic_ids)
       returning (xmax = 0) as inserted
     `;
+    // One notice for the lot: caches forget every technique, whichever changed.
+    if (result.length > 0) await noticeCatalogChange(sql, { type: 'Technique', id: '*' });
     for (const row of result) {
       if (row.inserted) inserted++;
       else updated++;

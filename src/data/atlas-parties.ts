@@ -4,6 +4,7 @@
 // it; any other name becomes a new record marked as imported from ATLAS. Nothing is guessed about a new
 // record beyond its name: an actor's kind is "other", an AI system's developer is unknown.
 import type { Queryable } from '../db/index.js';
+import { noticeCatalogChange } from './catalog-notice.js';
 import { slugify } from './validate.js';
 
 /** The provenance marker of records the ATLAS importer creates (the `imported_from` columns). */
@@ -98,6 +99,8 @@ async function createMissing(tx: Queryable, table: 'actors' | 'ai_systems', name
     on conflict (slug) do nothing
     returning id::text as id
   `;
+  // No event announces actors or AI systems; caches of them hear of new ones on the catalog channel.
+  if (inserted.length > 0) await noticeCatalogChange(tx, { type: table === 'actors' ? 'Actor' : 'AiSystem', id: '*' });
   // A slug already taken (by a record of another name) resolves to that record: the slug is the identity.
   const slugs = await tx<{ slug: string; id: string }[]>`
     select slug, id::text as id from ${tx(table)} where slug = any(${rows.map((row) => row.slug)}::text[])

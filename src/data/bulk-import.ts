@@ -13,6 +13,7 @@ import type { IncidentRecord, ReportRecord } from '../export/record.js';
 import { attributesBefore, announce } from '../live/topic.js';
 import { incidentTopic } from '../live/topics/incident.js';
 import { reportTopic, type ReportAttributes } from '../live/topics/report.js';
+import { noticeCatalogChange } from './catalog-notice.js';
 import { reportAttributesOf } from './event-capture.js';
 import { writeTransaction } from './transactions.js';
 
@@ -92,6 +93,8 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
       returning (xmax = 0) as inserted
     `;
     counts.actorsCreated = inserted.filter((row) => row.inserted).length;
+    // Actors append no event: caches of them hear of new (or newly located) ones on the catalog channel.
+    if (inserted.length > 0) await noticeCatalogChange(tx, { type: 'Actor', id: '*' });
   }
 
   // ---- AI systems, with their developer by slug, and each version's product family (whole in the record,
@@ -120,6 +123,7 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
       returning slug
     `;
     counts.aiSystemsCreated = created.length;
+    if (created.length > 0) await noticeCatalogChange(tx, { type: 'AiSystem', id: '*' });
     const createdSlugs = new Set(created.map((row) => row.slug));
     const families = given.filter((s) => s.parent !== null && createdSlugs.has(s.slug)).map((s) => ({ slug: s.slug, parent: s.parent }));
     if (families.length > 0) {

@@ -6,14 +6,15 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/index.js';
 import { ACTION_KINDS, type ActionKind } from '../data/actions.js';
+import { aiSystemRollUp } from '../data/ai-systems.js';
 import { newestEvents, type FeedEventRow } from '../data/feeds.js';
 import { incidentBySlug, SEVERITIES, type Severity } from '../data/incidents.js';
 import { STANCES, topicBySlug, type Stance } from '../data/policy.js';
 import { actionTopic, incidentTopic, policyPositionTopic, reportTopic } from '../live/topics/index.js';
-import { ACTION_CHANGES, parseActionFilter, type ActionChange, type ActionEvent } from '../live/topics/action.js';
+import { parseActionFilter, type ActionChange, type ActionEvent } from '../live/topics/action.js';
 import { INCIDENT_CHANGES, parseIncidentChangeFilter, type IncidentChange, type IncidentEvent } from '../live/topics/incident.js';
 import { parsePositionFilter, type PositionChange, type PositionEvent } from '../live/topics/policy-position.js';
-import { parseReportFilter, type ReportEvent } from '../live/topics/report.js';
+import { parseReportFilter, type ReportEvent, type RolledUp } from '../live/topics/report.js';
 import { ExportParamError, actorIdOf, aiSystemIdOf, type Params } from './params.js';
 
 export type FeedName = 'reports' | 'incidents' | 'positions';
@@ -71,7 +72,7 @@ function reportEntry(e: FeedEventRow, change: string): Entry {
   const title = str(s.title) ?? `Report from ${source} (title unknown)`;
   return {
     id: `${TAG_AUTHORITY}${reportKey(s)}/${e.kind}/${e.id}`,
-    title: change === 'attached' ? `Attached to an incident: ${title}` : title,
+    title: change === 'added' ? title : `${change.replace('_', ' ')}: ${title}`,
     updated: e.created_at.toISOString(),
     summary: str(s.summary) || `${source}${str(s.published_on) ? `, ${str(s.published_on)}` : ''}`,
     link: str(s.url) ?? undefined,
@@ -116,6 +117,22 @@ interface FeedPlan {
   entry(event: FeedEventRow): Entry | undefined;
 }
 
+/** The `aiSystem` parameter (a slug) with the ids that count as it: its versions too unless `aiSystemExact`. */
+async function rolledUp(sql: Queryable, p: Params): Promise<RolledUp | undefined> {
+  const id = await aiSystemIdOf(sql, 'aiSystem', p.slug('aiSystem'));
+  const exact = p.flag('aiSystemExact');
+  return id === undefined ? undefined : { id, ids: new Set(await aiSystemRollUp(sql, id, exact)) };
+}
+
+/** The `technique` parameter: a MITRE ATLAS id. */
+function technique(p: Params): string | undefined {
+  const value = p.one('technique');
+  if (value !== undefined && !/^AML\.TA?\d{4}(\.\d{3})?$/.test(value)) {
+    throw new ExportParamError('technique', `must be a MITRE ATLAS id such as "AML.T0054"; got "${value}"`);
+  }
+  return value;
+}
+
 async function planReports(sql: Queryable, p: Params): Promise<FeedPlan> {
   const incidentSlug = p.slug('incident');
   let incidentId: string | undefined;
@@ -127,7 +144,9 @@ async function planReports(sql: Queryable, p: Params): Promise<FeedPlan> {
   const filter = parseReportFilter({
     incidentId,
     actorId: await actorIdOf(sql, 'actor', p.slug('actor')),
-    aiSystemId: await aiSystemIdOf(sql, 'aiSystem', p.slug('aiSystem')),
+    aiSystem: await rolledUp(sql, p),
+    technique: technique(p),
+    techniqueExact: p.flag('techniqueExact'),
     country: p.one('country'),
     language: p.one('language'),
   });
@@ -144,7 +163,9 @@ async function planIncidents(sql: Queryable, p: Params): Promise<FeedPlan> {
   const filter = parseIncidentChangeFilter({
     severityAtLeast: p.choice<Severity>('severityAtLeast', SEVERITIES),
     country: p.country('country'),
-    aiSystemId: await aiSystemIdOf(sql, 'aiSystem', p.slug('aiSystem')),
+    aiSystem: await rolledUp(sql, p),
+    techniqueId: technique(p),
+    techniqueExact: p.flag('techniqueExact'),
     actorId: await actorIdOf(sql, 'actor', p.slug('actor')),
     changes: p.choices<IncidentChange>('changes', INCIDENT_CHANGES),
   });
@@ -168,16 +189,11 @@ async function planPositions(sql: Queryable, p: Params): Promise<FeedPlan> {
   }
   const stances = p.choices<Stance>('stance', STANCES);
   const actionKinds = p.choices<ActionKind>('actionKind', ACTION_KINDS);
-  const changes = p.choices<PositionChange | ActionChange>('changes', [...new Set<PositionChange | ActionChange>(['recorded', 'retracted', ...ACTION_CHANGES])]);
-  const positionFilter = parsePositionFilter({
-    actorId,
-    topicId,
-    stances,
-    changes: changes?.filter((c): c is PositionChange => c === 'recorded' || c === 'retracted'),
-  });
-  const actionFilter = parseActionFilter({ actorId, topicId, kinds: actionKinds, changes: changes?.filter((c): c is ActionChange => (ACTION_CHANGES as string[]).includes(c)) });
-  // A stance narrows to positions, an action kind to actions; "updated" is a change only actions have.
-  const positions = !actionKinds && !(changes && !changes.some((c) => c === 'recorded' || c === 'retracted'));
+  const changes = p.choices<PositionChange | ActionChange>('changes', ['recorded', 'updated', 'retracted']);
+  const positionFilter = parsePositionFilter({ actorId, topicId, stances, changes });
+  const actionFilter = parseActionFilter({ actorId, topicId, kinds: actionKinds, changes });
+  // A stance narrows to positions, an action kind to actions.
+  const positions = !actionKinds;
   const actions = !stances;
   return {
     kinds: [...(positions ? policyPositionTopic.kinds : []), ...(actions ? actionTopic.kinds : [])],

@@ -86,7 +86,7 @@ function actorObject(a: Pick<ExportActorRow, 'slug' | 'name' | 'kind' | 'country
     modified: time(a.updated_at),
     name: a.name,
     identity_class: threat ? undefined : a.kind === 'person' ? 'individual' : 'organization',
-    threat_actor_types: threat ? [a.kind === 'state_actor' ? 'nation-state' : 'crime-syndicate'] : undefined,
+    threat_actor_types: threat ? [a.kind === 'state_actor' ? 'nation-state' : 'criminal'] : undefined,
     x_faultline_slug: a.slug,
     x_faultline_kind: a.kind,
     x_faultline_country: a.country ?? undefined,
