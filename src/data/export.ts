@@ -8,6 +8,7 @@ import type { CitationClaim } from './citations.js';
 import { filterClause, type AiSystemRole, type DatePrecision, type IncidentActorRole, type IncidentFilter, type IncidentRow } from './incidents.js';
 import { groupByParent } from './pagination.js';
 import type { Stance } from './policy.js';
+import type { ReportRow } from './reports.js';
 
 /** One batch of live incidents matching `filter`, in slug order, after the slug `after` (exclusive). */
 export async function exportIncidentBatch(sql: Queryable, filter: IncidentFilter, after: string | null, limit: number): Promise<IncidentRow[]> {
@@ -112,20 +113,12 @@ export async function exportTechniques(sql: Queryable, ids: readonly string[]): 
   return groupByParent(ids, rows);
 }
 
-export interface ExportCitationRow {
+/** A citation with the report it cites: the report's own columns (its row id and timestamps left out). */
+export interface ExportCitationRow extends Omit<ReportRow, 'id' | 'created_at'> {
   parent_id: string;
   claim: CitationClaim;
   excerpt: string | null;
   locator: string | null;
-  url: string | null;
-  url_key: string | null;
-  publisher: string | null;
-  described_as: string | null;
-  title: string | null;
-  summary: string;
-  language: string | null;
-  published_on: string | null;
-  published_precision: DatePrecision;
   /** The report's identity: its normalised URL, or else its source key (migration 005). */
   identity: string;
 }
