@@ -167,16 +167,82 @@ export function filterClause(sql: Queryable, filter: IncidentFilter) {
   `;
 }
 
-/** One keyset page of live (unmerged) incidents matching the filter. */
+/** The nested lists a page of incidents may read in its own statement (what the query selects). */
+export interface IncidentListWith {
+  actors?: boolean | undefined;
+  aiSystems?: boolean | undefined;
+}
+
+/**
+ * A page row with the nested lists read with it, when asked: exactly what actorsOfIncidents and
+ * aiSystemsOfIncidents return for that incident (same rows, same order).
+ */
+export interface IncidentPrefetched {
+  linked_actors?: IncidentActorRow[];
+  linked_ai_systems?: IncidentAiSystemRow[];
+}
+export type IncidentPageRow = Sorted<IncidentRow> & IncidentPrefetched;
+
+// Link orders, shared by the batched loaders and the page's nested lists so both give the same order.
+const actorRoleRank = (sql: Queryable) =>
+  sql`array_position(array['attacker','victim','developer','deployer','researcher','responder'], l.role)`;
+const aiSystemRoleRank = (sql: Queryable) =>
+  sql`array_position(array['primary_tool','supplementary_tool','tool','safeguard'], l.role)`;
+
+// A timestamp as epoch milliseconds in JSON: new Date(number) is what postgres.js's own parse gives (JS
+// keeps milliseconds), without parsing text.
+const epochMs = (sql: Queryable, column: Fragment) => sql`floor(extract(epoch from ${column}) * 1000)`;
+
+// The nested lists as one JSON column each (PostgreSQL builds them; postgres.js parses each with one
+// JSON.parse), in the shape of IncidentActorRow / IncidentAiSystemRow with timestamps as epoch ms.
+const linkedActorsJson = (sql: Queryable) => sql`
+  (select coalesce(json_agg(json_build_object(
+      'actor_id', a.id::text, 'role', l.role, 'note', l.note,
+      'actor', json_build_object('id', a.id::text, 'slug', a.slug, 'name', a.name, 'kind', a.kind,
+        'country', a.country, 'aliases', a.aliases, 'description', a.description,
+        'affiliation_id', a.affiliation_id::text, 'role_title', a.role_title,
+        'created_at', ${epochMs(sql, sql`a.created_at`)}, 'updated_at', ${epochMs(sql, sql`a.updated_at`)}))
+    order by ${actorRoleRank(sql)}, l.actor_id), '[]')
+   from incident_actors l join actors a on a.id = l.actor_id
+   where l.incident_id = i.id)
+`;
+const linkedAiSystemsJson = (sql: Queryable) => sql`
+  (select coalesce(json_agg(json_build_object(
+      'ai_system_id', s.id::text, 'role', l.role, 'usage', l.usage,
+      'aiSystem', json_build_object('id', s.id::text, 'slug', s.slug, 'name', s.name, 'kind', s.kind,
+        'developer_id', s.developer_id::text, 'parent_id', s.parent_id::text, 'description', s.description,
+        'created_at', ${epochMs(sql, sql`s.created_at`)}, 'updated_at', ${epochMs(sql, sql`s.updated_at`)}))
+    order by ${aiSystemRoleRank(sql)}, l.ai_system_id), '[]')
+   from incident_ai_systems l join ai_systems s on s.id = l.ai_system_id
+   where l.incident_id = i.id)
+`;
+
+type JsonDated<T> = Omit<T, 'created_at' | 'updated_at'> & { created_at: number; updated_at: number };
+type JsonLink<L, K extends string, T> = Omit<L, 'parent_id' | K> & { [key in K]: JsonDated<T> };
+
+function dated<T>(row: JsonDated<T>): T {
+  return { ...row, created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) } as T;
+}
+
+/**
+ * One keyset page of live (unmerged) incidents matching the filter; with `include`, each row also carries
+ * its actors and/or AI systems, read in the same statement (one round trip for the page).
+ */
 export async function listIncidents(
   sql: Queryable,
   filter: IncidentFilter,
   order: { field: IncidentOrderField; direction: Direction },
   page: PageRequest,
-): Promise<Sorted<IncidentRow>[]> {
+  include: IncidentListWith = {},
+): Promise<IncidentPageRow[]> {
   const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, order.field), sql`i.id`, order.direction, page);
-  return sql<Sorted<IncidentRow>[]>`
+  const rows = await sql<(Sorted<IncidentRow> & {
+    linked_actors?: JsonLink<IncidentActorRow, 'actor', ActorRow>[];
+    linked_ai_systems?: JsonLink<IncidentAiSystemRow, 'aiSystem', AiSystemRow>[];
+  })[]>`
     select ${columns(sql)}, ${sortKey} as sort_key
+      ${include.actors ? sql`, ${linkedActorsJson(sql)} as linked_actors` : sql``}
+      ${include.aiSystems ? sql`, ${linkedAiSystemsJson(sql)} as linked_ai_systems` : sql``}
     from incidents i
     where i.merged_into_id is null
       ${filterClause(sql, filter)}
@@ -184,6 +250,17 @@ export async function listIncidents(
     order by ${orderBy}
     limit ${page.limit}
   `;
+  if (!include.actors && !include.aiSystems) return rows as IncidentPageRow[];
+  return rows.map((row): IncidentPageRow => {
+    const { linked_actors, linked_ai_systems, ...incident } = row;
+    return {
+      ...incident,
+      ...(linked_actors ? { linked_actors: linked_actors.map((link) => ({ ...link, parent_id: row.id, actor: dated<ActorRow>(link.actor) })) } : {}),
+      ...(linked_ai_systems
+        ? { linked_ai_systems: linked_ai_systems.map((link) => ({ ...link, parent_id: row.id, aiSystem: dated<AiSystemRow>(link.aiSystem) })) }
+        : {}),
+    };
+  });
 }
 
 /** How many live incidents match the filter. */
@@ -258,7 +335,7 @@ export async function actorsOfIncidents(sql: Queryable, ids: readonly string[]):
     select l.incident_id as parent_id, l.role as link_role, l.note as link_note, ${actorColumns(sql)}
     from incident_actors l join actors a on a.id = l.actor_id
     where l.incident_id = any(${ids})
-    order by l.incident_id, array_position(array['attacker','victim','developer','deployer','researcher','responder'], l.role), l.actor_id
+    order by l.incident_id, ${actorRoleRank(sql)}, l.actor_id
   `;
   return groupByParent(
     ids,
@@ -281,7 +358,7 @@ export async function aiSystemsOfIncidents(sql: Queryable, ids: readonly string[
     select l.incident_id as link_parent, l.role as link_role, l.usage as link_usage, ${aiSystemColumns(sql)}
     from incident_ai_systems l join ai_systems s on s.id = l.ai_system_id
     where l.incident_id = any(${ids})
-    order by l.incident_id, array_position(array['primary_tool','supplementary_tool','tool','safeguard'], l.role), l.ai_system_id
+    order by l.incident_id, ${aiSystemRoleRank(sql)}, l.ai_system_id
   `;
   return groupByParent(
     ids,

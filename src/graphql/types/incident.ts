@@ -16,6 +16,7 @@ import {
   type IncidentAiSystemRow,
   type IncidentFilter,
   type IncidentOrderField,
+  type IncidentPrefetched,
   type IncidentRow,
   type IncidentStatus,
   type Severity,
@@ -36,6 +37,7 @@ import { badInput, parseId } from '../errors.js';
 import { liveEvent, subscribeTopic } from '../live.js';
 import { batchLoader } from '../loaders.js';
 import { parseSearchText } from '../search-text.js';
+import { selectedFields } from '../selection.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActionRef, ActorRef, AiSystemRef, CitationRef, IncidentLinkRef, IncidentRef, PolicyPositionRef, ReportRef, TechniqueRef } from '../refs.js';
 import { CitationInputType, citationsFor, parseCitations } from './citation.js';
@@ -365,17 +367,20 @@ IncidentRef.implement({
       load: (ids: string[], context) => techniqueIdsOfIncidents(context.sql, ids),
       resolve: (row) => row.id,
     }),
-    actors: t.loadableList({
-      type: IncidentActorRef,
+    // A page of `incidents` reads these lists in its own statement when the query selects them (the rows
+    // carry them); anywhere else they are batched per request.
+    actors: t.field({
+      type: [IncidentActorRef],
       description: 'Actors involved, with their roles.',
-      load: (ids: string[], context) => actorsOfIncidents(context.sql, ids),
-      resolve: (row) => row.id,
+      resolve: (row: IncidentRow & IncidentPrefetched, _args, context) =>
+        row.linked_actors ?? batchLoader(context, 'incident-actors', (ids: readonly string[]) => actorsOfIncidents(context.sql, ids)).load(row.id),
     }),
-    aiSystems: t.loadableList({
-      type: IncidentAiSystemRef,
+    aiSystems: t.field({
+      type: [IncidentAiSystemRef],
       description: 'AI systems involved, with their role and usage.',
-      load: (ids: string[], context) => aiSystemsOfIncidents(context.sql, ids),
-      resolve: (row) => row.id,
+      resolve: (row: IncidentRow & IncidentPrefetched, _args, context) =>
+        row.linked_ai_systems ??
+        batchLoader(context, 'incident-ai-systems', (ids: readonly string[]) => aiSystemsOfIncidents(context.sql, ids)).load(row.id),
     }),
     reports: t.loadable({
       type: IncidentReportsConnection,
@@ -438,14 +443,17 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: IncidentFilterInput, description: 'Conditions every incident must meet.' }),
       orderBy: t.arg({ type: IncidentOrder, description: 'Sort order; default OCCURRED DESC.' }),
     },
-    resolve: async (_root, args, context) => {
+    resolve: async (_root, args, context, info) => {
       const filter = await incidentFilter(context, args.filter);
       const field: IncidentOrderField = args.orderBy?.field ?? 'occurred';
       const direction = args.orderBy?.direction ?? 'desc';
+      // The nested lists the page asks for come with it, in one statement, as PostGraphile does.
+      const selected = selectedFields(info, ['edges', 'node']);
+      const include = { actors: selected.has('actors'), aiSystems: selected.has('aiSystems') };
       return keysetConnection(
         { name: `incidents:${field}:${direction}`, keyType: INCIDENT_ORDER_KEYS[field].type },
         args,
-        (page) => listIncidents(context.sql, filter, { field, direction }, page),
+        (page) => listIncidents(context.sql, filter, { field, direction }, page, include),
         () => countIncidents(context.sql, filter),
       );
     },
