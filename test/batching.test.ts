@@ -76,7 +76,7 @@ function isRequestStatement(statement: string): boolean {
 }
 
 interface Run {
-  data: PageData & Partial<ListsData>;
+  data: PageData;
   statements: string[];
   /** How often each distinct statement text ran. */
   shapes: Map<string, number>;
