@@ -92,6 +92,14 @@ export function incidentOrderKey(sql: Queryable, field: IncidentOrderField): Sor
   return { column: sql`i.${sql(column)}`, type };
 }
 
+/** The columns of an IncidentRow besides its id. */
+export const INCIDENT_COLUMNS = [
+  'slug', 'title', 'summary', 'status', 'severity', 'occurred_start', 'occurred_end', 'occurred_precision', 'disclosed_on',
+  'disclosed_precision', 'countries', 'sectors', 'records_affected', 'records_affected_approximate', 'bytes_affected',
+  'bytes_affected_approximate', 'data_categories', 'version', 'merged_into_id', 'created_at', 'updated_at',
+] as const satisfies readonly Exclude<keyof IncidentRow, 'id'>[];
+export type IncidentColumn = (typeof INCIDENT_COLUMNS)[number];
+
 const columns = (sql: Queryable) => sql`
   i.id, i.slug, i.title, i.summary, i.status, i.severity, i.occurred_start, i.occurred_end,
   i.occurred_precision, i.disclosed_on, i.disclosed_precision, i.countries, i.sectors,
@@ -171,6 +179,11 @@ export function filterClause(sql: Queryable, filter: IncidentFilter) {
 export interface IncidentListWith {
   actors?: boolean | undefined;
   aiSystems?: boolean | undefined;
+  /**
+   * Only these columns besides the id (default: all): for a page whose query reads no others. The rows then
+   * lack the rest, so the caller must know every reader of the rows.
+   */
+  columns?: readonly IncidentColumn[] | undefined;
 }
 
 /**
@@ -238,8 +251,11 @@ export async function listIncidents(
   include: IncidentListWith = {},
 ): Promise<IncidentPageRow[]> {
   const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, order.field), sql`i.id`, order.direction, page);
+  // `incidents i` is the statement's only table, so the bare column names are its.
+  const narrow = include.columns?.filter((column) => INCIDENT_COLUMNS.includes(column));
+  const selected = !narrow ? columns(sql) : narrow.length ? sql`i.id, ${sql(narrow)}` : sql`i.id`;
   const rows = await sql<IncidentPageRow[]>`
-    select ${columns(sql)}, ${sortKey} as sort_key
+    select ${selected}, ${sortKey} as sort_key
       ${include.actors ? sql`, ${linkedActorsJson(sql)} as linked_actors` : sql``}
       ${include.aiSystems ? sql`, ${linkedAiSystemsJson(sql)} as linked_ai_systems` : sql``}
     from incidents i
