@@ -184,6 +184,10 @@ export interface IncidentListWith {
    * lack the rest, so the caller must know every reader of the rows.
    */
   columns?: readonly IncidentColumn[] | undefined;
+  /** Only these columns of each linked actor besides its id (default: all); the same caveat. */
+  actorColumns?: readonly LinkedActorColumn[] | undefined;
+  /** Only these columns of each linked AI system besides its id (default: all); the same caveat. */
+  aiSystemColumns?: readonly LinkedAiSystemColumn[] | undefined;
 }
 
 /**
@@ -206,25 +210,45 @@ const aiSystemRoleRank = (sql: Queryable) =>
 // keeps milliseconds), without parsing text.
 const epochMs = (sql: Queryable, column: Fragment) => sql`floor(extract(epoch from ${column}) * 1000)`;
 
+/** The columns of an ActorRow besides its id, as the page's nested lists may select them. */
+export const LINKED_ACTOR_COLUMNS = [
+  'slug', 'name', 'kind', 'country', 'aliases', 'description', 'affiliation_id', 'role_title', 'created_at', 'updated_at',
+] as const satisfies readonly Exclude<keyof ActorRow, 'id'>[];
+export type LinkedActorColumn = (typeof LINKED_ACTOR_COLUMNS)[number];
+/** The columns of an AiSystemRow besides its id, as the page's nested lists may select them. */
+export const LINKED_AI_SYSTEM_COLUMNS = [
+  'slug', 'name', 'kind', 'developer_id', 'parent_id', 'description', 'created_at', 'updated_at',
+] as const satisfies readonly Exclude<keyof AiSystemRow, 'id'>[];
+export type LinkedAiSystemColumn = (typeof LINKED_AI_SYSTEM_COLUMNS)[number];
+
+// A column of the joined row as a `, 'key', value` pair of json_build_object: ids as text (int8 stays a
+// string, as postgres.js gives it), timestamps as epoch ms.
+function jsonPair(sql: Queryable, alias: 'a' | 's', column: string): Fragment {
+  const value = sql`${sql(alias)}.${sql(column)}`;
+  if (column.endsWith('_id')) return sql`, ${column}::text, ${value}::text`;
+  if (column.endsWith('_at')) return sql`, ${column}::text, ${epochMs(sql, value)}`;
+  return sql`, ${column}::text, ${value}`;
+}
+function jsonPairs(sql: Queryable, alias: 'a' | 's', wanted: readonly string[] | undefined, all: readonly string[]): Fragment {
+  const columns = (wanted ?? all).filter((column) => all.includes(column));
+  return columns.length ? sql`${columns.map((column) => jsonPair(sql, alias, column))}` : sql``;
+}
+
 // The nested lists as one JSON column each (PostgreSQL builds them; postgres.js parses each with one
-// JSON.parse), in the shape of IncidentActorRow / IncidentAiSystemRow with timestamps as epoch ms.
-const linkedActorsJson = (sql: Queryable) => sql`
+// JSON.parse), in the shape of IncidentActorRow / IncidentAiSystemRow with timestamps as epoch ms, and of
+// the joined row only the columns asked for.
+const linkedActorsJson = (sql: Queryable, wanted: readonly LinkedActorColumn[] | undefined) => sql`
   (select coalesce(json_agg(json_build_object(
       'actor_id', a.id::text, 'role', l.role, 'note', l.note,
-      'actor', json_build_object('id', a.id::text, 'slug', a.slug, 'name', a.name, 'kind', a.kind,
-        'country', a.country, 'aliases', a.aliases, 'description', a.description,
-        'affiliation_id', a.affiliation_id::text, 'role_title', a.role_title,
-        'created_at', ${epochMs(sql, sql`a.created_at`)}, 'updated_at', ${epochMs(sql, sql`a.updated_at`)}))
+      'actor', json_build_object('id', a.id::text ${jsonPairs(sql, 'a', wanted, LINKED_ACTOR_COLUMNS)}))
     order by ${actorRoleRank(sql)}, l.actor_id), '[]')
    from incident_actors l join actors a on a.id = l.actor_id
    where l.incident_id = i.id)
 `;
-const linkedAiSystemsJson = (sql: Queryable) => sql`
+const linkedAiSystemsJson = (sql: Queryable, wanted: readonly LinkedAiSystemColumn[] | undefined) => sql`
   (select coalesce(json_agg(json_build_object(
       'ai_system_id', s.id::text, 'role', l.role, 'usage', l.usage,
-      'aiSystem', json_build_object('id', s.id::text, 'slug', s.slug, 'name', s.name, 'kind', s.kind,
-        'developer_id', s.developer_id::text, 'parent_id', s.parent_id::text, 'description', s.description,
-        'created_at', ${epochMs(sql, sql`s.created_at`)}, 'updated_at', ${epochMs(sql, sql`s.updated_at`)}))
+      'aiSystem', json_build_object('id', s.id::text ${jsonPairs(sql, 's', wanted, LINKED_AI_SYSTEM_COLUMNS)}))
     order by ${aiSystemRoleRank(sql)}, l.ai_system_id), '[]')
    from incident_ai_systems l join ai_systems s on s.id = l.ai_system_id
    where l.incident_id = i.id)
@@ -234,8 +258,8 @@ type JsonDated<T> = Omit<T, 'created_at' | 'updated_at'> & { created_at: number 
 
 /** Turns a JSON row's epoch-millisecond timestamps into Dates, in place (the row is the statement's own). */
 function dated<T>(row: JsonDated<T>): T {
-  row.created_at = new Date(row.created_at);
-  row.updated_at = new Date(row.updated_at);
+  if (row.created_at !== undefined) row.created_at = new Date(row.created_at);
+  if (row.updated_at !== undefined) row.updated_at = new Date(row.updated_at);
   return row as T;
 }
 
@@ -256,8 +280,8 @@ export async function listIncidents(
   const selected = !narrow ? columns(sql) : narrow.length ? sql`i.id, ${sql(narrow)}` : sql`i.id`;
   const rows = await sql<IncidentPageRow[]>`
     select ${selected}, ${sortKey} as sort_key
-      ${include.actors ? sql`, ${linkedActorsJson(sql)} as linked_actors` : sql``}
-      ${include.aiSystems ? sql`, ${linkedAiSystemsJson(sql)} as linked_ai_systems` : sql``}
+      ${include.actors ? sql`, ${linkedActorsJson(sql, include.actorColumns)} as linked_actors` : sql``}
+      ${include.aiSystems ? sql`, ${linkedAiSystemsJson(sql, include.aiSystemColumns)} as linked_ai_systems` : sql``}
     from incidents i
     where i.merged_into_id is null
       ${filterClause(sql, filter)}

@@ -18,6 +18,8 @@ import {
   type IncidentOrderField,
   type IncidentPrefetched,
   type IncidentColumn,
+  type LinkedActorColumn,
+  type LinkedAiSystemColumn,
   type IncidentRow,
   type IncidentStatus,
   type Severity,
@@ -471,11 +473,23 @@ const INCIDENT_FIELD_COLUMNS = new Map<string, readonly IncidentColumn[]>(Object
   history: [],
 } satisfies Record<string, readonly IncidentColumn[]>));
 
-/** The incident columns the selected fields read; undefined (every column) when one of them is not known. */
-function incidentColumnsFor(fields: ReadonlySet<string>): IncidentColumn[] | undefined {
-  const columns = new Set<IncidentColumn>();
+/** The same for the actor of a page's `actors { actor { ... } }` (Actor fields, columns of actors). */
+const ACTOR_FIELD_COLUMNS = new Map<string, readonly LinkedActorColumn[]>(Object.entries({
+  __typename: [], id: [], slug: ['slug'], name: ['name'], kind: ['kind'], country: ['country'], aliases: ['aliases'],
+  description: ['description'], roleTitle: ['role_title'], affiliation: ['affiliation_id'], actions: [], incidents: [], positions: [],
+} satisfies Record<string, readonly LinkedActorColumn[]>));
+
+/** The same for the system of a page's `aiSystems { aiSystem { ... } }`. */
+const AI_SYSTEM_FIELD_COLUMNS = new Map<string, readonly LinkedAiSystemColumn[]>(Object.entries({
+  __typename: [], id: [], slug: ['slug'], name: ['name'], kind: ['kind'], description: ['description'],
+  developer: ['developer_id'], parent: ['parent_id'], incidents: [],
+} satisfies Record<string, readonly LinkedAiSystemColumn[]>));
+
+/** The columns the selected fields read; undefined (every column) when one of them is not in the map. */
+function columnsFor<C extends string>(map: ReadonlyMap<string, readonly C[]>, fields: ReadonlySet<string>): C[] | undefined {
+  const columns = new Set<C>();
   for (const field of fields) {
-    const read = INCIDENT_FIELD_COLUMNS.get(field);
+    const read = map.get(field);
     if (!read) return undefined;
     for (const column of read) columns.add(column);
   }
@@ -496,7 +510,13 @@ builder.queryFields((t) => ({
       const direction = args.orderBy?.direction ?? 'desc';
       // The nested lists the page asks for come with it, in one statement, as PostGraphile does.
       const selected = selectedFields(info, ['edges', 'node']);
-      const include = { actors: selected.has('actors'), aiSystems: selected.has('aiSystems'), columns: incidentColumnsFor(selected) };
+      const include = {
+        actors: selected.has('actors'),
+        aiSystems: selected.has('aiSystems'),
+        columns: columnsFor(INCIDENT_FIELD_COLUMNS, selected),
+        actorColumns: columnsFor(ACTOR_FIELD_COLUMNS, selectedFields(info, ['edges', 'node', 'actors', 'actor'])),
+        aiSystemColumns: columnsFor(AI_SYSTEM_FIELD_COLUMNS, selectedFields(info, ['edges', 'node', 'aiSystems', 'aiSystem'])),
+      };
       return keysetConnection(
         { name: `incidents:${field}:${direction}`, keyType: INCIDENT_ORDER_KEYS[field].type },
         args,
