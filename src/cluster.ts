@@ -12,6 +12,21 @@ import { migrate } from './db/migrate.js';
 import { loadSeed } from './data/seed.js';
 import type { Logger } from './logger.js';
 
+/**
+ * Time a stopping server needs beyond SHUTDOWN_GRACE_MS: closing its sockets (up to 1 s for the close
+ * handshake), stopping the event hub and closing its pool (up to 5 s), with room to spare.
+ */
+export const SHUTDOWN_MARGIN_MS = 10_000;
+
+/**
+ * How long the primary lets a worker stop before it kills it: the worker's whole shutdown, so that its
+ * requests in flight get their grace period. Whatever stops the primary (docker's stop_grace_period, a
+ * systemd TimeoutStopSec) must allow more than this.
+ */
+export function workerStopTimeoutMs(config: Pick<Config, 'shutdownGraceMs'>): number {
+  return config.shutdownGraceMs + SHUTDOWN_MARGIN_MS;
+}
+
 /** True in a process forked by a WorkerPool: the primary has already migrated and seeded. */
 export function isWorker(): boolean {
   return cluster.isWorker;
@@ -226,7 +241,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     db = await openDatabase({ ...config, poolSize: 2 }, logger, 'faultline-primary');
     await prepareDatabase(db.sql, config, logger);
     await checkConnectionBudget(db.sql, config, logger);
-    pool = new WorkerPool({ workers: config.workers, logger, env: { DATABASE_URL: db.url } });
+    pool = new WorkerPool({ workers: config.workers, logger, env: { DATABASE_URL: db.url }, stopTimeoutMs: workerStopTimeoutMs(config) });
     const port = await pool.start();
     logger.info(`ready in ${Date.now() - started} ms with ${config.workers} workers`);
     console.log(`Faultline is serving ${graphqlUrl(config.host, port)} with ${config.workers} workers (GraphiQL: open it in a browser)`);

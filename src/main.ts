@@ -1,4 +1,4 @@
-import { isWorker, prepareDatabase, runPrimary } from './cluster.js';
+import { SHUTDOWN_MARGIN_MS, isWorker, prepareDatabase, runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { KeyRevocations } from './auth/revocation.js';
@@ -37,6 +37,12 @@ async function main(): Promise<void> {
       // Stop taking requests first, then the live feed, then the database it all reads from.
       // Requests in flight get the grace period to finish (a crash gets none: its state is suspect).
       const graceMs = code === 0 ? config.shutdownGraceMs : 0;
+      // A step that hangs (a database that never answers) does not keep the process alive past the margin;
+      // in a cluster this comes 2 s before the supervisor would kill it (src/cluster.ts).
+      setTimeout(() => {
+        logger.error('shutdown took too long: exiting');
+        process.exit(code === 0 ? 1 : code);
+      }, graceMs + SHUTDOWN_MARGIN_MS - 2_000).unref();
       await server?.stop({ graceMs }).catch((error) => logger.error('server stop failed', { error: String(error) }));
       await events?.stop().catch((error) => logger.error('event hub stop failed', { error: String(error) }));
       await revocations?.stop().catch(() => {});

@@ -24,7 +24,8 @@ import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
 import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
 import { InFlight } from './http/drain.js';
-import { ClientLimits, clientAddress, frontDoor } from './http/front-door.js';
+import { ClientLimits, clientAddress, frontDoor, rateLimited } from './http/front-door.js';
+import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
 import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
@@ -99,6 +100,8 @@ interface ServerContext {
   client?: string;
   /** The HTTP response, to end an SSE stream when its key is revoked. */
   res?: ServerResponse;
+  /** Set for graphql-ws operations. */
+  transport?: 'websocket';
 }
 
 /** What this server keeps per WebSocket connection (`ctx.extra`). */
@@ -108,6 +111,15 @@ interface ConnectionExtra extends WebSocketExtra {
   key?: string;
   client?: string;
 }
+
+/** What GraphiQL opens with: a query that answers on the seed data. */
+const GRAPHIQL_QUERY = `# Faultline: press the run button (or Ctrl-Enter). The Docs panel lists every field.
+{
+  incidents(first: 3) {
+    edges { node { title severity } }
+  }
+}
+`;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -165,7 +177,9 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     landingPage: false,
     // CORS is answered by the front door (src/http/front-door.ts).
     cors: false,
-    graphiql: config.graphiql ? { title: 'Faultline', subscriptionsProtocol: 'WS' } : false,
+    graphiql: config.graphiql ? { title: 'Faultline', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_QUERY } : false,
+    // From the installed package, its files served below: no CDN (src/http/graphiql.ts).
+    renderGraphiQL: renderGraphiQLPage,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -174,7 +188,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     },
     plugins: [...operationLimits(config), useRequestRecord(() => requestScope.getStore()), useSharedSubscriptionResults(), useSseEventIds()],
     maskedErrors: { maskError: maskUnexpected },
-    context: async ({ request, viewer, requestId, client, res }): Promise<GraphQLContext> => {
+    context: async ({ request, viewer, requestId, client, res, transport }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
       let resolved = viewer;
       if (!resolved) {
@@ -195,7 +209,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       }
       // Sent by an EventSource that reconnects: the cursor of the last message it got (src/sse.ts).
       const lastEventId = request?.headers.get('last-event-id') ?? undefined;
-      return { sql, viewer: resolved, requestId: id, logger, events, lastEventId };
+      const served = transport ?? (request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http');
+      return { sql, viewer: resolved, requestId: id, logger, events, lastEventId, transport: served };
     },
   });
 
@@ -217,6 +232,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         websockets: () => wsServer.clients.size,
         sseStreams: () => sseStreams,
         subscriptions: () => events.subscriberCount,
+        events,
+        sql,
       })
     : undefined;
 
@@ -241,6 +258,13 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         res.writeHead(200, { 'content-type': contentType });
         res.end(body);
       });
+      return;
+    }
+    if (config.graphiql && req.url?.startsWith('/graphiql/')) {
+      // Static files, but large ones: they count against the client's allowance like any request.
+      const admission = limits.admit(clientAddress(req, config.trustProxy), undefined);
+      if (!admission.ok) rateLimited(res, admission);
+      else serveGraphiQLAsset(req, res);
       return;
     }
     inFlight.track(req, res);
@@ -330,6 +354,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
           params,
           viewer,
           requestId: randomUUID(),
+          transport: 'websocket',
         });
         let document;
         try {
@@ -377,6 +402,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         httpServer.closeAllConnections();
         await closed;
         await yoga.dispose();
+        metrics?.dispose();
       })();
       return stopping;
     },

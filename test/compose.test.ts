@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES } from '../src/config.js';
+import { SHUTDOWN_MARGIN_MS, workerStopTimeoutMs } from '../src/cluster.js';
+import { CONFIG_VARIABLES, loadConfig } from '../src/config.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const composePath = path.join(root, 'docker-compose.yml');
@@ -114,6 +115,21 @@ describe('docker-compose.yml', () => {
     expect(env.get('DATABASE_PASSWORD')).toMatch(/^\$\{POSTGRES_PASSWORD(:?-[^}]*)?\}$/);
     // A password inside the URL would have to be percent-encoded by whoever sets it.
     expect(env.get('DATABASE_URL')).not.toContain('POSTGRES_PASSWORD');
+  });
+
+  it('lets the service drain before it is killed: stop_grace_period > the workers\' deadline > SHUTDOWN_GRACE_MS', () => {
+    const faultline = obj(services.faultline, 'services.faultline');
+    // `${VARIABLE:-30s}`: the default is what compose uses unless the operator sets it.
+    const period = /^(?:\$\{\w+:-)?(?:(\d+)m)?(?:(\d+)s)?\}?$/.exec(String(faultline.stop_grace_period));
+    expect(period, `stop_grace_period ${String(faultline.stop_grace_period)}`).not.toBeNull();
+    const periodMs = (Number(period![1] ?? 0) * 60 + Number(period![2] ?? 0)) * 1000;
+    const grace = /^\$\{SHUTDOWN_GRACE_MS:-(\d+)\}$/.exec(environmentOf(faultline).get('SHUTDOWN_GRACE_MS') ?? '');
+    const config = loadConfig({ SHUTDOWN_GRACE_MS: grace?.[1] });
+    expect(config.shutdownGraceMs).toBeGreaterThan(0);
+    const workersDeadline = workerStopTimeoutMs(config);
+    expect(workersDeadline).toBe(config.shutdownGraceMs + SHUTDOWN_MARGIN_MS);
+    // After its workers the supervisor closes its own pool (up to 5 s).
+    expect(periodMs).toBeGreaterThan(workersDeadline + 5_000);
   });
 });
 

@@ -20,6 +20,8 @@ const CHINA = 'chinese-state-sponsored-claude-espionage';
 const KOREA = 'north-korean-ai-generated-backdoors';
 const OPUS = 'opus-phishing-kit';
 
+type Page = { totalCount: number; edges: Array<{ node: { slug: string } }> };
+
 beforeAll(async () => {
   database = await createTestDatabase();
   sql = database.sql;
@@ -89,6 +91,24 @@ describe('roll-ups', () => {
     expect(await slugs({ aiSystem: claude })).toEqual([CHINA, MEXICO, OPUS].sort());
     expect(await slugs({ aiSystem: claude, aiSystemExact: true })).toEqual([CHINA, MEXICO].sort());
     expect(await slugs({ aiSystem: opus })).toEqual([OPUS]);
+  });
+
+  it('lists an AI system\'s incidents with its versions\' (unless exact)', async () => {
+    const { aiSystems } = dataOf(
+      await graphql<{ aiSystems: { edges: Array<{ node: { slug: string; all: Page; exact: Page } }> } }>(
+        server.url,
+        `{ aiSystems(first: 50) { edges { node { slug
+          all: incidents(first: 10) { totalCount edges { node { slug } } }
+          exact: incidents(first: 10, exact: true) { totalCount edges { node { slug } } }
+        } } } }`,
+      ),
+    );
+    const bySlug = new Map(aiSystems.edges.map(({ node }) => [node.slug, node]));
+    const sorted = (page: Page) => ({ count: page.totalCount, slugs: page.edges.map(({ node }) => node.slug).sort() });
+    expect(sorted(bySlug.get('claude')!.all)).toEqual({ count: 3, slugs: [CHINA, MEXICO, OPUS].sort() });
+    expect(sorted(bySlug.get('claude')!.exact)).toEqual({ count: 2, slugs: [CHINA, MEXICO].sort() });
+    expect(sorted(bySlug.get('claude-opus-4-6')!.all)).toEqual({ count: 1, slugs: [OPUS] });
+    expect(sorted(bySlug.get('claude-opus-4-6')!.exact)).toEqual({ count: 1, slugs: [OPUS] });
   });
 
   it('counts facets as the filters roll up', async () => {

@@ -103,13 +103,13 @@ describe('incidentChanged', () => {
       },
     });
 
-    expect(summary(await all.until(5))).toEqual(['CREATED Minor', 'CREATED Major', 'UPDATED Minor', 'MERGED Major', 'CREATED Sentinel']);
+    expect(summary(await all.until(6))).toEqual(['CREATED Minor', 'CREATED Major', 'UPDATED Minor', 'MERGED_AWAY Minor', 'MERGED Major', 'CREATED Sentinel']);
     expect(summary(await severeCreatesAndUpdates.until(3))).toEqual(['CREATED Major', 'UPDATED Minor', 'CREATED Sentinel']);
     expect(summary(await mexico.until(3))).toEqual(['CREATED Major', 'MERGED Major', 'CREATED Sentinel']);
     expect(summary(await ofActor.until(3))).toEqual(['CREATED Major', 'MERGED Major', 'CREATED Sentinel']);
     expect(summary(await ofSystem.until(1))).toEqual(['CREATED Sentinel']);
 
-    const created = changesOf(await all.until(5))[1]!;
+    const created = changesOf(await all.until(6))[1]!;
     expect(created.incident).toMatchObject({ id: major.id, severity: 'CRITICAL', countries: ['MX'] });
     expect(created.incident.actors).toEqual([{ role: 'VICTIM', actor: { name: 'Ministry of Tests' } }]);
     all.dispose();

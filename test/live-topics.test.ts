@@ -7,9 +7,10 @@ import { issueKey } from '../src/auth/keys.js';
 import type { AtlasData } from '../src/data/atlas.js';
 import { importAtlas } from '../src/data/atlas-import.js';
 import { loadSeed } from '../src/data/seed.js';
+import { loadSynthetic } from '../src/data/synthetic.js';
 import { collect, sseSubscribe, wsClient, type ExecutionResultLike } from './helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { createActor, globalId } from './helpers/factories.js';
+import { createActor, createAiSystem, globalId } from './helpers/factories.js';
 import { mutateWith, nextSubscription, startTestServer, subscribedOn, type TestServer } from './helpers/server.js';
 
 let db: TestDatabase;
@@ -136,6 +137,52 @@ describe('attaching a report to an incident', () => {
   });
 });
 
+const DETACH = `mutation ($reportId: ID!, $incidentId: ID!) {
+  detachReport(reportId: $reportId, incidentId: $incidentId) { __typename ... on ReportLinkPayload { changed } }
+}`;
+const REPORT_MOVES = `subscription ($filter: ReportAddedFilter) {
+  reportAdded(filter: $filter) { change report { title } attachedTo { title } detachedFrom { title } }
+}`;
+type ReportMove = { change: string; report: { title: string }; attachedTo: Array<{ title: string }>; detachedFrom: Array<{ title: string }> };
+const movesOf = (results: ExecutionResultLike[]) =>
+  fieldOf<ReportMove>(results, 'reportAdded').map(
+    (event) =>
+      `${event.change} ${event.report.title}${event.attachedTo.map((i) => ` +${i.title}`).join('')}${event.detachedFrom.map((i) => ` -${i.title}`).join('')}`,
+  );
+
+describe('a change to an incident a report documents', () => {
+  it('announces the report once to the reportAdded subscribers it comes to match or stops matching, and a detach, over graphql-ws and SSE', async () => {
+    const watched = globalId('Actor', (await createActor(db.sql, { kind: 'criminal', name: 'Watched crew' })).id);
+    const quiet = await createIncident({ title: 'Quiet incident' });
+    const client = wsClient(server.url);
+    const everything = await subscribed(client, REPORT_MOVES);
+    const ofIncident = await subscribed(client, REPORT_MOVES, { filter: { incident: quiet.id } });
+    const ofActor = await subscribed(client, REPORT_MOVES, { filter: { actor: watched } });
+    const ofCountry = await sseSubscribed(REPORT_MOVES, { filter: { country: 'CL' } });
+
+    const report = await submit('Quiet report', [quiet.id]);
+    // The incident gains an actor and a country: the report now matches two filters it did not.
+    let incident = await update(quiet, { actors: [{ actor: watched, role: 'ATTACKER' }], countries: ['CL'] });
+    // The same links again, and a new title: nothing a report filter looks at changes, nothing is said.
+    incident = await update(incident, { title: 'Quiet incident', actors: [{ actor: watched, role: 'ATTACKER' }] });
+    // The actor goes: the report leaves that filter.
+    await update(incident, { actors: [] });
+    // Unlinked: it leaves the incident's and the country's filters, and the unfiltered subscriber hears of the detach.
+    expect((await mutate<{ __typename: string; changed: boolean }>(DETACH, { reportId: report, incidentId: quiet.id })).changed).toBe(true);
+    expect((await mutate<{ __typename: string; changed: boolean }>(DETACH, { reportId: report, incidentId: quiet.id })).changed).toBe(false);
+    const sentinelIncident = await createIncident({ title: 'Sentinel incident', countries: ['CL'], actors: [{ actor: watched, role: 'ATTACKER' }] });
+    await submit('Sentinel', [quiet.id, sentinelIncident.id]);
+
+    expect(movesOf(await everything.until(3))).toEqual(['ADDED Quiet report', 'DETACHED Quiet report -Quiet incident', 'ADDED Sentinel']);
+    expect(movesOf(await ofIncident.until(3))).toEqual(['ADDED Quiet report', 'LEFT_FILTER Quiet report -Quiet incident', 'ADDED Sentinel']);
+    expect(movesOf(await ofActor.until(3))).toEqual(['MATCHED Quiet report', 'LEFT_FILTER Quiet report', 'ADDED Sentinel']);
+    expect(movesOf(await ofCountry.until(3))).toEqual(['MATCHED Quiet report', 'LEFT_FILTER Quiet report -Quiet incident', 'ADDED Sentinel']);
+    for (const subscription of [everything, ofIncident, ofActor]) subscription.dispose();
+    await ofCountry.close();
+    await client.dispose();
+  });
+});
+
 const INCIDENT_CHANGED = `subscription ($filter: IncidentChangedFilter, $after: String) {
   incidentChanged(filter: $filter, after: $after) { cursor change incident { title severity version } incidentNow { severity version } }
 }`;
@@ -169,6 +216,109 @@ describe('an incident that leaves a filter', () => {
     severe.dispose();
     createsAndUpdates.dispose();
     await severeOverSse.close();
+    await client.dispose();
+  });
+});
+
+const MERGE = `mutation ($sourceId: ID!, $targetId: ID!) { mergeIncidents(sourceId: $sourceId, targetId: $targetId) { __typename ... on Incident { id } } }`;
+const MERGES = `subscription ($filter: IncidentChangedFilter) {
+  incidentChanged(filter: $filter) { change incident { title mergedInto { title } } incidentNow { title } }
+}`;
+type Merge = { change: string; incident: { title: string; mergedInto: { title: string } | null }; incidentNow: { title: string } };
+const mergesOf = (results: ExecutionResultLike[]) =>
+  fieldOf<Merge>(results, 'incidentChanged').map((event) => `${event.change} ${event.incident.title}${event.incident.mergedInto ? ` -> ${event.incident.mergedInto.title}` : ''}`);
+
+describe('merging two incidents', () => {
+  it('announces the duplicate once as MERGED_AWAY (never LEFT_FILTER), and the reports whose filters the merge changed, over graphql-ws and SSE', async () => {
+    const merger = globalId('Actor', (await createActor(db.sql, { kind: 'criminal', name: 'Merged crew' })).id);
+    // Everyone subscribes before the first write, so each list below is exactly what the subscriber received.
+    const client = wsClient(server.url);
+    const all = await subscribed(client, MERGES);
+    const ofActor = await subscribed(client, MERGES, { filter: { actor: merger } });
+    const overSse = await sseSubscribed(MERGES, { filter: { actor: merger } });
+    const createsAndUpdates = await subscribed(client, MERGES, { filter: { changes: ['CREATED', 'UPDATED'] } });
+    const reportsOfActor = await subscribed(client, REPORT_MOVES, { filter: { actor: merger } });
+    const duplicate = await createIncident({ title: 'Duplicate', severity: 'HIGH', actors: [{ actor: merger, role: 'ATTACKER' }] });
+    const target = await createIncident({ title: 'Target', severity: 'HIGH' });
+    const reportsOfDuplicate = await subscribed(client, REPORT_MOVES, { filter: { incident: duplicate.id } });
+    await submit('Report of the duplicate', [duplicate.id]);
+    await submit('Report of the target', [target.id]);
+
+    await mutate(MERGE, { sourceId: duplicate.id, targetId: target.id });
+    const sentinel = await createIncident({ title: 'Sentinel', actors: [{ actor: merger, role: 'ATTACKER' }] });
+    await submit('Sentinel report', [sentinel.id]);
+
+    expect(mergesOf(await all.until(5))).toEqual(['CREATED Duplicate', 'CREATED Target', 'MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel']);
+    // The duplicate matched the actor filter before the merge; the target matches it since.
+    const ofTheActor = ['CREATED Duplicate', 'MERGED_AWAY Duplicate -> Target', 'MERGED Target', 'CREATED Sentinel'];
+    expect(mergesOf(await ofActor.until(4))).toEqual(ofTheActor);
+    expect(mergesOf(await overSse.until(4))).toEqual(ofTheActor);
+    expect(fieldOf<Merge>(await all.until(5), 'incidentChanged')[2]!.incidentNow.title).toBe('Target');
+    expect(mergesOf(await createsAndUpdates.until(3))).toEqual(['CREATED Duplicate', 'CREATED Target', 'CREATED Sentinel']);
+    // The target's report now matches the actor (the target gained it); the duplicate's matched it all along.
+    expect(movesOf(await reportsOfActor.until(3))).toEqual(['ADDED Report of the duplicate', 'MATCHED Report of the target', 'ADDED Sentinel report']);
+    // Its events precede the sentinels above in the log: by now anything more would have arrived too.
+    // (detachedFrom names the duplicate's id, which resolves, like every merged id, to the incident it went into.)
+    expect(movesOf(await reportsOfDuplicate.until(2))).toEqual(['ADDED Report of the duplicate', 'LEFT_FILTER Report of the duplicate +Target -Target']);
+    for (const subscription of [all, ofActor, createsAndUpdates, reportsOfActor, reportsOfDuplicate]) subscription.dispose();
+    await overSse.close();
+    await client.dispose();
+  });
+});
+
+describe('a filter on an AI system', () => {
+  it('takes its versions too, unless aiSystemExact, on incidentChanged and reportAdded', async () => {
+    const developer = await createActor(db.sql, { kind: 'ai_developer', name: 'Family developer' });
+    const family = await createAiSystem(db.sql, { developerId: developer.id, name: 'Family model' });
+    const version = await createAiSystem(db.sql, { developerId: developer.id, name: 'Family model 2.1', parentId: family.id });
+    const familyId = globalId('AiSystem', family.id);
+    const versionId = globalId('AiSystem', version.id);
+    const client = wsClient(server.url);
+    const incidents = await subscribed(client, MERGES, { filter: { aiSystem: familyId } });
+    const incidentsExact = await subscribed(client, MERGES, { filter: { aiSystem: familyId, aiSystemExact: true } });
+    const reports = await subscribed(client, REPORT_MOVES, { filter: { aiSystem: familyId } });
+    const reportsExact = await sseSubscribed(REPORT_MOVES, { filter: { aiSystem: familyId, aiSystemExact: true } });
+
+    const onVersion = await createIncident({ title: 'On the version', aiSystems: [{ aiSystem: versionId, role: 'PRIMARY_TOOL' }] });
+    await submit('Report on the version', [onVersion.id]);
+    const onFamily = await createIncident({ title: 'On the family', aiSystems: [{ aiSystem: familyId, role: 'PRIMARY_TOOL' }] });
+    await submit('Report on the family', [onFamily.id]);
+
+    expect(mergesOf(await incidents.until(2))).toEqual(['CREATED On the version', 'CREATED On the family']);
+    expect(mergesOf(await incidentsExact.until(1))).toEqual(['CREATED On the family']);
+    expect(movesOf(await reports.until(2))).toEqual(['ADDED Report on the version', 'ADDED Report on the family']);
+    expect(movesOf(await reportsExact.until(1))).toEqual(['ADDED Report on the family']);
+    for (const subscription of [incidents, incidentsExact, reports]) subscription.dispose();
+    await reportsExact.close();
+    await client.dispose();
+  });
+
+  it('on a technique takes its sub-techniques too, unless techniqueExact, and a report whose incident gains one', async () => {
+    await db.sql`
+      insert into techniques (id, name, kind, parent_id) values
+        ('AML.T0916', 'Live technique', 'technique', null), ('AML.T0916.001', 'Live sub-technique', 'subtechnique', 'AML.T0916')
+      on conflict (id) do nothing
+    `;
+    const client = wsClient(server.url);
+    const incidents = await subscribed(client, MERGES, { filter: { technique: 'AML.T0916' } });
+    const incidentsExact = await sseSubscribed(MERGES, { filter: { technique: 'AML.T0916', techniqueExact: true } });
+    const reports = await subscribed(client, REPORT_MOVES, { filter: { technique: 'AML.T0916' } });
+    const refused = collect(client, REPORT_MOVES, { filter: { technique: 'T0916' } });
+
+    const plain = await createIncident({ title: 'No technique yet' });
+    await submit('Report before the technique', [plain.id]);
+    await update(plain, { techniques: ['AML.T0916.001'] });
+    const onTechnique = await createIncident({ title: 'On the technique', techniques: ['AML.T0916'] });
+    await submit('Report on the technique', [onTechnique.id]);
+
+    expect(mergesOf(await incidents.until(2))).toEqual(['UPDATED No technique yet', 'CREATED On the technique']);
+    expect(mergesOf(await incidentsExact.until(1))).toEqual(['CREATED On the technique']);
+    expect(movesOf(await reports.until(2))).toEqual(['MATCHED Report before the technique', 'ADDED Report on the technique']);
+    const [error] = await refused.until(1);
+    expect(error!.errors?.[0]).toMatchObject({ message: expect.stringContaining('filter.technique must be a MITRE ATLAS id'), extensions: { code: 'BAD_USER_INPUT' } });
+    incidents.dispose();
+    reports.dispose();
+    await incidentsExact.close();
     await client.dispose();
   });
 });
@@ -225,6 +375,60 @@ describe('a replay', () => {
       { change: 'RETRACTED', position: { summary: 'Second stance', isCurrent: false }, positionNow: { isCurrent: false } },
     ]);
     replayed.dispose();
+    await client.dispose();
+  });
+});
+
+describe('a source added after the fact', () => {
+  it('is announced on the topic of the position or action it supports, as UPDATED, over graphql-ws and SSE', async () => {
+    const RECORD_POSITION = `mutation ($input: RecordPolicyPositionInput!) { recordPolicyPosition(input: $input) { __typename ... on PolicyPosition { id } } }`;
+    const RECORD_ACTION = `mutation ($input: RecordActionInput!) { recordAction(input: $input) { __typename ... on Action { id version } } }`;
+    const ADD = `mutation ($input: AddCitationInput!) { addCitation(input: $input) { __typename ... on AddCitationPayload { created citation { id } } } }`;
+    const REMOVE = `mutation ($id: ID!) { removeCitation(id: $id) { __typename ... on Citation { id } } }`;
+    const POSITIONS = `subscription ($filter: PolicyPositionRecordedFilter) {
+      policyPositionRecorded(filter: $filter) { change position { summary } }
+    }`;
+    const ACTIONS = `subscription { actionChanged { change action { summary version sources { report { title } } } } }`;
+    const first = await submit('First source');
+    const second = await submit('Second source');
+    const client = wsClient(server.url);
+    const positions = await subscribed(client, POSITIONS);
+    const recordedOnly = await subscribed(client, POSITIONS, { filter: { changes: ['RECORDED'] } });
+    const actions = await sseSubscribed(ACTIONS);
+    const position = await mutate<{ __typename: string; id: string }>(RECORD_POSITION, {
+      input: { actor, topic, stance: 'OPPOSES', summary: 'Sourced later', statedAt: '2026-02-11', statedPrecision: 'DAY', sources: [{ report: first }] },
+    });
+    const action = await mutate<{ __typename: string; id: string; version: number }>(RECORD_ACTION, {
+      input: { kind: 'STATEMENT', actor, summary: 'Said something, sourced later', sources: [{ report: first }] },
+    });
+
+    const added = await mutate<{ __typename: string; created: boolean; citation: { id: string } }>(ADD, { input: { target: position.id, report: second } });
+    expect(added.created).toBe(true);
+    // The same citation again adds nothing and says nothing.
+    expect((await mutate<{ __typename: string; created: boolean }>(ADD, { input: { target: position.id, report: second } })).created).toBe(false);
+    await mutate(ADD, { input: { target: action.id, report: second } });
+    await mutate(REMOVE, { id: added.citation.id });
+    await mutate(RECORD_POSITION, {
+      input: { actor, topic, stance: 'SUPPORTS', summary: 'Sentinel', statedAt: '2026-02-12', statedPrecision: 'DAY', sources: [{ report: first }] },
+    });
+
+    type PositionEvent = { change: string; position: { summary: string } };
+    const events = fieldOf<PositionEvent>(await positions.until(4), 'policyPositionRecorded');
+    expect(events.map((event) => `${event.change} ${event.position.summary}`)).toEqual([
+      'RECORDED Sourced later',
+      'UPDATED Sourced later',
+      'UPDATED Sourced later',
+      'RECORDED Sentinel',
+    ]);
+    expect(fieldOf<PositionEvent>(await recordedOnly.until(2), 'policyPositionRecorded').map((event) => event.change)).toEqual(['RECORDED', 'RECORDED']);
+    type ActionEvent = { change: string; action: { summary: string; version: number; sources: Array<{ report: { title: string } }> } };
+    const [recorded, updated] = fieldOf<ActionEvent>(await actions.until(2), 'actionChanged');
+    expect(recorded!.change).toBe('RECORDED');
+    expect(updated).toMatchObject({ change: 'UPDATED', action: { summary: 'Said something, sourced later', version: action.version + 1 } });
+    expect(updated!.action.sources.map((source) => source.report.title).sort()).toEqual(['First source', 'Second source']);
+    positions.dispose();
+    recordedOnly.dispose();
+    await actions.close();
     await client.dispose();
   });
 });
@@ -304,6 +508,36 @@ describe('bulk loads', () => {
     expect(reportsOf(await ofStudy.until(2))).toEqual(['ATTACHED Imported 11.0 -> Imported study 10', 'ADDED Sentinel after import']);
     for (const subscription of [reports, incidents, ofStudy]) subscription.dispose();
     await overSse.close();
+    await client.dispose();
+  });
+
+  it('seed:synthetic announces every incident, report and position it loads, in bulk, over graphql-ws and SSE', async () => {
+    const client = wsClient(server.url);
+    const reports = await subscribed(client, 'subscription { reportAdded { change report { id } } }');
+    const positions = await subscribed(client, 'subscription { policyPositionRecorded(filter: { changes: [RECORDED] }) { position { id } } }');
+    const incidents = await sseSubscribed('subscription { incidentChanged { change incident { id } } }');
+    const [before] = await db.sql<{ events: number }[]>`select count(*)::int as events from events`;
+    const options = { incidents: 7, reports: 23, positions: 5, seed: 9_001, actors: 10 };
+    await loadSynthetic(db.sql, options);
+    // The load's rows are the newest of each table.
+    const loaded = async (table: 'incidents' | 'reports' | 'policy_positions', count: number) =>
+      (await db.sql<{ id: string }[]>`select id from ${db.sql(table)} order by id desc limit ${count}`).map((row) => row.id).reverse();
+    const expectedReports = (await loaded('reports', options.reports)).map((id) => globalId('Report', id));
+    const expectedIncidents = (await loaded('incidents', options.incidents)).map((id) => globalId('Incident', id));
+    const expectedPositions = (await loaded('policy_positions', options.positions)).map((id) => globalId('PolicyPosition', id));
+    const [after] = await db.sql<{ events: number }[]>`select count(*)::int as events from events`;
+    expect(after!.events - before!.events).toBe(options.incidents + options.reports + options.positions);
+
+    const received = fieldOf<{ change: string; report: { id: string } }>(await reports.until(options.reports), 'reportAdded');
+    expect(received.map((event) => event.change)).toEqual(expectedReports.map(() => 'ADDED'));
+    expect(received.map((event) => event.report.id)).toEqual(expectedReports);
+    const created = fieldOf<{ change: string; incident: { id: string } }>(await incidents.until(options.incidents), 'incidentChanged');
+    expect(created.map((event) => [event.change, event.incident.id])).toEqual(expectedIncidents.map((id) => ['CREATED', id]));
+    const recorded = fieldOf<{ position: { id: string } }>(await positions.until(options.positions), 'policyPositionRecorded');
+    expect(recorded.map((event) => event.position.id)).toEqual(expectedPositions);
+    reports.dispose();
+    positions.dispose();
+    await incidents.close();
     await client.dispose();
   });
 

@@ -82,7 +82,7 @@ interface Hit {
   score: number;
   snippet: string | null;
   type: string;
-  node: { __typename: string; title?: string; headline?: string | null; slug?: string; name?: string; summary?: string } | null;
+  node: { __typename: string; title?: string; headline?: string | null; slug?: string; name?: string; summary?: string; kind?: string } | null;
 }
 interface SearchPage {
   search: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ cursor: string; node: Hit }> };
@@ -97,6 +97,7 @@ const SEARCH = `query ($q: String!, $types: [SearchType!], $first: Int, $after: 
       ... on Incident { slug title }
       ... on Report { headline: title }
       ... on PolicyPosition { summary }
+      ... on Action { summary kind }
       ... on Actor { slug name }
       ... on AiSystem { slug name }
     } } }
@@ -226,9 +227,30 @@ describe('full-text search', () => {
     expect(listed.actors.edges.map((edge) => edge.node.slug)).toEqual(['anthropic']);
   });
 
+  it('finds actions by summary, threatened consequence and stated deadline, with exclusions, leaving retracted ones out', async () => {
+    // Across every type (a position mentions the act too), the threat of the ultimatum is among the hits.
+    const threat = (await search('"Defense Production Act"')).filter((hit) => hit.type === 'ACTION');
+    expect(threat.map((hit) => [hit.type, hit.node?.__typename, hit.node?.kind])).toEqual([['ACTION', 'Action', 'ULTIMATUM']]);
+    expect(threat[0]!.snippet).toContain('<mark>Defense</mark> <mark>Production</mark> <mark>Act</mark>');
+    expect((await search('"by Friday"', ['ACTION'])).map((hit) => hit.node?.kind)).toEqual(['ULTIMATUM']);
+    const talks = await search('talks', ['ACTION']);
+    expect(talks.map((hit) => hit.node?.kind)).toEqual(['STATEMENT', 'STATEMENT']);
+    expect((await search('talks -Heise', ['ACTION'])).map((hit) => hit.node?.summary)).toEqual([
+      talks.find((hit) => hit.node?.summary?.includes('BBC'))!.node!.summary,
+    ]);
+    // Retracted, it is no longer found.
+    await sql`update actions set retracted_at = now() where summary like 'Told Heise%'`;
+    try {
+      expect(await search('Heise', ['ACTION'])).toEqual([]);
+    } finally {
+      await sql`update actions set retracted_at = null where summary like 'Told Heise%'`;
+    }
+  });
+
   it('searches across types, best first, and pages without gaps or repeats', async () => {
     const all = await search('claude', undefined, 100);
-    expect(new Set(all.map((hit) => hit.type))).toEqual(new Set(['INCIDENT', 'REPORT', 'POLICY_POSITION', 'AI_SYSTEM', 'ACTOR']));
+    // The ultimatum demands access to Claude: actions are searched too.
+    expect(new Set(all.map((hit) => hit.type))).toEqual(new Set(['INCIDENT', 'REPORT', 'POLICY_POSITION', 'ACTION', 'AI_SYSTEM', 'ACTOR']));
     const scores = all.map((hit) => hit.score);
     expect([...scores].sort((x, y) => y - x)).toEqual(scores);
     const paged: string[] = [];

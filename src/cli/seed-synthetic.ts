@@ -19,7 +19,7 @@ function parseArgs(argv: string[]): SyntheticOptions {
       console.error(`faultline seed:synthetic: --${match[1]} must be a whole number, got "${raw}"`);
       process.exit(2);
     }
-    options[match[1] as keyof SyntheticOptions] = value;
+    options[match[1] as 'incidents' | 'reports' | 'positions' | 'seed' | 'actors'] = value;
   }
   return options;
 }

@@ -59,3 +59,20 @@ export async function aiSystemBySlug(sql: Queryable, slug: string): Promise<AiSy
   const [row] = await sql<AiSystemRow[]>`select ${columns(sql)} from ai_systems s where s.slug = ${slug}`;
   return row ?? null;
 }
+
+/**
+ * The ids that count as this AI system in a filter: itself and, unless `exact`, its versions at any depth
+ * (Claude -> Claude Opus 4.6), as the incidents filter rolls them up. `union` stops on a cycle of parents.
+ */
+export async function aiSystemRollUp(sql: Queryable, id: string, exact: boolean): Promise<string[]> {
+  if (exact) return [id];
+  const rows = await sql<{ id: string }[]>`
+    with recursive family (id) as (
+      select ${id}::bigint
+      union
+      select s.id from ai_systems s join family f on s.parent_id = f.id
+    )
+    select id::text as id from family
+  `;
+  return rows.map((row) => row.id);
+}

@@ -1,7 +1,9 @@
 // Adding a citation to a record, or removing one, after the record was written. Each change is a change
-// of the record it supports: recorded in that record's history (and, for incidents and actions, its
-// version and its event), under the key that made it.
+// of the record it supports: recorded in that record's history under the key that made it, and announced
+// on its subscription topic (for incidents and actions, with a new version).
 import type { Queryable, Sql } from '../db/index.js';
+import { announce } from '../live/topic.js';
+import { policyPositionTopic } from '../live/topics/policy-position.js';
 import { reviseAction } from './action-changes.js';
 import {
   checkCitation,
@@ -50,6 +52,8 @@ async function reviseTarget(tx: Queryable, target: CitationTargetRef, author: Au
       const before = await positionSnapshot(tx, target.id);
       if (await change()) {
         await appendRecordHistory(tx, 'position', target.id, 'updated', before, await positionSnapshot(tx, target.id), author);
+        // Its subscribers hear of it: a source is part of what the position is.
+        await announce(tx, policyPositionTopic, 'position_updated', [{ id: target.id }]);
       }
     }
   }

@@ -9,14 +9,16 @@ import { positionSnapshotSql } from './policy.js';
 import { reportSnapshotSql } from './reports.js';
 
 /**
- * A report's incidents and, through them, its actors, AI systems and countries; and its language. One
- * pass over its links (distinct, sorted), not one per attribute: a bulk load computes it for thousands.
+ * A report's incidents and, through them, its actors, AI systems, techniques and countries; and its language.
+ * One pass over its links (distinct, sorted), not one per attribute: a bulk load computes it for thousands.
+ * Roll-ups (an AI system's versions, a technique's sub-techniques) are the filters' business, not stored here.
  */
 const reportAttributes: RecordSql = (sql, id) => sql`
   (select jsonb_build_object(
     'incidentIds', array_remove(array_agg(distinct l.incident_id::text), null),
     'actorIds', array_remove(array_agg(distinct a.actor_id::text), null),
     'aiSystemIds', array_remove(array_agg(distinct s.ai_system_id::text), null),
+    'techniqueIds', array_remove(array_agg(distinct t.technique_id), null),
     'countries', array_remove(array_agg(distinct country), null),
     'language', min(r.language))
    from reports r
@@ -24,20 +26,22 @@ const reportAttributes: RecordSql = (sql, id) => sql`
    left join incidents i on i.id = l.incident_id
    left join incident_actors a on a.incident_id = l.incident_id
    left join incident_ai_systems s on s.incident_id = l.incident_id
+   left join incident_techniques t on t.incident_id = l.incident_id
    left join lateral unnest(i.countries::text[]) as country on true
    where r.id = ${id}
    -- No report, no row (rather than one of empty attributes): an event must be about something.
    having count(r.id) > 0)
 `;
 
-/** An incident's severity rank, countries, actors and AI systems. */
+/** An incident's severity rank, countries, actors, AI systems and techniques. */
 const incidentAttributes: RecordSql = (sql, id) => sql`
   (select jsonb_build_object(
     'incidentIds', jsonb_build_array(i.id::text),
     'severityRank', i.severity_rank,
     'countries', i.countries::text[],
     'actorIds', array(select distinct actor_id::text from incident_actors where incident_id = i.id order by 1),
-    'aiSystemIds', array(select distinct ai_system_id::text from incident_ai_systems where incident_id = i.id order by 1))
+    'aiSystemIds', array(select distinct ai_system_id::text from incident_ai_systems where incident_id = i.id order by 1),
+    'techniqueIds', array(select technique_id from incident_techniques where incident_id = i.id order by 1))
    from incidents i where i.id = ${id})
 `;
 

@@ -209,6 +209,37 @@ async function announceAttached(tx: Queryable, attached: Attached): Promise<void
   if (attached.length > 0) await announce(tx, reportTopic, 'report_attached', attached);
 }
 
+/** The reportAdded attributes of every report of these incidents, before a change to what filters match on. */
+async function reportsOfIncidentsBefore(tx: Queryable, incidentIds: readonly string[]): Promise<Map<string, ReportAttributes>> {
+  const rows = await tx<{ id: string }[]>`
+    select distinct report_id::text as id from incident_reports where incident_id = any(${incidentIds as string[]}::bigint[])
+  `;
+  return attributesBefore(tx, reportTopic, rows.map((row) => row.id));
+}
+
+/**
+ * Announces, after every change, the reports newly linked (report_attached) and the reports already linked
+ * whose attributes the change altered (report_rematched: an incident of theirs gained or lost an actor, a
+ * country, an AI system or a technique), each with its attributes from before, so the subscribers it now matches, and
+ * those it no longer matches, hear of it once. `before` comes from `reportsOfIncidentsBefore`. Two
+ * statements whatever the number of reports.
+ */
+async function announceReports(tx: Queryable, before: ReadonlyMap<string, ReportAttributes>, attached: Attached): Promise<void> {
+  const linked = new Set(attached.map((report) => report.id));
+  const ids = [...before.keys()].filter((id) => !linked.has(id));
+  // The same reader as before the change, now after it.
+  const now = await attributesBefore(tx, reportTopic, ids);
+  // Same SQL before and after, so equal attributes serialise equally.
+  const changed = ids
+    .filter((id) => now.has(id) && JSON.stringify(now.get(id)) !== JSON.stringify(before.get(id)))
+    .map((id) => ({ id, previous: before.get(id)!, attributes: now.get(id)! }));
+  await Promise.all([announceAttached(tx, attached), changed.length > 0 ? announce(tx, reportTopic, 'report_rematched', changed) : undefined]);
+}
+
+/** Whether a patch may change what reportAdded filters match on for the incident's reports. */
+const touchesReportFilters = (patch: IncidentPatch) =>
+  patch.actors != null || patch.aiSystems != null || patch.countries != null || patch.techniqueIds != null;
+
 /** The incident with its links, as the history stores it. */
 async function snapshot(tx: Queryable, incidentId: string): Promise<Record<string, unknown>> {
   const [row] = await tx<{ snapshot: Record<string, unknown> }[]>`
@@ -300,7 +331,11 @@ export async function updateIncident(
       throw new ValidationError('id', 'merged', 'this incident was merged into another one; update that incident instead');
     }
     if (current.version !== expectedVersion) throw new VersionConflictError(expectedVersion, current.version);
-    const [before, previous] = await Promise.all([snapshot(tx, incidentId), attributesBefore(tx, incidentTopic, [incidentId])]);
+    const [before, previous, reportsBefore] = await Promise.all([
+      snapshot(tx, incidentId),
+      attributesBefore(tx, incidentTopic, [incidentId]),
+      touchesReportFilters(patch) ? reportsOfIncidentsBefore(tx, [incidentId]) : new Map<string, ReportAttributes>(),
+    ]);
     // postgres.js builds `set a = $1, ...` only when "update" precedes the helper in the same template (in
     // a nested fragment it built nothing valid), and the helper must not be empty: the new version, known
     // since the row is locked, is always one of its columns.
@@ -313,7 +348,7 @@ export async function updateIncident(
     const [[incident]] = await Promise.all([
       incidentsByIds(tx, [incidentId]),
       announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]),
-      announceAttached(tx, attached),
+      announceReports(tx, reportsBefore, attached),
     ]);
     return incident!;
   });
@@ -337,10 +372,10 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
     if (source.merged_into_id) throw new ValidationError('sourceId', 'merged', 'the source was already merged into another incident');
     if (target.merged_into_id) throw new ValidationError('targetId', 'merged', 'the target was itself merged; merge into the incident it points to');
     const [sourceBefore, targetBefore] = [await snapshot(tx, sourceId), await snapshot(tx, targetId)];
-    const moving = await tx<{ id: string }[]>`select report_id::text as id from incident_reports where incident_id = ${sourceId}`;
-    const [targetPrevious, reportsPrevious] = await Promise.all([
-      attributesBefore(tx, incidentTopic, [targetId]),
-      attributesBefore(tx, reportTopic, moving.map((row) => row.id)),
+    const [incidentsPrevious, reportsPrevious] = await Promise.all([
+      attributesBefore(tx, incidentTopic, [sourceId, targetId]),
+      // The duplicate's reports and the target's: the target may gain actors, countries, AI systems and techniques.
+      reportsOfIncidentsBefore(tx, [sourceId, targetId]),
     ]);
     // The duplicate's reports now document the target: new to the subscribers of the target's reports.
     const moved = await tx<{ report_id: string }[]>`
@@ -387,9 +422,12 @@ export async function mergeIncidents(sql: Sql, sourceId: string, targetId: strin
     await record(tx, targetId, 'merged_from', targetBefore, author);
     const [[incident]] = await Promise.all([
       incidentsByIds(tx, [targetId]),
-      announce(tx, incidentTopic, 'incident_merged', [{ id: targetId, previous: targetPrevious.get(targetId)! }]),
-      announceAttached(
+      // The duplicate once, to whom it concerned before the merge (it has no links left), so they drop it.
+      announce(tx, incidentTopic, 'incident_merged_away', [{ id: sourceId, previous: incidentsPrevious.get(sourceId)! }]),
+      announce(tx, incidentTopic, 'incident_merged', [{ id: targetId, previous: incidentsPrevious.get(targetId)! }]),
+      announceReports(
         tx,
+        reportsPrevious,
         moved.map(({ report_id: id }) => ({ id, previous: reportsPrevious.get(id)! })),
       ),
     ]);
@@ -491,7 +529,7 @@ export async function attachReport(sql: Sql, reportId: string, incidentId: strin
   });
 }
 
-/** Unlinks a report from an incident (idempotent); emits incident_updated when a link was removed. */
+/** Unlinks a report from an incident (idempotent); emits incident_updated and report_detached when a link was removed. */
 export async function detachReport(sql: Sql, reportId: string, incidentId: string): Promise<{ changed: boolean }> {
   return writeTransaction(sql, async (tx) => {
     await requireLive(tx, incidentId);
@@ -499,11 +537,20 @@ export async function detachReport(sql: Sql, reportId: string, incidentId: strin
     if (cited) {
       throw new ValidationError('reportId', 'cited', 'this report is cited as a source of the incident; remove those citations first (removeCitation)');
     }
-    const previous = await attributesBefore(tx, incidentTopic, [incidentId]);
+    const [previous, reportPrevious] = await Promise.all([
+      attributesBefore(tx, incidentTopic, [incidentId]),
+      attributesBefore(tx, reportTopic, [reportId]),
+    ]);
     const deleted = await tx`
       delete from incident_reports where incident_id = ${incidentId} and report_id = ${reportId} returning 1
     `;
-    if (deleted.length > 0) await announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]);
+    if (deleted.length > 0) {
+      await Promise.all([
+        announce(tx, incidentTopic, 'incident_updated', [{ id: incidentId, previous: previous.get(incidentId)! }]),
+        // To the reportAdded subscribers it matched: LEFT_FILTER where it no longer does, DETACHED where it still does.
+        announce(tx, reportTopic, 'report_detached', [{ id: reportId, previous: reportPrevious.get(reportId)! }]),
+      ]);
+    }
     return { changed: deleted.length > 0 };
   });
 }

@@ -473,11 +473,29 @@ export async function countIncidentsOfActors(
   return actorIds.map((id) => counts.get(id) ?? 0);
 }
 
-/** One page of incidents for each AI system, batched like incidentsOfActors. */
+/**
+ * Each of these AI systems (as `root`) with the systems whose incidents count as its own: itself and, unless
+ * `exact`, its versions at any depth, as the incidents filter rolls them up. One statement for all of them.
+ */
+const systemFamilies = (sql: Queryable, systemIds: readonly string[], exact: boolean) => exact
+  ? sql`select root, root as id from unnest(${systemIds as string[]}::bigint[]) as root`
+  : sql`
+    with recursive family (root, id) as (
+      select root, root from unnest(${systemIds as string[]}::bigint[]) as root
+      union
+      select f.root, s.id from ai_systems s join family f on s.parent_id = f.id
+    )
+    select root, id from family`;
+
+/**
+ * One page of incidents for each AI system, batched like incidentsOfActors: incidents on its versions too
+ * unless `exact`.
+ */
 export async function incidentsOfAiSystems(
   sql: Queryable,
   systemIds: readonly string[],
   page: PageRequest,
+  exact = false,
 ): Promise<Sorted<IncidentRow & { parent_id: string }>[][]> {
   const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, 'occurred'), sql`i.id`, 'desc', page);
   const rows = await sql<Sorted<IncidentRow & { parent_id: string }>[]>`
@@ -485,7 +503,8 @@ export async function incidentsOfAiSystems(
       select ${columns(sql)}, ${sortKey} as sort_key, l.ai_system_id as parent_id,
         row_number() over (partition by l.ai_system_id order by ${orderBy}) as position
       from (
-        select distinct incident_id, ai_system_id from incident_ai_systems where ai_system_id = any(${systemIds})
+        select distinct s.incident_id, f.root as ai_system_id
+        from (${systemFamilies(sql, systemIds, exact)}) f join incident_ai_systems s on s.ai_system_id = f.id
       ) l
       join incidents i on i.id = l.incident_id
       where i.merged_into_id is null ${where}
@@ -496,13 +515,15 @@ export async function incidentsOfAiSystems(
   return groupByParent(systemIds, rows);
 }
 
-/** How many live incidents each AI system appears in. */
-export async function countIncidentsOfAiSystems(sql: Queryable, systemIds: readonly string[]): Promise<number[]> {
+/** How many live incidents each AI system (with its versions unless `exact`) appears in. */
+export async function countIncidentsOfAiSystems(sql: Queryable, systemIds: readonly string[], exact = false): Promise<number[]> {
   const rows = await sql<{ parent_id: string; count: number }[]>`
-    select l.ai_system_id as parent_id, count(distinct l.incident_id)::int as count
-    from incident_ai_systems l join incidents i on i.id = l.incident_id
-    where l.ai_system_id = any(${systemIds}) and i.merged_into_id is null
-    group by l.ai_system_id
+    select f.root::text as parent_id, count(distinct l.incident_id)::int as count
+    from (${systemFamilies(sql, systemIds, exact)}) f
+    join incident_ai_systems l on l.ai_system_id = f.id
+    join incidents i on i.id = l.incident_id
+    where i.merged_into_id is null
+    group by f.root
   `;
   const counts = new Map(rows.map((row) => [row.parent_id, row.count]));
   return systemIds.map((id) => counts.get(id) ?? 0);

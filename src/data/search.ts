@@ -4,12 +4,12 @@ import type { DatePrecision } from './incidents.js';
 import { sortKeyText, type PageRequest } from './pagination.js';
 import { HIGHLIGHT_OPTIONS, highlightHtml, searchQuery } from './text-search.js';
 
-export const SEARCH_TYPES = ['incident', 'report', 'policy_position', 'actor', 'ai_system'] as const;
+export const SEARCH_TYPES = ['incident', 'report', 'policy_position', 'action', 'actor', 'ai_system'] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
 
 // Ties on score break on a fixed rank per type, then id: every hit has one place in the order, which the
-// cursor names. The numbers only need to be distinct.
-const TYPE_RANK: Record<SearchType, number> = { incident: 5, report: 4, policy_position: 3, actor: 2, ai_system: 1 };
+// cursor names. The numbers only need to be distinct (actions came last: a new number, so older cursors keep their place).
+const TYPE_RANK: Record<SearchType, number> = { incident: 5, report: 4, policy_position: 3, action: 6, actor: 2, ai_system: 1 };
 
 /**
  * Matches ranked per type: the most recent this many. Ranking reads every candidate's tsvector, so a common
@@ -34,7 +34,7 @@ export interface SearchHitRow {
 
 /** The sort key of a search cursor, checked: a real number and a type rank. */
 export function parseSearchKey(key: string): { score: string; rank: number } | null {
-  const match = /^(-?[0-9.e+-]+|NaN):([1-5])$/.exec(key);
+  const match = /^(-?[0-9.e+-]+|NaN):([1-6])$/.exec(key);
   if (!match || !Number.isFinite(Number(match[1]))) return null;
   return { score: match[1]!, rank: Number(match[2]) };
 }
@@ -73,6 +73,16 @@ function branches(sql: Queryable, text: string, types: readonly SearchType[]): F
       ) c
     `);
   }
+  if (types.includes('action')) {
+    parts.push(sql`
+      select 'action' as type, ${TYPE_RANK.action}::int as rank, c.id, ts_rank(c.search_vector, ${query}) as score
+      from (
+        select ac.id, ac.search_vector from actions ac
+        where ac.search_vector @@ ${query} and ac.retracted_at is null
+        order by ac.occurred_sort desc, ac.id desc limit ${SEARCH_CANDIDATES}
+      ) c
+    `);
+  }
   // Names are matched approximately as well, so a misspelt "Antropic" still finds Anthropic; the
   // similarity (0-1) competes with ts_rank, whose values for a name match in weight A are similar.
   if (types.includes('actor')) {
@@ -96,7 +106,7 @@ function branches(sql: Queryable, text: string, types: readonly SearchType[]): F
 
 /**
  * One page of search hits over the given types, best first (score, then type, then id, all descending),
- * with a highlighted snippet for each hit on the page. Incidents, reports and positions: the newest
+ * with a highlighted snippet for each hit on the page. Incidents, reports, positions and actions: the newest
  * SEARCH_CANDIDATES matches of each are ranked.
  */
 export async function searchAll(
@@ -128,6 +138,10 @@ export async function searchAll(
         when 'policy_position' then (
           select ts_headline('faultline_english', p.summary || coalesce(' "' || p.quote || '"', ''), ${query}, ${HIGHLIGHT_OPTIONS})
           from policy_positions p where p.id = h.id)
+        when 'action' then (
+          select ts_headline('faultline_english',
+            ac.summary || coalesce('. ' || ac.threatened_consequence, '') || coalesce('. ' || ac.deadline_text, ''), ${query}, ${HIGHLIGHT_OPTIONS})
+          from actions ac where ac.id = h.id)
         when 'actor' then (
           select ts_headline('faultline_english', a.name || '. ' || a.description, ${query}, ${HIGHLIGHT_OPTIONS})
           from actors a where a.id = h.id)

@@ -1,9 +1,13 @@
 // Deterministic synthetic data at scale, for benchmarks and query-plan tests: the same options and seed
 // always produce the same rows. Loaded with COPY (postgres.js writable streams), one table at a time,
-// inside one transaction.
+// inside one transaction, which also announces what it loaded (bulk appends to the event log), so live
+// subscribers receive it as they would any write.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Sql } from '../db/index.js';
+import type { Queryable, Sql } from '../db/index.js';
+import { announce } from '../live/topic.js';
+import { incidentTopic, policyPositionTopic, reportTopic } from '../live/topics/index.js';
+import { eventTransaction } from './event-log.js';
 import { loadTechniques } from './seed.js';
 
 export interface SyntheticOptions {
@@ -13,6 +17,12 @@ export interface SyntheticOptions {
   seed: number;
   /** Organisations and people; incidents pick them Zipf-like, so a few appear everywhere. */
   actors?: number;
+  /**
+   * Append the events a write would (incident_created, report_added, position_recorded), in the same
+   * transaction; true unless set. Off where nobody should hear of it: the baseline of bench/import-events.ts,
+   * query-plan tests.
+   */
+  announce?: boolean;
 }
 
 /** Progress of one table: rows written so far out of the total. */
@@ -22,6 +32,9 @@ export interface SyntheticSummary {
   rows: Record<string, number>;
   milliseconds: number;
 }
+
+/** Records per append statement when a load announces what it wrote. */
+const ANNOUNCE_SLICE = 20_000;
 
 /** mulberry32: small, fast, and good enough to make data look varied. */
 function generator(seed: number): () => number {
@@ -103,7 +116,11 @@ export async function loadSynthetic(sql: Sql, options: SyntheticOptions, progres
   const [techniqueCount] = await sql<{ n: number }[]>`select count(*)::int as n from techniques`;
   if (!techniqueCount?.n) await loadTechniques(sql);
   const rows: Record<string, number> = {};
-  await sql.begin(async (tx) => {
+  const announcing = options.announce ?? true;
+  // Announcing needs a transaction registered as an event writer; without events a plain one does.
+  const transaction = <T>(work: (tx: Queryable) => Promise<T>): Promise<T> =>
+    announcing ? eventTransaction(sql, work) : sql.begin((tx) => work(tx)) as Promise<T>;
+  await transaction(async (tx) => {
     const next = generator(options.seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const tag = `syn${options.seed}`;
@@ -142,6 +159,7 @@ export async function loadSynthetic(sql: Sql, options: SyntheticOptions, progres
       rows[table] = (rows[table] ?? 0) + written;
     };
     const verify = async (table: string, first: number, count: number) => {
+      if (count === 0) return;
       const [row] = await tx<{ n: number; low: string; high: string }[]>`
         select count(*)::int as n, min(id)::text as low, max(id)::text as high from ${tx(table)} where id >= ${first}`;
       if (row?.n !== count || Number(row.low) !== first || Number(row.high) !== first + count - 1) {
@@ -296,6 +314,21 @@ export async function loadSynthetic(sql: Sql, options: SyntheticOptions, progres
     );
     await verify('policy_positions', positionBase + 1, options.positions);
     await copy('citations', ['position_id', 'report_id'], options.positions, (n) => `${positionBase + n}\t${positionReport[n]}`);
+
+    if (announcing) {
+      // In load order, in slices: each append is one statement, whose parameter stays a few megabytes.
+      const announceRange = async <K extends string>(first: number, count: number, append: (records: Array<{ id: string }>) => Promise<unknown>, table: K) => {
+        for (let start = 0; start < count; start += ANNOUNCE_SLICE) {
+          const size = Math.min(ANNOUNCE_SLICE, count - start);
+          await append(Array.from({ length: size }, (_, k) => ({ id: String(first + start + k) })));
+          progress(`events (${table})`, start + size, count);
+        }
+        rows[`events (${table})`] = count;
+      };
+      await announceRange(incidentBase + 1, options.incidents, (records) => announce(tx, incidentTopic, 'incident_created', records), 'incidents');
+      await announceRange(reportBase + 1, options.reports, (records) => announce(tx, reportTopic, 'report_added', records), 'reports');
+      await announceRange(positionBase + 1, options.positions, (records) => announce(tx, policyPositionTopic, 'position_recorded', records), 'positions');
+    }
   });
   // Fresh statistics, or the planner would plan the first queries for empty tables; and the GIN indexes'
   // pending lists merged (COPY fills them, and only VACUUM empties them), or every search scans them whole.

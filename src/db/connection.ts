@@ -34,8 +34,12 @@ export interface SqlOptions {
 export function createSql(url: string, options: SqlOptions = {}): Sql {
   // The pool's hooks feed the guard of reserved connections (see ./reserved.ts).
   const watch = createPoolWatch();
+  // postgres.js keeps its pool's state to itself; its hooks say when a connection first carries a statement
+  // (`debug`) and when it closes (`onclose`), which is enough to know how many are open.
+  const open = new Set<number>();
+  const max = options.max ?? 10;
   const sql = postgres(url, {
-    max: options.max ?? 10,
+    max,
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
@@ -57,6 +61,7 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     },
     onclose: (connection) => {
       watch.closed(connection);
+      open.delete(connection);
       options.onClose?.();
     },
   }) as unknown as Sql;
@@ -66,8 +71,37 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
   // statement is sent. (Transactions, made later, still capture stacks, as before.)
   sql.options.debug = (connection: number, query: string) => {
     watch.sent(connection);
+    open.add(connection);
     options.onQuery?.(query);
   };
   attachWatch(sql, watch);
+  pools.set(sql, { max, open: () => open.size });
   return sql;
+}
+
+/** What a pool made by createSql tells about itself. */
+export interface PoolUse {
+  /** The most connections it opens. */
+  max: number;
+  /** Connections open now: from the first statement sent on one until it closes (idle ones close after 30 s). */
+  open: () => number;
+}
+
+const pools = new WeakMap<Sql, PoolUse>();
+
+/** The pool's size and open connections, for a pool made by createSql. */
+export function poolUse(sql: Sql): PoolUse | undefined {
+  return pools.get(sql);
+}
+
+/** Sessions of one application name on the current database by state (active, idle, idle in transaction...), as PostgreSQL sees them. */
+export async function sessionStates(sql: Sql, applicationName: string): Promise<Array<{ state: string; count: number }>> {
+  return await sql<Array<{ state: string; count: number }>>`
+    select coalesce(state, 'unknown') as state, count(*)::int as count
+    from pg_stat_activity
+    where datname = current_database()
+      and application_name = ${applicationName}
+      and pid <> pg_backend_pid()
+    group by 1
+  `;
 }

@@ -144,6 +144,11 @@ export class EventHub extends EventEmitter<LiveEventMap> {
     return this.last.id.toString();
   }
 
+  /** Events waiting per subscription: queued for its client, or buffered behind its replay. */
+  get queueDepths(): number[] {
+    return [...this.subscribers].map((subscriber) => subscriber.stream.queued + (subscriber.buffer?.length ?? 0));
+  }
+
   /** Number of live subscriptions in this process. */
   get subscriberCount(): number {
     return this.subscribers.size;
@@ -279,6 +284,7 @@ export class EventHub extends EventEmitter<LiveEventMap> {
       else if (subscriber.buffer.length < this.maxQueuedEvents) subscriber.buffer.push(event);
       else this.endTooSlow(subscriber);
     }
+    this.emit('event:fannedOut', { topic: this.topicOfKind.get(row.kind)?.name ?? row.kind, createdAt: row.created_at });
   }
 
   private payloadOf(row: LoggedEvent, snapshot: unknown): unknown {
@@ -319,6 +325,8 @@ export class EventHub extends EventEmitter<LiveEventMap> {
     topic: Topic<E, F, C, P>,
     filter: F,
     after?: string | null,
+    /** How the subscriber is served (websocket, sse, ...): lifecycle events carry it, for metrics. */
+    transport = 'unknown',
   ): Promise<EventStream<Delivered<C, P, E>>> {
     const registered = this.topicOfKind.get(topic.kinds[0] ?? '');
     if (registered !== topic) throw new Error(`topic ${topic.name} is not one this hub was given`);
@@ -332,7 +340,7 @@ export class EventHub extends EventEmitter<LiveEventMap> {
     }
     const kinds: readonly string[] = topic.kinds;
     const stream: EventStream<Delivered> = new EventStream<Delivered>(
-      () => this.subscribers.delete(subscriber),
+      () => this.subscribers.delete(subscriber) && this.emit('subscriber:unsubscribed', { topic: topic.name, transport }),
       this.maxQueuedEvents,
       () => this.tooSlow(subscriber),
     );
@@ -346,7 +354,7 @@ export class EventHub extends EventEmitter<LiveEventMap> {
     };
     this.subscribers.add(subscriber);
     this.registrations += 1;
-    this.emit('subscriber:subscribed', { topic: topic.name, replay: from !== undefined });
+    this.emit('subscriber:subscribed', { topic: topic.name, transport, replay: from !== undefined });
     if (from !== undefined) void this.replay(subscriber, from);
     // The stream carries this topic's events only, each made by `fanOut` or `replay` from one of its kinds.
     return stream as unknown as EventStream<Delivered<C, P, E>>;

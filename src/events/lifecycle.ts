@@ -12,8 +12,18 @@ export interface LiveEventMap {
   'listen:lost': [{ attempt: number; error: string; retryInMs: number }];
   /** Every event committed before the last (re)connection has been fanned out. */
   'listen:caughtUp': [{ position: string }];
-  /** A subscription was registered: it receives every event committed from now on (after its replay, if any). */
-  'subscriber:subscribed': [{ topic: string; replay: boolean }];
+  /**
+   * A subscription was registered: it receives every event committed from now on (after its replay, if any).
+   * `transport` is how its client is served (websocket, sse, http), as the caller said.
+   */
+  'subscriber:subscribed': [{ topic: string; transport: string; replay: boolean }];
+  /** A subscription ended (its client left, it failed, or the hub stopped). */
+  'subscriber:unsubscribed': [{ topic: string; transport: string }];
+  /**
+   * An event was handed to the live subscribers it concerns (replays are not counted). `createdAt` is when
+   * its writing transaction appended it (the database's clock).
+   */
+  'event:fannedOut': [{ topic: string; createdAt: Date }];
   /** A subscription fell `queued` events behind its client and was ended. */
   'subscriber:tooSlow': [{ topic: string; queued: number }];
   /** One batch of events beyond the retention bounds was deleted. */

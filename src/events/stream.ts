@@ -48,6 +48,11 @@ export class EventStream<T> implements AsyncIterableIterator<T>, PushSource<T> {
     private readonly onOverflow: () => void,
   ) {}
 
+  /** Events waiting for the consumer. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** Queues `event` for the consumer, or hands it straight to an attached sink. */
   push(event: T): void {
     if (this.closed) return;

@@ -12,4 +12,6 @@ export interface GraphQLContext {
   events: EventHub;
   /** SSE's Last-Event-ID header: the cursor an EventSource resumes from when it reconnects. */
   lastEventId?: string | undefined;
+  /** How the request is served: over a WebSocket, as an SSE stream, or plain HTTP (metrics count subscribers by it). */
+  transport?: 'websocket' | 'sse' | 'http';
 }

@@ -1,6 +1,7 @@
 // The GraphQL side of the live core: subscribing a resolver to a topic, and the codes its failures carry.
 // The core (src/events) throws domain errors; this is the one place they become GraphQL errors.
 import { GraphQLError } from 'graphql';
+import { aiSystemRollUp } from '../data/ai-systems.js';
 import {
   ExpiredCursorError,
   InvalidFilterError,
@@ -10,8 +11,9 @@ import {
 } from '../events/errors.js';
 import type { LoggedEvent } from '../events/log.js';
 import type { Delivered, Topic } from '../events/topic.js';
+import type { RolledUp } from '../live/topics/report.js';
 import type { GraphQLContext } from './context.js';
-import { badInput } from './errors.js';
+import { badInput, parseId } from './errors.js';
 import { freshLoaders } from './loaders.js';
 
 /** The code of the error that ends a subscription whose client fell too far behind. */
@@ -39,12 +41,12 @@ export function liveError(error: unknown, cursorFrom = 'after'): unknown {
 export async function subscribeTopic<E extends LoggedEvent, F, C extends string, P>(
   context: GraphQLContext,
   topic: Topic<E, F, C, P>,
-  filter: () => F,
+  filter: () => F | Promise<F>,
   after: string | null | undefined,
 ): Promise<AsyncIterable<Delivered<C, P, E>>> {
   const cursorFrom = context.lastEventId !== undefined ? 'Last-Event-ID' : 'after';
   try {
-    return await context.events.subscribe(topic, filter(), context.lastEventId ?? after);
+    return await context.events.subscribe(topic, await filter(), context.lastEventId ?? after, context.transport);
   } catch (error) {
     throw liveError(error, cursorFrom);
   }
@@ -57,4 +59,18 @@ export async function subscribeTopic<E extends LoggedEvent, F, C extends string,
 export function liveEvent<T>(event: T, _args: unknown, context: GraphQLContext): T {
   freshLoaders(context);
   return event;
+}
+
+/**
+ * A subscription filter's AI system (a global id) with the ids that count as it: its versions too unless
+ * `exact`, read once when subscribing, so matching each event stays a set lookup.
+ */
+export async function rolledUpAiSystem(
+  context: GraphQLContext,
+  globalId: string | null | undefined,
+  exact: boolean | null | undefined,
+): Promise<RolledUp | undefined> {
+  if (!globalId) return undefined;
+  const id = parseId(globalId, 'AiSystem', 'filter.aiSystem');
+  return { id, ids: new Set(await aiSystemRollUp(context.sql, id, exact ?? false)) };
 }

@@ -5,23 +5,22 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import { ConnectionCounter } from './connections.js';
+import { GRAPHIQL_CSP } from './graphiql.js';
 import { RateLimiter, type Admission } from './rate-limit.js';
 
 export type FrontDoorConfig = Pick<
   Config,
-  'corsOrigins' | 'trustProxy' | 'rateLimitClient' | 'rateLimitKey' | 'rateLimitAuthFailures' | 'maxBodyBytes' | 'maxConnectionsPerClient'
+  'corsOrigins' | 'trustProxy' | 'rateLimitClient' | 'rateLimitKey' | 'rateLimitAuthFailures' | 'maxBodyBytes' | 'maxConnectionsPerClient' | 'graphiql'
 >;
 
-/** Headers every response carries: no sniffing, no framing, no referrer, no scripts from elsewhere. */
+/** Headers every response carries: no sniffing, no framing, no referrer, and a policy that allows nothing. */
 const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'cross-origin-opener-policy': 'same-origin',
-  // GraphiQL's page is served from this origin with its scripts inline; everything else is JSON.
-  'content-security-policy':
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-    "font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  // Responses are JSON or event streams, never a page: nothing in them may load or run anything.
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
 
 /** Request bodies that execute: GraphQL over HTTP's JSON, and a bare GraphQL document. */
@@ -100,6 +99,8 @@ export function rateLimited(res: ServerResponse, admission: Extract<Admission, {
  */
 export async function frontDoor(req: IncomingMessage, res: ServerResponse, config: FrontDoorConfig, limits: ClientLimits): Promise<Admitted | undefined> {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  // What Yoga answers with the GraphiQL page (its shouldRenderGraphiQL): that page may load its own files.
+  if (config.graphiql && req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) res.setHeader('content-security-policy', GRAPHIQL_CSP);
   if (!cors(req, res, config)) return undefined;
 
   const client = clientAddress(req, config.trustProxy);

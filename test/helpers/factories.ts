@@ -41,11 +41,11 @@ export async function createActor(sql: Sql, input: ActorInput = {}): Promise<Cre
   return row!;
 }
 
-export async function createAiSystem(sql: Sql, input: { developerId: string; slug?: string; name?: string }): Promise<Created> {
+export async function createAiSystem(sql: Sql, input: { developerId: string; slug?: string; name?: string; parentId?: string }): Promise<Created> {
   const slug = input.slug ?? uniqueSlug('system');
   const [row] = await sql<Created[]>`
-    insert into ai_systems (slug, name, developer_id)
-    values (${slug}, ${input.name ?? `System ${slug}`}, ${input.developerId})
+    insert into ai_systems (slug, name, developer_id, parent_id)
+    values (${slug}, ${input.name ?? `System ${slug}`}, ${input.developerId}, ${input.parentId ?? null})
     returning id, slug
   `;
   return row!;

@@ -40,13 +40,18 @@ AiSystemRef.implement({
     }),
     incidents: t.loadable({
       type: AiSystemIncidentsConnection,
-      description: 'Incidents it was involved in, in any role.',
+      description:
+        'Incidents it was involved in, in any role. Its versions\' incidents count too (Claude lists incidents on Claude Opus 4.6), as in the `incidents` filter, unless `exact`.',
       byPath: true,
-      args: { ...t.arg.connectionArgs() },
+      args: {
+        ...t.arg.connectionArgs(),
+        exact: t.arg.boolean({ defaultValue: false, description: 'This system\'s own incidents only, not its versions\'.' }),
+      },
       load: async (ids: string[], context, args) => {
-        const rows = await incidentsOfAiSystems(context.sql, ids, nestedPageRequest(AI_SYSTEM_INCIDENTS, args));
-        const counts = batchLoader(context, 'ai-system-incident-counts', (keys: readonly string[]) =>
-          countIncidentsOfAiSystems(context.sql, keys),
+        const exact = args.exact ?? false;
+        const rows = await incidentsOfAiSystems(context.sql, ids, nestedPageRequest(AI_SYSTEM_INCIDENTS, args), exact);
+        const counts = batchLoader(context, `ai-system-incident-counts${exact ? '-exact' : ''}`, (keys: readonly string[]) =>
+          countIncidentsOfAiSystems(context.sql, keys, exact),
         );
         return Promise.all(ids.map((id, i) => connectionFromRows(AI_SYSTEM_INCIDENTS, args, rows[i] ?? [], () => counts.load(id))));
       },

@@ -37,7 +37,7 @@ import { countReportsOfIncidents, reportsOfIncidents } from '../../data/reports.
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { badInput, parseId } from '../errors.js';
-import { liveEvent, subscribeTopic } from '../live.js';
+import { liveEvent, rolledUpAiSystem, subscribeTopic } from '../live.js';
 import { batchLoader } from '../loaders.js';
 import { parseSearchText } from '../search-text.js';
 import { selectedFields } from '../selection.js';
@@ -708,6 +708,11 @@ const IncidentChangeEnum = builder.enumType('IncidentChange', {
     CREATED: { value: 'created', description: 'It was recorded.' },
     UPDATED: { value: 'updated', description: 'Its fields or links changed.' },
     MERGED: { value: 'merged', description: 'A duplicate was merged into it.' },
+    MERGED_AWAY: {
+      value: 'merged_away',
+      description:
+        'It was a duplicate and was merged into another incident (`incident.mergedInto`; `incidentNow` resolves to that one): drop it. Said once, to every subscriber whose filter it matched before the merge, and never also as LEFT_FILTER.',
+    },
     LEFT_FILTER: {
       value: 'left_filter',
       description: 'It was updated or merged and no longer matches the subscription\'s filter, which it matched before: drop it. Said once.',
@@ -716,7 +721,7 @@ const IncidentChangeEnum = builder.enumType('IncidentChange', {
 });
 
 const IncidentChangedEventRef = builder.objectRef<Delivered<IncidentChange, IncidentRow, IncidentEvent>>('IncidentChangedEvent').implement({
-  description: 'An incident was created, updated, had a duplicate merged into it, or left the subscription\'s filter.',
+  description: 'An incident was created, updated, had a duplicate merged into it, was merged into another, or left the subscription\'s filter.',
   interfaces: [LiveEventInterface],
   fields: (t) => ({
     change: t.field({ type: IncidentChangeEnum, description: 'What happened.', resolve: (event) => event.change }),
@@ -740,7 +745,12 @@ const IncidentChangedFilter = builder.inputType('IncidentChangedFilter', {
   fields: (t) => ({
     severityAtLeast: t.field({ type: SeverityEnum, description: 'This severity or worse.' }),
     country: t.string({ description: 'An affected country (ISO 3166-1 alpha-2).' }),
-    aiSystem: t.id({ description: 'An AI system involved.' }),
+    aiSystem: t.id({ description: 'An AI system involved. Its versions count too (Claude takes incidents on Claude Opus 4.6), as they are when you subscribe, unless `aiSystemExact`.' }),
+    aiSystemExact: t.boolean({ defaultValue: false, description: 'With `aiSystem`: that system only, not its versions.' }),
+    technique: t.string({
+      description: 'A MITRE ATLAS technique used, e.g. "AML.T0016"; its sub-techniques count too (AML.T0016.002) unless `techniqueExact`.',
+    }),
+    techniqueExact: t.boolean({ defaultValue: false, description: 'With `technique`: that ATLAS id only, not its sub-techniques.' }),
     actor: t.id({ description: 'An actor involved.' }),
     changes: t.field({
       type: [IncidentChangeEnum],
@@ -753,7 +763,7 @@ builder.subscriptionFields((t) => ({
   incidentChanged: t.field({
     type: IncidentChangedEventRef,
     description:
-      'Every incident creation, update and merge as it commits, and once LEFT_FILTER when a change takes an incident out of the filter. With `after`, first replays what happened after that cursor, then continues live with no gap.',
+      'Every incident creation, update and merge as it commits (the duplicate once as MERGED_AWAY), and once LEFT_FILTER when a change takes an incident out of the filter. With `after`, first replays what happened after that cursor, then continues live with no gap.',
     args: {
       filter: t.arg({ type: IncidentChangedFilter, description: 'Which changes to receive.' }),
       after: t.arg.string({ description: 'Resume after this event cursor.' }),
@@ -762,14 +772,19 @@ builder.subscriptionFields((t) => ({
       subscribeTopic(
         context,
         incidentTopic,
-        () => {
+        async () => {
           const filter = parseIncidentFilter({
             severityAtLeast: args.filter?.severityAtLeast,
             country: args.filter?.country,
-            aiSystem: args.filter?.aiSystem,
             actor: args.filter?.actor,
+            technique: args.filter?.technique,
           });
-          return parseIncidentChangeFilter({ ...filter, changes: args.filter?.changes ?? undefined });
+          return parseIncidentChangeFilter({
+            ...filter,
+            aiSystem: await rolledUpAiSystem(context, args.filter?.aiSystem, args.filter?.aiSystemExact),
+            techniqueExact: args.filter?.techniqueExact ?? false,
+            changes: args.filter?.changes ?? undefined,
+          });
         },
         args.after,
       ),

@@ -290,6 +290,7 @@ const PositionChangeEnum = builder.enumType('PositionChange', {
   description: 'What happened to a policy position.',
   values: {
     RECORDED: { value: 'recorded', description: 'It was recorded.' },
+    UPDATED: { value: 'updated', description: 'Its sources changed after it was recorded: a citation was added or removed.' },
     RETRACTED: { value: 'retracted', description: 'It was retracted; if it was current, the actor\'s previous stance on the topic is current again.' },
   } as const satisfies Record<string, { value: PositionChange; description: string }>,
 });
@@ -297,7 +298,7 @@ const PositionChangeEnum = builder.enumType('PositionChange', {
 const PolicyPositionRecordedEventRef = builder
   .objectRef<Delivered<PositionChange, PolicyPositionRow, PositionEvent>>('PolicyPositionRecordedEvent')
   .implement({
-    description: 'A policy position was recorded, or (for subscribers that ask) retracted.',
+    description: 'A policy position was recorded, its sources changed, or it was retracted.',
     interfaces: [LiveEventInterface],
     fields: (t) => ({
       change: t.field({ type: PositionChangeEnum, description: 'What happened.', resolve: (event) => event.change }),
@@ -322,14 +323,15 @@ const PolicyPositionRecordedFilter = builder.inputType('PolicyPositionRecordedFi
     topic: t.id({ description: 'Positions on this topic.' }),
     actor: t.id({ description: 'Positions of this actor.' }),
     stance: t.field({ type: [StanceEnum], description: 'Positions with any of these stances.' }),
-    changes: t.field({ type: [PositionChangeEnum], description: 'Only these changes (default: both RECORDED and RETRACTED).' }),
+    changes: t.field({ type: [PositionChangeEnum], description: 'Only these changes (default: all of them: RECORDED, UPDATED and RETRACTED).' }),
   }),
 });
 
 builder.subscriptionFields((t) => ({
   policyPositionRecorded: t.field({
     type: PolicyPositionRecordedEventRef,
-    description: 'Every new policy position as it commits (and its retraction, when the filter asks); with `after`, replays what was missed first.',
+    description:
+      'Every new policy position as it commits, every change of its sources (UPDATED) and its retraction, unless the filter asks for fewer changes; with `after`, replays what was missed first.',
     args: {
       filter: t.arg({ type: PolicyPositionRecordedFilter, description: 'Which positions to receive.' }),
       after: t.arg.string({ description: 'Resume after this event cursor.' }),

@@ -8,7 +8,7 @@ import { normalizeReportUrl } from '../../data/urls.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { badInput, parseId } from '../errors.js';
-import { liveEvent, subscribeTopic } from '../live.js';
+import { liveEvent, rolledUpAiSystem, subscribeTopic } from '../live.js';
 import { keysetConnection } from '../pagination.js';
 import { parseSearchText } from '../search-text.js';
 import { IncidentRef, ReportRef } from '../refs.js';
@@ -249,11 +249,25 @@ const ReportChangeEnum = builder.enumType('ReportChange', {
       value: 'attached',
       description: 'An existing report was linked to an incident, and now matches the filter it did not match before.',
     },
+    MATCHED: {
+      value: 'matched',
+      description:
+        'An incident the report documents changed (gained an actor, a country, an AI system or a technique, or absorbed a duplicate), and the report now matches the filter it did not match before.',
+    },
+    DETACHED: {
+      value: 'detached',
+      description: 'The report was unlinked from an incident (`detachedFrom`) and still matches the filter.',
+    },
+    LEFT_FILTER: {
+      value: 'left_filter',
+      description:
+        'The report no longer matches the filter, which it matched before (it was detached, or an incident it documents changed or was merged away): drop it. Said once.',
+    },
   } as const satisfies Record<string, { value: ReportChange; description: string }>,
 });
 
 const ReportAddedEventRef = builder.objectRef<Delivered<ReportChange, ReportRow, ReportEvent>>('ReportAddedEvent').implement({
-  description: 'A new report was committed, or an existing one came to match the subscription\'s filter by being attached to an incident.',
+  description: 'A new report was committed, an existing one came to match the subscription\'s filter or left it, or it was detached from an incident.',
   interfaces: [LiveEventInterface],
   fields: (t) => ({
     change: t.field({ type: ReportChangeEnum, description: 'Why the report is announced.', resolve: (event) => event.change }),
@@ -271,8 +285,13 @@ const ReportAddedEventRef = builder.objectRef<Delivered<ReportChange, ReportRow,
     }),
     attachedTo: t.field({
       type: [IncidentRef],
-      description: 'For ATTACHED, the incidents this change linked it to; empty for ADDED.',
-      resolve: ({ event }) => (event.kind === 'report_attached' ? event.attributes.incidentIds.filter((id) => !event.previous.incidentIds.includes(id)) : []),
+      description: 'The incidents this change linked it to (ATTACHED, and a LEFT_FILTER by a merge); empty otherwise.',
+      resolve: ({ event }) => (event.kind === 'report_added' ? [] : event.attributes.incidentIds.filter((id) => !event.previous.incidentIds.includes(id))),
+    }),
+    detachedFrom: t.field({
+      type: [IncidentRef],
+      description: 'The incidents this change unlinked it from (DETACHED, and a LEFT_FILTER by a detach or merge); empty otherwise.',
+      resolve: ({ event }) => (event.kind === 'report_added' ? [] : event.previous.incidentIds.filter((id) => !event.attributes.incidentIds.includes(id))),
     }),
   }),
 });
@@ -282,7 +301,12 @@ const ReportAddedFilter = builder.inputType('ReportAddedFilter', {
   fields: (t) => ({
     incident: t.id({ description: 'Reports documenting this incident.' }),
     actor: t.id({ description: 'Reports about incidents this actor took part in.' }),
-    aiSystem: t.id({ description: 'Reports about incidents involving this AI system.' }),
+    aiSystem: t.id({ description: 'Reports about incidents involving this AI system or, unless `aiSystemExact`, one of its versions (as they are when you subscribe).' }),
+    aiSystemExact: t.boolean({ defaultValue: false, description: 'With `aiSystem`: that system only, not its versions.' }),
+    technique: t.string({
+      description: 'Reports about incidents using this MITRE ATLAS technique, e.g. "AML.T0016", or, unless `techniqueExact`, one of its sub-techniques.',
+    }),
+    techniqueExact: t.boolean({ defaultValue: false, description: 'With `technique`: that ATLAS id only, not its sub-techniques.' }),
     country: t.string({ description: 'Reports about incidents affecting this country (ISO 3166-1 alpha-2).' }),
     language: t.string({ description: 'Reports in this language (ISO 639-1).' }),
   }),
@@ -292,7 +316,7 @@ builder.subscriptionFields((t) => ({
   reportAdded: t.field({
     type: ReportAddedEventRef,
     description:
-      'Every new report the moment it is committed, and every existing report that comes to match the filter by being attached to an incident (change ATTACHED). With `after`, first replays what happened after that cursor, then continues live with no gap and no duplicate.',
+      'Every new report the moment it is committed; every existing report that comes to match the filter, by being attached to an incident (ATTACHED) or because an incident it documents changed (MATCHED); once LEFT_FILTER when it stops matching; DETACHED when unlinked from an incident while it still matches. With `after`, first replays what happened after that cursor, then continues live with no gap and no duplicate.',
     args: {
       filter: t.arg({ type: ReportAddedFilter, description: 'Which reports to receive.' }),
       after: t.arg.string({ description: 'Resume after this event cursor.' }),
@@ -301,11 +325,13 @@ builder.subscriptionFields((t) => ({
       subscribeTopic(
         context,
         reportTopic,
-        () =>
+        async () =>
           parseReportFilter({
             incidentId: args.filter?.incident ? parseId(args.filter.incident, 'Incident', 'filter.incident') : undefined,
             actorId: args.filter?.actor ? parseId(args.filter.actor, 'Actor', 'filter.actor') : undefined,
-            aiSystemId: args.filter?.aiSystem ? parseId(args.filter.aiSystem, 'AiSystem', 'filter.aiSystem') : undefined,
+            aiSystem: await rolledUpAiSystem(context, args.filter?.aiSystem, args.filter?.aiSystemExact),
+            technique: args.filter?.technique,
+            techniqueExact: args.filter?.techniqueExact,
             country: args.filter?.country,
             language: args.filter?.language,
           }),

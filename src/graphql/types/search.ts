@@ -2,7 +2,7 @@ import { SEARCH_TYPES, countSearch, parseSearchKey, searchAll, type SearchHitRow
 import { builder } from '../builder.js';
 import { badInput } from '../errors.js';
 import { keysetConnection } from '../pagination.js';
-import { ActorRef, AiSystemRef, IncidentRef, PolicyPositionRef, ReportRef } from '../refs.js';
+import { ActionRef, ActorRef, AiSystemRef, IncidentRef, PolicyPositionRef, ReportRef } from '../refs.js';
 import { parseSearchText } from '../search-text.js';
 
 const SearchTypeEnum = builder.enumType('SearchType', {
@@ -11,6 +11,10 @@ const SearchTypeEnum = builder.enumType('SearchType', {
     INCIDENT: { value: 'incident', description: 'Incidents, by title, summary, sectors and data categories.' },
     REPORT: { value: 'report', description: 'Reports, by title, summary and publisher.' },
     POLICY_POSITION: { value: 'policy_position', description: 'Policy positions (not retracted), by summary and quote.' },
+    ACTION: {
+      value: 'action',
+      description: 'Actions (not retracted): demands, ultimatums, refusals..., by summary, threatened consequence, deadline as stated and unnamed speaker.',
+    },
     ACTOR: { value: 'actor', description: 'Actors, by name, aliases and description, and by approximate name.' },
     AI_SYSTEM: { value: 'ai_system', description: 'AI systems, by approximate name.' },
   } satisfies Record<string, { value: SearchType; description: string }>,
@@ -18,12 +22,13 @@ const SearchTypeEnum = builder.enumType('SearchType', {
 
 const SearchResultUnion = builder.unionType('SearchResult', {
   description: 'Anything `search` can find.',
-  types: [IncidentRef, ReportRef, PolicyPositionRef, ActorRef, AiSystemRef],
+  types: [IncidentRef, ReportRef, PolicyPositionRef, ActionRef, ActorRef, AiSystemRef],
   // The rows differ in columns only they have (see src/data/*.ts row types).
   resolveType: (row) => {
     if ('severity' in row) return IncidentRef;
     if ('url_key' in row) return ReportRef;
     if ('stance' in row) return PolicyPositionRef;
+    if ('outcome' in row) return ActionRef;
     if ('developer_id' in row) return AiSystemRef;
     return ActorRef;
   },
@@ -56,6 +61,8 @@ const SearchHitRef = builder.objectRef<SearchHitRow>('SearchHit').implement({
             return ReportRef.getDataloader(context).load(hit.id);
           case 'policy_position':
             return PolicyPositionRef.getDataloader(context).load(hit.id);
+          case 'action':
+            return ActionRef.getDataloader(context).load(hit.id);
           case 'actor':
             return ActorRef.getDataloader(context).load(hit.id);
           case 'ai_system':
@@ -70,7 +77,7 @@ builder.queryFields((t) => ({
   search: t.connection({
     type: SearchHitRef,
     description:
-      'Full-text search across incidents, reports, policy positions, actors and AI systems, best match first. English and Spanish stems both match, accents are ignored, names match approximately ("Antropic" finds Anthropic). Web-search syntax: "quoted phrase", OR, -excluded; malformed input (an unbalanced quote) is read leniently, never an error. Of incidents, reports and positions, the 200 most recent matches of each are ranked (totalCount counts those): for exhaustive lists use the `search` filter of `incidents`, `reports` or `policyPositions`.',
+      'Full-text search across incidents, reports, policy positions, actions, actors and AI systems, best match first. English and Spanish stems both match, accents are ignored, names match approximately ("Antropic" finds Anthropic). Web-search syntax: "quoted phrase", OR, -excluded; malformed input (an unbalanced quote) is read leniently, never an error. Of incidents, reports, positions and actions, the 200 most recent matches of each are ranked (totalCount counts those): for exhaustive lists use the `search` filter of `incidents`, `reports`, `policyPositions` or `actions`.',
     args: {
       query: t.arg.string({ required: true, description: 'What to look for.' }),
       types: t.arg({ type: [SearchTypeEnum], description: 'Only these kinds of object (default all).' }),

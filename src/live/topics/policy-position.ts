@@ -1,5 +1,5 @@
-// policyPositionRecorded: every policy position as it is recorded and as it is retracted (a subscriber may
-// ask for one of the two only).
+// policyPositionRecorded: every policy position as it is recorded, as its sources change and as it is
+// retracted (a subscriber may ask for some of these only).
 import { positionCapture } from '../../data/event-capture.js';
 import type { PolicyPositionRow, Stance } from '../../data/policy.js';
 import type { LoggedEvent } from '../../events/log.js';
@@ -14,10 +14,11 @@ export interface PositionAttributes {
 
 export type PositionEvent =
   | LoggedEvent<'position_recorded', PositionAttributes, null>
-  | LoggedEvent<'position_retracted', PositionAttributes, null>;
+  | LoggedEvent<'position_retracted', PositionAttributes, null>
+  | LoggedEvent<'position_updated', PositionAttributes, null>;
 
-/** What a subscriber is told happened. */
-export type PositionChange = 'recorded' | 'retracted';
+/** What a subscriber is told happened; 'updated' when its sources changed after it was recorded. */
+export type PositionChange = 'recorded' | 'updated' | 'retracted';
 
 /** A policyPositionRecorded filter: every condition given must hold. Ids are local ids. */
 export interface PositionFilter {
@@ -44,16 +45,20 @@ export function parsePositionFilter(input: PositionFilter): CompiledFilter {
     stances: input.stances?.length ? new Set(input.stances) : undefined,
     // Every change by default: a client that holds a stakeholder's current position must hear that it was
     // withdrawn (each event's `change` says which it is), or its view keeps a position that no longer stands.
-    changes: new Set(input.changes?.length ? input.changes : ['recorded', 'retracted']),
+    changes: new Set(input.changes?.length ? input.changes : ['recorded', 'updated', 'retracted']),
   };
 }
 
-const CHANGE_OF: Record<PositionEvent['kind'], PositionChange> = { position_recorded: 'recorded', position_retracted: 'retracted' };
+const CHANGE_OF: Record<PositionEvent['kind'], PositionChange> = {
+  position_recorded: 'recorded',
+  position_updated: 'updated',
+  position_retracted: 'retracted',
+};
 
 /** The policyPositionRecorded topic. */
 export const policyPositionTopic: LiveTopic<PositionEvent, CompiledFilter, PositionChange, PolicyPositionRow> = {
   name: 'policyPositionRecorded',
-  kinds: ['position_recorded', 'position_retracted'],
+  kinds: ['position_recorded', 'position_updated', 'position_retracted'],
   capture: positionCapture,
   concerns(filter, { kind, attributes: a }) {
     const change = CHANGE_OF[kind];
