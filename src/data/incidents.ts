@@ -2,7 +2,7 @@ import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import { actorColumns, type ActorKind, type ActorRow } from './actors.js';
 import { aiSystemColumns, type AiSystemRow } from './ai-systems.js';
-import { groupByParent, keyset, type Direction, type PageRequest, type SortKey, type SortKeyType } from './pagination.js';
+import { groupByParent, keyset, literalLimit, type Direction, type PageRequest, type SortKey, type SortKeyType } from './pagination.js';
 import { searchQuery } from './text-search.js';
 
 export const INCIDENT_STATUSES = ['reported', 'confirmed', 'disputed', 'disrupted', 'resolved'] as const;
@@ -287,7 +287,7 @@ export async function listIncidents(
       ${filterClause(sql, filter)}
       ${where}
     order by ${orderBy}
-    limit ${page.limit}
+    ${literalLimit(sql, page.limit)}
   `;
   // The JSON lists lack what the loaders' rows have besides: the parent id, and Dates. Completed in place,
   // the rows being this statement's own: a page is on the hot path.
