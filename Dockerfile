@@ -22,7 +22,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY sql ./sql
-# `faultline key|migrate|seed|import:atlas|seed:synthetic`, e.g. docker compose exec faultline faultline key list
+# `faultline key|migrate|seed|import|import-atlas|seed:synthetic`, e.g. docker compose exec faultline faultline key list
 RUN chmod +x dist/cli/faultline.js && ln -s /app/dist/cli/faultline.js /usr/local/bin/faultline
 # Files stay root-owned and read-only to the service; it runs unprivileged.
 USER node

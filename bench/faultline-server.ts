@@ -3,16 +3,30 @@
 import type { Sql } from '../src/db/connection.js';
 import type { EventHub } from '../src/events/hub.js';
 import { createEventHub } from '../src/live/index.js';
+import { schema } from '../src/graphql/index.js';
+import { ResponseCache } from '../src/http/response-cache.js';
 import type { Logger } from '../src/logger.js';
 import { buildServer, listen, type FaultlineServer } from '../src/server.js';
 
-export async function startFaultline(sql: Sql, url: string, logger: Logger): Promise<{ server: FaultlineServer; events: EventHub; stop(): Promise<void> }> {
+/** With `responseCacheTtlMs`, anonymous reads are cached as RESPONSE_CACHE=true caches them. */
+export async function startFaultline(
+  sql: Sql,
+  url: string,
+  logger: Logger,
+  options: { responseCacheTtlMs?: number } = {},
+): Promise<{ server: FaultlineServer; events: EventHub; stop(): Promise<void> }> {
   const events = createEventHub({ sql, url, logger });
   await events.start();
+  let responseCache: ResponseCache | undefined;
+  if (options.responseCacheTtlMs !== undefined) {
+    responseCache = new ResponseCache({ schema, ttlMs: options.responseCacheTtlMs, logger });
+    await responseCache.attach(events);
+  }
   const server = buildServer({
     sql,
     events,
     logger,
+    responseCache,
     config: { port: 0, host: '127.0.0.1', requireReadKey: false, graphiql: false },
   });
   await listen(server, '127.0.0.1', 0);

@@ -137,7 +137,9 @@ function cpuOf(pid: number): number {
 }
 
 async function startGraphql(sql: Sql, logger: Logger): Promise<{ port: number; stop: () => Promise<void> }> {
-  const { server, stop } = await startFaultline(sql, url!, logger);
+  // BENCH_RESPONSE_CACHE=1: the response cache on, as in production (the "graphql cached" endpoint).
+  const cached = process.env.BENCH_RESPONSE_CACHE === '1' ? { responseCacheTtlMs: 60_000 } : {};
+  const { server, stop } = await startFaultline(sql, url!, logger, cached);
   return { port: server.port, stop };
 }
 

@@ -1,7 +1,8 @@
-// Read benchmark: `incidents(first: 20)` with actors and AI systems, the same page from four endpoints on one
+// Read benchmark: `incidents(first: 20)` with actors and AI systems, the same page from five endpoints on one
 // database in one run: a raw node:http endpoint that runs one hand-written SQL statement and returns the same
 // JSON (the floor), PostGraphile v4 (the peer a team would pick instead), and the real Faultline server as one
-// process and as a cluster of two (WORKERS=2). Not a test: run it with `npm run bench:read`; see bench/README.md.
+// process, as one process with its response cache on (the hot page, "graphql cached"), and as a cluster of
+// two (WORKERS=2). Not a test: run it with `npm run bench:read`; see bench/README.md.
 //
 //   npx tsx bench/read.ts [--duration 10] [--connections 10] [--pool 10] [--rounds 3] [--warmup 2]
 //                         [--incidents 20000] [--workers 2] [--peer 1]
@@ -160,6 +161,8 @@ function report(measurements: Measurement[], labels: string[]): string {
     lines.push(`graphql p99 ${one.p99.toFixed(1)} ms vs postgraphile ${peer.p99.toFixed(1)} ms: target no worse ${verdict(one.p99 <= peer.p99)}`);
   }
   lines.push(`graphql / raw throughput = ${(one.rps / raw.rps).toFixed(2)}: target >= 0.6 ${verdict(one.rps >= 0.6 * raw.rps)}`);
+  const cached = summaries.get('graphql cached');
+  if (cached) lines.push(`graphql cached / raw throughput = ${(cached.rps / raw.rps).toFixed(2)}: target >= 2 ${verdict(cached.rps >= 2 * raw.rps)}`);
   const cluster = [...summaries].find(([label]) => label.startsWith('graphql x'));
   if (cluster) {
     const gain = cluster[1].rps / one.rps;
@@ -170,7 +173,7 @@ function report(measurements: Measurement[], labels: string[]): string {
 
 // setup ~120 s at most (PostGraphile's install on a first run, the synthetic corpus) + each run's warm-up and
 // measurement + slack for the servers and the checks.
-const ENDPOINTS = 2 + (PEER ? 1 : 0) + (WORKERS > 1 ? 1 : 0);
+const ENDPOINTS = 3 + (PEER ? 1 : 0) + (WORKERS > 1 ? 1 : 0);
 runBenchmark(240 + ROUNDS * ENDPOINTS * (WARMUP + DURATION + 5), async (databaseUrl) => {
   log(
     `duration ${DURATION} s, warm-up ${WARMUP} s, ${CONNECTIONS} connections, pool ${POOL} per server process, ${ROUNDS} rounds, ` +
@@ -184,6 +187,14 @@ runBenchmark(240 + ROUNDS * ENDPOINTS * (WARMUP + DURATION + 5), async (database
     starts.push(startChild('postgraphile', databaseUrl).then((child) => ({ label: 'postgraphile', child, target: graphqlTarget(child, peerQuery(FIRST)) })));
   }
   starts.push(startChild('graphql', databaseUrl).then((child) => ({ label: 'graphql', child, target: graphqlTarget(child, QUERY) })));
+  // The hot page: the same anonymous query answered from the response cache (RESPONSE_CACHE=true).
+  starts.push(
+    startChild('graphql', databaseUrl, { name: 'graphql-cached', env: { BENCH_RESPONSE_CACHE: '1' } }).then((child) => ({
+      label: 'graphql cached',
+      child,
+      target: graphqlTarget(child, QUERY),
+    })),
+  );
   if (WORKERS > 1) {
     const label = `graphql x${WORKERS}`;
     starts.push(

@@ -321,6 +321,8 @@ export async function startChild(
     /** A program to run node under, with its arguments (bench/read-instructions.ts: valgrind). */
     wrapper?: string[];
     startTimeoutMs?: number;
+    /** More environment for the child. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Child> {
   const name = options.name ?? role;
@@ -338,6 +340,7 @@ export async function startChild(
       BENCH_POOL: String(POOL),
       BENCH_NAME: name,
       BENCH_WORKERS: String(options.workers ?? 1),
+      ...options.env,
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -54,6 +54,13 @@ export interface Config {
   logFormat: LogFormat;
   /** Serve Prometheus metrics on /metrics. */
   metrics: boolean;
+  /**
+   * Cache the responses to anonymous queries, invalidated by the events and catalog changes every instance
+   * hears (src/http/response-cache.ts). On by default in production only.
+   */
+  responseCache: boolean;
+  /** The longest a cached response is served, whatever invalidation missed (ms). */
+  responseCacheTtlMs: number;
   /** Events older than this are pruned from the log (ms); a cursor older than that is expired. */
   eventRetentionMs: number;
   /** Beyond about this many of the newest events, older ones are pruned. */
@@ -100,6 +107,8 @@ export const CONFIG_VARIABLES = [
   'METRICS',
   'EVENT_RETENTION',
   'EVENT_RETENTION_COUNT',
+  'RESPONSE_CACHE',
+  'RESPONSE_CACHE_TTL_MS',
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -222,6 +231,9 @@ export function loadConfig(env: Env = process.env): Config {
     fieldSuggestions: boolean(env, 'GRAPHQL_FIELD_SUGGESTIONS', !production),
     logFormat: (logFormat as LogFormat | undefined) ?? (production ? 'json' : 'pretty'),
     metrics: boolean(env, 'METRICS', true),
+    // Off in development: there a read right after a write on another tab should never surprise anyone.
+    responseCache: boolean(env, 'RESPONSE_CACHE', production),
+    responseCacheTtlMs: integer(env, 'RESPONSE_CACHE_TTL_MS', 60_000, 1, 86_400_000),
     eventRetentionMs: duration(env, 'EVENT_RETENTION', 30 * 86_400_000),
     eventRetentionCount: integer(env, 'EVENT_RETENTION_COUNT', 1_000_000, 1_000, 1_000_000_000),
   };

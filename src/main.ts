@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { KeyRevocations } from './auth/revocation.js';
 import { KeyUsage } from './auth/usage.js';
+import { ResponseCache } from './http/response-cache.js';
 import type { EventHub } from './events/hub.js';
 import { createEventHub } from './live/index.js';
 import { createLogger } from './logger.js';
@@ -81,11 +82,17 @@ async function main(): Promise<void> {
       retention: { maxAgeMs: config.eventRetentionMs, maxCount: config.eventRetentionCount },
     });
     await events.start();
-    revocations = new KeyRevocations({ sql: db.sql, url: db.url, logger });
+    revocations = new KeyRevocations({ sql: db.sql, events, logger });
     await revocations.start();
     usage = new KeyUsage(db.sql, logger);
     const { buildServer, listen } = await serverModule;
-    server = buildServer({ sql: db.sql, events, logger, config, revocations, usage });
+    let responseCache: ResponseCache | undefined;
+    if (config.responseCache) {
+      const { schema } = await import('./graphql/index.js');
+      responseCache = new ResponseCache({ schema, ttlMs: config.responseCacheTtlMs, logger });
+      await responseCache.attach(events);
+    }
+    server = buildServer({ sql: db.sql, events, logger, config, revocations, usage, responseCache });
     await listen(server, config.host, config.port);
   } catch (error) {
     logger.error(`could not start: ${(error as Error).message}`);

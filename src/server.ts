@@ -23,7 +23,9 @@ import { schema } from './graphql/index.js';
 import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
 import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
+import type { ResponseCache } from './http/response-cache.js';
 import { InFlight } from './http/drain.js';
+import { handleExportRoute, isExportRoute } from './http/export-routes.js';
 import { ClientLimits, clientAddress, frontDoor, rateLimited } from './http/front-door.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
 import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
@@ -41,6 +43,8 @@ export interface ServerOptions {
   revocations?: KeyRevocations;
   /** Records when keys were last used. */
   usage?: KeyUsage;
+  /** Caches anonymous queries' results, attached to `events` (src/http/response-cache.ts); none when absent. */
+  responseCache?: ResponseCache;
   config: ServerConfig;
 }
 
@@ -186,7 +190,13 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [...operationLimits(config), useRequestRecord(() => requestScope.getStore()), useSharedSubscriptionResults(), useSseEventIds()],
+    plugins: [
+      ...operationLimits(config),
+      useRequestRecord(() => requestScope.getStore()),
+      useSharedSubscriptionResults(),
+      useSseEventIds(),
+      ...(options.responseCache && !config.requireReadKey ? [options.responseCache.plugin()] : []),
+    ],
     maskedErrors: { maskError: maskUnexpected },
     context: async ({ request, viewer, requestId, client, res, transport }): Promise<GraphQLContext> => {
       const id = requestId ?? requestScope.getStore()?.requestId ?? randomUUID();
@@ -225,6 +235,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
   };
 
   const limits = new ClientLimits(config);
+  // Not when reads need a key: a cached result would be served before the key is checked.
+  const responseCache = config.requireReadKey ? undefined : options.responseCache;
   const inFlight = new InFlight();
   let sseStreams = 0;
   const metrics = config.metrics
@@ -277,7 +289,22 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     void requestScope.run(record, async () => {
       try {
         const admitted = await frontDoor(req, res, config, limits);
-        if (admitted) await yoga.handle(req, res, { requestId, client: admitted.client, res });
+        if (!admitted) return;
+        if (isExportRoute(req.url)) {
+          await handleExportRoute(req, res, {
+            sql,
+            logger,
+            requireReadKey: config.requireReadKey,
+            requestId,
+            authFailed: () => limits.authFailed(admitted.client),
+            // The feeds' self link; a Host header that is not a plain host[:port] is not echoed into it.
+            baseUrl: `http://${/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`,
+          });
+          return;
+        }
+        // A cached anonymous answer goes out without Yoga (src/http/response-cache.ts `serve`).
+        if (responseCache?.serve(req, res, (req as IncomingMessage & { body?: Buffer }).body)) return;
+        await yoga.handle(req, res, { requestId, client: admitted.client, res });
       } catch (error) {
         // The client went away while its body was read, say.
         logger.debug('request failed before Yoga', { requestId, error: String(error) });

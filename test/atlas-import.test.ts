@@ -4,13 +4,24 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../src/db/index.js';
 import { parseAtlas } from '../src/data/atlas.js';
-import { importAtlas } from '../src/data/atlas-import.js';
+import { atlasIncidentSlug, importAtlas } from '../src/data/atlas-import.js';
+import { existsSync } from 'node:fs';
+import { loadSeed } from '../src/data/seed.js';
+import { readEventsAfter } from '../src/data/event-log.js';
+import { incidentsOfAiSystems } from '../src/data/incidents.js';
 import { createTestDatabase } from './helpers/database.js';
 
 // A tiny file in the shape of MITRE ATLAS's ATLAS.yaml: the real one lives outside the repository, and a
 // user's clone must be able to run the tests without it. The descriptions and summary hold a marker that
 // must never reach the database.
 const PROSE = 'PROSE-THAT-MUST-NOT-BE-STORED';
+// The real release, when the shared data is there (a user's clone has none).
+// FAULTLINE_SHARED_DIR, else ../shared beside the repository (a worktree sits one level deeper).
+const REAL_ATLAS =
+  [process.env.FAULTLINE_SHARED_DIR, path.join(import.meta.dirname, '../../shared'), path.join(import.meta.dirname, '../../../shared')]
+    .filter((dir): dir is string => Boolean(dir))
+    .map((dir) => path.resolve(dir, 'data/atlas/ATLAS.yaml'))
+    .find((file) => existsSync(file)) ?? '';
 const ATLAS_YAML = `
 id: ATLAS
 name: Adversarial Threat Landscape for AI Systems
@@ -107,9 +118,14 @@ async function importFile(text?: string) {
   return importAtlas(sql, parseAtlas(await fs.readFile(file, 'utf8')));
 }
 
-async function counts() {
-  const [row] = await sql<{ techniques: number; incidents: number; reports: number; links: number; reportLinks: number }[]>`
+async function counts(db: Sql = sql) {
+  const [row] = await db<Record<string, number>[]>`
     select
+      (select count(*)::int from actors) as actors,
+      (select count(*)::int from ai_systems) as "aiSystems",
+      (select count(*)::int from incident_actors) as "actorLinks",
+      (select count(*)::int from incident_ai_systems) as "aiSystemLinks",
+      (select count(*)::int from events) as events,
       (select count(*)::int from techniques) as techniques,
       (select count(*)::int from incidents) as incidents,
       (select count(*)::int from reports) as reports,
@@ -125,6 +141,9 @@ describe('importAtlas', () => {
     expect(summary).toEqual({
       techniques: { total: 5, inserted: 5, updated: 0 },
       incidents: { total: 2, inserted: 2, updated: 0 },
+      // "Unknown" names no actor; the chatbot is new; the exercise names neither.
+      actors: { matched: 0, created: 0 },
+      aiSystems: { matched: 0, created: 1 },
       reports: { total: 1, inserted: 1 },
       links: { techniques: 3, reports: 1 },
       skippedReferences: [],
@@ -154,7 +173,7 @@ describe('importAtlas', () => {
         title: 'Jailbroken assistant leaks data',
         summary: undefined,
         status: 'confirmed',
-        severity: 'medium',
+        severity: null,
         // MONTH granularity: the first day of the month, not the day the file gives.
         occurred_start: '2024-06-01',
         occurred_precision: 'month',
@@ -165,7 +184,7 @@ describe('importAtlas', () => {
         title: 'Red team searches pre-prints',
         summary: undefined,
         status: 'reported',
-        severity: 'medium',
+        severity: null,
         occurred_start: '2023-01-01',
         occurred_precision: 'year',
         techniques: ['AML.T0000'],
@@ -210,6 +229,8 @@ describe('importAtlas', () => {
     expect(summary).toMatchObject({
       techniques: { inserted: 0, updated: 0 },
       incidents: { inserted: 0, updated: 0 },
+      actors: { created: 0 },
+      aiSystems: { created: 0 },
       reports: { inserted: 0 },
       links: { techniques: 0, reports: 0 },
     });
@@ -234,7 +255,8 @@ describe('importAtlas', () => {
       incidents: { inserted: 0, updated: 1 },
       reports: { inserted: 0 },
     });
-    expect(await counts()).toEqual(before);
+    // The changed incident is announced; nothing else changes.
+    expect(await counts()).toEqual({ ...before, events: before!.events! + 1 });
 
     const [incident] = await sql<{ title: string; severity: string; version: number }[]>`
       select title, severity, version from incidents where slug = 'atlas-aml-cs0001'
@@ -273,5 +295,143 @@ describe('importAtlas', () => {
     expect(() => parseAtlas(ATLAS_YAML.replace('incident-date-granularity: YEAR', 'incident-date-granularity: WEEK'))).toThrow(
       /AML\.CS0002.*granularity/,
     );
+  });
+});
+
+// Case studies naming parties: a target that is an AI system on record under its developer's name, an actor
+// on record under an alias, and names nobody has recorded yet.
+const PARTIES_YAML = `
+id: ATLAS
+name: Adversarial Threat Landscape for AI Systems
+version: 9.9.9
+matrices:
+- id: ATLAS
+  name: ATLAS Matrix
+  tactics: []
+  techniques: []
+case-studies:
+- id: AML.CS0100
+  name: Distillation campaign against a chatbot
+  object-type: case-study
+  summary: x
+  incident-date: 2025-02-01
+  incident-date-granularity: MONTH
+  procedure: []
+  target: Anthropic Claude
+  actor: OpenAI
+  case-study-type: incident
+- id: AML.CS0101
+  name: Researchers inject prompts into a new assistant
+  object-type: case-study
+  summary: x
+  incident-date: 2024-01-01
+  incident-date-granularity: YEAR
+  procedure: []
+  target: Brand New Assistant
+  actor: Embrace the Red
+  case-study-type: exercise
+- id: AML.CS0102
+  name: Same researchers, other spelling
+  object-type: case-study
+  summary: x
+  incident-date: 2024-01-01
+  incident-date-granularity: YEAR
+  procedure: []
+  target: brand new assistant
+  actor: Embrace The Red
+  case-study-type: exercise
+`;
+
+describe('importAtlas with the seed: parties, kinds and events', () => {
+  let seeded: Sql;
+  let dropSeeded: () => Promise<void>;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    seeded = database.sql;
+    dropSeeded = database.drop;
+    await loadSeed(seeded);
+  });
+  afterAll(async () => {
+    await dropSeeded?.();
+  });
+
+  async function claudeIncidentSlugs(): Promise<string[]> {
+    const [claude] = await seeded<{ id: string }[]>`select id::text as id from ai_systems where slug = 'claude'`;
+    const [rows] = await incidentsOfAiSystems(seeded, [claude!.id], { limit: 200, inverted: false });
+    return (rows ?? []).map((row) => row.slug);
+  }
+
+  it('links the target to the AI system on record, the actor by name, and creates the rest marked as from ATLAS', async () => {
+    const [before] = await seeded<{ id: string }[]>`select coalesce(max(id), 0)::text as id from events`;
+    const summary = await importAtlas(seeded, parseAtlas(PARTIES_YAML));
+    // OpenAI is in the seed; Claude is found as "Anthropic Claude"; the researcher and the assistant are new,
+    // one record each whatever the spelling's case.
+    expect(summary.actors).toEqual({ matched: 1, created: 1 });
+    expect(summary.aiSystems).toEqual({ matched: 1, created: 1 });
+
+    expect(await claudeIncidentSlugs()).toContain('atlas-aml-cs0100');
+    const links = await seeded<{ slug: string; system: string; role: string; imported: string | null; developer: string | null }[]>`
+      select i.slug, s.slug as system, x.role, s.imported_from as imported, s.developer_id::text as developer
+      from incident_ai_systems x join incidents i on i.id = x.incident_id join ai_systems s on s.id = x.ai_system_id
+      where i.slug like 'atlas-%' order by i.slug
+    `;
+    expect(links.map((row) => ({ ...row }))).toEqual([
+      { slug: 'atlas-aml-cs0100', system: 'claude', role: 'target', imported: null, developer: expect.any(String) },
+      { slug: 'atlas-aml-cs0101', system: 'atlas-brand-new-assistant', role: 'target', imported: 'mitre_atlas', developer: null },
+      { slug: 'atlas-aml-cs0102', system: 'atlas-brand-new-assistant', role: 'target', imported: 'mitre_atlas', developer: null },
+    ]);
+    const actors = await seeded<{ slug: string; actor: string; role: string; kind: string; imported: string | null }[]>`
+      select i.slug, a.slug as actor, x.role, a.kind, a.imported_from as imported
+      from incident_actors x join incidents i on i.id = x.incident_id join actors a on a.id = x.actor_id
+      where i.slug like 'atlas-%' order by i.slug
+    `;
+    expect(actors.map((row) => ({ ...row }))).toEqual([
+      { slug: 'atlas-aml-cs0100', actor: 'openai', role: 'attacker', kind: 'ai_developer', imported: null },
+      { slug: 'atlas-aml-cs0101', actor: 'atlas-embrace-the-red', role: 'researcher', kind: 'other', imported: 'mitre_atlas' },
+      { slug: 'atlas-aml-cs0102', actor: 'atlas-embrace-the-red', role: 'researcher', kind: 'other', imported: 'mitre_atlas' },
+    ]);
+
+    const incidents = await seeded<{ slug: string; kind: string; severity: string | null; imported: string }[]>`
+      select slug, kind, severity, imported_from as imported from incidents where slug like 'atlas-%' order by slug
+    `;
+    expect(incidents.map((row) => ({ ...row }))).toEqual([
+      { slug: 'atlas-aml-cs0100', kind: 'incident', severity: null, imported: 'mitre_atlas' },
+      { slug: 'atlas-aml-cs0101', kind: 'exercise', severity: null, imported: 'mitre_atlas' },
+      { slug: 'atlas-aml-cs0102', kind: 'exercise', severity: null, imported: 'mitre_atlas' },
+    ]);
+
+    // The log announces each incident it created, with the links in its snapshot.
+    const events = await readEventsAfter(seeded, { xact: 0n, id: 0n }, 1000);
+    const created = events.filter((event) => BigInt(event.id) > BigInt(before!.id) && event.kind === 'incident_created');
+    expect(created).toHaveLength(3);
+    const [snapshotRow] = await seeded<{ snapshot: { slug: string; kind: string } }[]>`
+      select snapshot from events where id = ${created[0]!.id}
+    `;
+    expect(snapshotRow!.snapshot).toMatchObject({ slug: 'atlas-aml-cs0100', kind: 'incident' });
+  });
+
+  it('changes nothing, and announces nothing, when imported again', async () => {
+    const before = await counts(seeded);
+    await importAtlas(seeded, parseAtlas(PARTIES_YAML));
+    expect(await counts(seeded)).toEqual(before);
+  });
+
+  it.skipIf(REAL_ATLAS === '')('imports the real ATLAS release faithfully', async () => {
+    const atlas = parseAtlas(await fs.readFile(REAL_ATLAS, 'utf8'));
+    await importAtlas(seeded, atlas);
+    const target = atlas.caseStudies.find((study) => study.target === 'Anthropic Claude');
+    expect(target).toBeDefined();
+    expect(await claudeIncidentSlugs()).toContain(atlasIncidentSlug(target!.id));
+    const rows = await seeded<{ slug: string; kind: string; severity: string | null }[]>`
+      select slug, kind, severity from incidents where slug ~ '^atlas-aml-cs[0-9]{4}$' and slug <> all(${['atlas-aml-cs0100', 'atlas-aml-cs0101', 'atlas-aml-cs0102']})
+    `;
+    expect(rows).toHaveLength(atlas.caseStudies.length);
+    expect(rows.filter((row) => row.severity !== null)).toEqual([]);
+    const exercises = atlas.caseStudies.filter((study) => study.type === 'exercise').map((study) => atlasIncidentSlug(study.id)).sort();
+    expect(rows.filter((row) => row.kind === 'exercise').map((row) => row.slug).sort()).toEqual(exercises);
+    const before = await counts(seeded);
+    await importAtlas(seeded, atlas);
+    expect(await counts(seeded)).toEqual(before);
   });
 });

@@ -82,6 +82,8 @@ describe('loadConfig', () => {
       METRICS: 'no',
       EVENT_RETENTION: '12h',
       EVENT_RETENTION_COUNT: '50000',
+      RESPONSE_CACHE: 'no',
+      RESPONSE_CACHE_TTL_MS: '5000',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5433/faultline',
@@ -113,11 +115,15 @@ describe('loadConfig', () => {
       metrics: false,
       eventRetentionMs: 12 * 3_600_000,
       eventRetentionCount: 50_000,
+      responseCache: false,
+      responseCacheTtlMs: 5_000,
     });
   });
 
   it('turns introspection and field suggestions off and logs JSON by default in production', () => {
     expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ introspection: false, fieldSuggestions: false, logFormat: 'json' });
+    expect(loadConfig({ NODE_ENV: 'production' }).responseCache).toBe(true);
+    expect(loadConfig({}).responseCache).toBe(false);
   });
 
   it.each([

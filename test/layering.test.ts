@@ -118,15 +118,17 @@ describe('writes that announce nothing', () => {
     await db?.drop();
   });
 
-  it('neither register as event writers nor NOTIFY, while writes that announce do both', async () => {
+  it('neither register as event writers nor wake the hubs, while writes that announce do both', async () => {
     const registers = () => statements.filter((statement) => statement.includes('pg_advisory_xact_lock_shared')).length;
-    const notifies = () => statements.filter((statement) => statement.includes('pg_notify')).length;
+    const notifies = () => statements.filter((statement) => statement.includes('pg_notify') && !statement.includes('catalog_notice')).length;
+    // What they do send: a notice on the catalog channel, for the response caches (src/data/catalog-notice.ts).
+    const notices = () => statements.filter((statement) => statement.includes('catalog_notice')).length;
     statements.length = 0;
     await upsertActor(db.sql, { name: 'Catalogued Actor', kind: 'government' });
     await upsertPolicyTopic(db.sql, { name: 'Catalogued topic' });
-    expect([registers(), notifies()]).toEqual([0, 0]);
+    expect([registers(), notifies(), notices()]).toEqual([0, 0, 2]);
     // The same counters see an announcing write: they can tell.
     await submitReport(db.sql, { url: 'https://catalog.example.org/1', title: 'Announced', publisher: 'p' });
-    expect([registers(), notifies()]).toEqual([1, 1]);
+    expect([registers(), notifies(), notices()]).toEqual([1, 1, 2]);
   });
 });

@@ -496,7 +496,8 @@ describe('bulk loads', () => {
     const imported = ['0.0', '0.1', '0.2', '1.0', '1.1', '1.2'].map((n) => `ADDED Imported 1${n}`);
     expect(reportsOf(await reports.until(6)).sort()).toEqual(imported);
     expect(reportsOf(await overSse.until(6)).sort()).toEqual(imported);
-    expect(changesOf(await incidents.until(2)).sort()).toEqual(['CREATED Imported study 10 MEDIUM', 'CREATED Imported study 11 MEDIUM']);
+    // ATLAS gives no severity, and none is invented: the incidents arrive unassessed.
+    expect(changesOf(await incidents.until(2)).sort()).toEqual(['CREATED Imported study 10 null', 'CREATED Imported study 11 null']);
 
     // A second study cites a report already on record: it is linked, and announced to whom it now concerns.
     const [study] = (await db.sql<{ id: string }[]>`select id from incidents where slug = 'atlas-aml-cs910'`).map((row) => globalId('Incident', row.id));

@@ -1,16 +1,17 @@
 // Revocation reaches connections already open: WebSocket connections authenticated once at connection_init
 // and SSE streams authenticated when they began. A revocation NOTIFYs its key's id on its own channel
-// (see revokeApiKey); every instance LISTENs and closes what that key holds within moments. A periodic
-// re-check of the keys holding connections covers a NOTIFY lost while the LISTEN connection was down.
-import postgres from 'postgres';
+// (see revokeApiKey); every instance LISTENs (on its event hub's one LISTEN connection) and closes what that
+// key holds within moments. A re-check of the keys holding connections, at once whenever that connection is
+// re-established and periodically besides, covers a NOTIFY lost while it was down.
 import { KEY_REVOKED_CHANNEL, revokedAmong } from '../data/api-keys.js';
 import type { Sql } from '../db/index.js';
+import type { EventHub } from '../events/hub.js';
 import type { Logger } from '../logger.js';
 
 export interface RevocationOptions {
   sql: Sql;
-  /** Connection URL for the LISTEN connection. */
-  url: string;
+  /** The process's hub, whose LISTEN connection carries the revocation channel. */
+  events: EventHub;
   logger: Logger;
   /** How often the keys holding connections are checked against the database (ms). */
   recheckMs?: number;
@@ -19,23 +20,23 @@ export interface RevocationOptions {
 /** Closes the connections of revoked keys, in this process. */
 export class KeyRevocations {
   private readonly holders = new Map<string, Set<() => void>>();
-  private listenSql: postgres.Sql | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RevocationOptions) {}
 
   /** Starts listening for revocations. */
   async start(): Promise<void> {
-    this.listenSql = postgres(this.options.url, { max: 1, onnotice: () => {}, connection: { application_name: 'faultline-keys' } });
-    // On a reconnect (onlisten again), re-check at once: a revocation may have gone by unheard.
-    await this.listenSql.listen(KEY_REVOKED_CHANNEL, (id) => this.revoked(id), () => void this.recheck());
+    await this.options.events.listenTo(KEY_REVOKED_CHANNEL, {
+      notified: (id) => this.revoked(id),
+      // On a reconnect, re-check at once: a revocation may have gone by unheard.
+      connected: () => void this.recheck(),
+    });
     this.timer = setInterval(() => void this.recheck(), this.options.recheckMs ?? 30_000);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.listenSql?.end({ timeout: 2 }).catch(() => {});
   }
 
   /** Calls `close` once key `keyId` is revoked; the returned function forgets it (the connection ended). */

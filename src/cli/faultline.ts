@@ -6,7 +6,11 @@ const COMMANDS: Record<string, { module: string; help: string }> = {
   key: { module: './key.js', help: 'create --role reader|editor|admin --name NAME | list | revoke ID' },
   migrate: { module: './migrate.js', help: 'apply pending migrations' },
   seed: { module: './seed.js', help: 'load the seed dataset into an empty database' },
-  'import:atlas': { module: './import-atlas.js', help: 'PATH/TO/ATLAS.yaml: import MITRE ATLAS techniques and case studies' },
+  import: { module: './import.js', help: 'FILE.jsonl [--dry-run] [--batch N]: import incidents in the faultline.incident/1 JSONL shape' },
+  'import-atlas': { module: './import-atlas.js', help: 'PATH/TO/ATLAS.yaml: import MITRE ATLAS techniques and case studies' },
+  // The npm script's name, kept so that commands written for earlier images still work.
+  'import:atlas': { module: './import-atlas.js', help: 'the same as import-atlas' },
+  export: { module: './export.js', help: '--format csv|jsonl|stix --out FILE|- [--status S --country CC --actor SLUG ...]' },
   'seed:synthetic': { module: './seed-synthetic.js', help: '--incidents N --reports N --positions N --seed N' },
 };
 

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.js';
-import type { Sorted } from './incidents.js';
+import type { ImportSource, Sorted } from './incidents.js';
 import { byIds, keyset, type PageRequest } from './pagination.js';
 
 export const ACTOR_KINDS = [
@@ -19,6 +19,8 @@ export interface ActorRow {
   description: string;
   affiliation_id: string | null;
   role_title: string | null;
+  /** The outside dataset an importer created it from; null when an editor did. */
+  imported_from: ImportSource | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -33,7 +35,7 @@ export interface ActorFilter {
 /** The columns of an ActorRow, read from `actors a`; other modules join actors with it. */
 export const actorColumns = (sql: Queryable) => sql`
   a.id, a.slug, a.name, a.kind, a.country, a.aliases, a.description, a.affiliation_id, a.role_title,
-  a.created_at, a.updated_at
+  a.imported_from, a.created_at, a.updated_at
 `;
 const columns = actorColumns;
 

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.js';
-import type { Sorted } from './incidents.js';
+import type { ImportSource, Sorted } from './incidents.js';
 import { byIds, keyset, type PageRequest } from './pagination.js';
 
 export const AI_SYSTEM_KINDS = ['product', 'model', 'model_version'] as const;
@@ -11,16 +11,19 @@ export interface AiSystemRow {
   slug: string;
   name: string;
   kind: AiSystemKind;
-  developer_id: string;
+  /** Null when the sources do not say who makes it (a target named by MITRE ATLAS, say). */
+  developer_id: string | null;
   parent_id: string | null;
   description: string;
+  /** The outside dataset an importer created it from; null when an editor did. */
+  imported_from: ImportSource | null;
   created_at: Date;
   updated_at: Date;
 }
 
 /** The columns of an AiSystemRow, read from `ai_systems s`; other modules join AI systems with it. */
 export const aiSystemColumns = (sql: Queryable) => sql`
-  s.id, s.slug, s.name, s.kind, s.developer_id, s.parent_id, s.description, s.created_at, s.updated_at
+  s.id, s.slug, s.name, s.kind, s.developer_id, s.parent_id, s.description, s.imported_from, s.created_at, s.updated_at
 `;
 const columns = aiSystemColumns;
 

@@ -3,12 +3,17 @@ import { announce, attributesBefore } from '../live/topic.js';
 import { incidentTopic } from '../live/topics/incident.js';
 import { reportTopic } from '../live/topics/report.js';
 import type { AtlasCaseStudy, AtlasData, AtlasTechnique } from './atlas.js';
+import { ATLAS_SOURCE, namedParty, resolveActors, resolveAiSystems } from './atlas-parties.js';
+import { noticeCatalogChange } from './catalog-notice.js';
 import { writeTransaction } from './transactions.js';
 import { cleanReportUrl, normalizeReportUrl } from './urls.js';
 
 export interface AtlasImportSummary {
   techniques: { total: number; inserted: number; updated: number };
   incidents: { total: number; inserted: number; updated: number };
+  /** Actors and AI systems the case studies name: matched to records already there, or created. */
+  actors: { matched: number; created: number };
+  aiSystems: { matched: number; created: number };
   reports: { total: number; inserted: number };
   /** Incident-technique and incident-report links added by this run. */
   links: { techniques: number; reports: number };
@@ -32,10 +37,13 @@ interface IncidentRow {
   title: string;
   summary: string;
   status: string;
-  severity: string;
+  severity: null;
+  kind: 'incident' | 'exercise';
+  imported_from: typeof ATLAS_SOURCE;
   occurred_start: string;
   occurred_precision: string;
 }
+
 
 interface ReportRow {
   url: string;
@@ -80,7 +88,10 @@ function incidentRow(study: AtlasCaseStudy): IncidentRow {
     summary: incidentSummary(study),
     // An exercise demonstrated an attack rather than suffering one: it stays "reported", not "confirmed".
     status: study.type === 'incident' ? 'confirmed' : 'reported',
-    severity: 'medium',
+    // ATLAS assesses no severity, and severity is our judgement: it stays unassessed until an editor sets it.
+    severity: null,
+    kind: study.type === 'exercise' ? 'exercise' : 'incident',
+    imported_from: ATLAS_SOURCE,
     occurred_start: study.date,
     occurred_precision: study.precision,
   };
@@ -110,6 +121,8 @@ async function upsertTechniques(sql: Transaction, techniques: AtlasTechnique[]):
         is distinct from (excluded.name, excluded.kind, excluded.parent_id, excluded.tactic_ids)
       returning (xmax = 0) as inserted
     `;
+    // One notice for the lot: caches forget every technique, whichever changed.
+    if (result.length > 0) await noticeCatalogChange(sql, { type: 'Technique', id: '*' });
     for (const row of result) {
       if (row.inserted) inserted++;
       else updated++;
@@ -132,17 +145,21 @@ async function upsertIncidents(sql: Transaction, rows: IncidentRow[]): Promise<U
     // Status and severity are set on creation only: an editor may have curated them since. A changed row
     // gets a new version, so an editor holding the old one is told it changed under them.
     const result: Array<{ id: string; inserted: boolean }> = await sql`
-      insert into incidents ${sql(chunk, 'slug', 'title', 'summary', 'status', 'severity', 'occurred_start', 'occurred_precision')}
+      insert into incidents ${sql(chunk, 'slug', 'title', 'summary', 'status', 'severity', 'kind', 'imported_from', 'occurred_start', 'occurred_precision')}
       on conflict (slug) do update set
         title = excluded.title,
         summary = excluded.summary,
+        kind = excluded.kind,
+        imported_from = excluded.imported_from,
         occurred_start = excluded.occurred_start,
         occurred_end = null,
         occurred_precision = excluded.occurred_precision,
         version = incidents.version + 1,
         updated_at = now()
-      where (incidents.title, incidents.summary, incidents.occurred_start, incidents.occurred_end, incidents.occurred_precision)
-        is distinct from (excluded.title, excluded.summary, excluded.occurred_start, null::date, excluded.occurred_precision)
+      where (incidents.title, incidents.summary, incidents.kind, incidents.imported_from, incidents.occurred_start,
+             incidents.occurred_end, incidents.occurred_precision)
+        is distinct from (excluded.title, excluded.summary, excluded.kind, excluded.imported_from, excluded.occurred_start,
+             null::date, excluded.occurred_precision)
       returning id::text as id, (xmax = 0) as inserted
     `;
     for (const row of result) (row.inserted ? created : changed).push(row.id);
@@ -229,6 +246,8 @@ export async function importAtlas(sql: Sql, atlas: AtlasData, options: AtlasImpo
       for (const row of added) relinked.add(row.incident_id);
     }
 
+    const parties = await linkParties(tx, atlas.caseStudies, incidentIds, relinked);
+
     const skippedReferences: string[] = [];
     const { rows, links } = reportRows(atlas.caseStudies, skippedReferences);
     const addedReports: string[] = [];
@@ -278,11 +297,63 @@ export async function importAtlas(sql: Sql, atlas: AtlasData, options: AtlasImpo
     return {
       techniques,
       incidents: incidents.summary,
+      actors: parties.actors,
+      aiSystems: parties.aiSystems,
       reports: { total: rows.length, inserted: addedReports.length },
       links: { techniques: linkedTechniques, reports: linkedReports },
       skippedReferences,
     };
   });
+}
+
+/**
+ * Links each case study's actor (attacker in an incident, researcher in an exercise) and target (an AI
+ * system, role target), finding or creating them; adds the ids of incidents that gained a link to `relinked`.
+ * Links are only added, and a second run adds none.
+ */
+async function linkParties(
+  tx: Transaction,
+  studies: AtlasCaseStudy[],
+  incidentIds: Map<string, string>,
+  relinked: Set<string>,
+): Promise<Pick<AtlasImportSummary, 'actors' | 'aiSystems'>> {
+  const named = studies.map((study) => ({
+    incidentId: incidentIds.get(atlasIncidentSlug(study.id))!,
+    actor: namedParty(study.actor),
+    target: namedParty(study.target),
+    role: study.type === 'exercise' ? 'researcher' : 'attacker',
+  }));
+  const actors = await resolveActors(tx, named.flatMap((n) => (n.actor ? [n.actor] : [])));
+  const systems = await resolveAiSystems(tx, named.flatMap((n) => (n.target ? [n.target] : [])));
+  // The note keeps ATLAS's wording, so a link to a record of another spelling shows what ATLAS said.
+  const actorLinks = named.flatMap((n) =>
+    n.actor ? [{ incident_id: n.incidentId, actor_id: actors.ids.get(n.actor.toLowerCase())!, role: n.role, note: `MITRE ATLAS names the actor: ${n.actor}` }] : [],
+  );
+  const systemLinks = named.flatMap((n) =>
+    n.target
+      ? [{ incident_id: n.incidentId, ai_system_id: systems.ids.get(n.target.toLowerCase())!, role: 'target', usage: `MITRE ATLAS names the target: ${n.target}` }]
+      : [],
+  );
+  for (const chunk of chunks(actorLinks)) {
+    const added = await tx<{ incident_id: string }[]>`
+      insert into incident_actors ${tx(chunk)}
+      on conflict do nothing
+      returning incident_id::text as incident_id
+    `;
+    for (const row of added) relinked.add(row.incident_id);
+  }
+  for (const chunk of chunks(systemLinks)) {
+    const added = await tx<{ incident_id: string }[]>`
+      insert into incident_ai_systems ${tx(chunk)}
+      on conflict do nothing
+      returning incident_id::text as incident_id
+    `;
+    for (const row of added) relinked.add(row.incident_id);
+  }
+  return {
+    actors: { matched: actors.matched, created: actors.created },
+    aiSystems: { matched: systems.matched, created: systems.created },
+  };
 }
 
 /** Ids of the rows of `table` whose `column` is one of `values`, by that value. */

@@ -8,6 +8,7 @@ import { aiSystemsByIds, type AiSystemKind, type AiSystemRow } from './ai-system
 import { NotFoundError, ValidationError } from './errors.js';
 import { legalInstrumentsByIds, type LegalInstrumentRow } from './legal-instruments.js';
 import { topicsByIds, type PolicyTopicRow } from './policy.js';
+import { noticeCatalogChange } from './catalog-notice.js';
 import { plainTransaction } from './transactions.js';
 import * as check from './validate.js';
 
@@ -49,6 +50,7 @@ export async function upsertActor(sql: Sql, input: ActorInput): Promise<ActorRow
         role_title = excluded.role_title, updated_at = now()
       returning id
     `;
+    await noticeCatalogChange(tx, { type: 'Actor', id: saved!.id });
     return (await actorsByIds(tx, [saved!.id]))[0]!;
   });
 }
@@ -87,6 +89,7 @@ export async function upsertAiSystem(sql: Sql, input: AiSystemInput): Promise<Ai
         parent_id = excluded.parent_id, description = excluded.description, updated_at = now()
       returning id
     `;
+    await noticeCatalogChange(tx, { type: 'AiSystem', id: saved!.id });
     return (await aiSystemsByIds(tx, [saved!.id]))[0]!;
   });
 }
@@ -108,6 +111,7 @@ export async function upsertPolicyTopic(
       on conflict (slug) do update set name = excluded.name, description = excluded.description, updated_at = now()
       returning id
     `;
+    await noticeCatalogChange(tx, { type: 'PolicyTopic', id: saved!.id });
     return (await topicsByIds(tx, [saved!.id]))[0]!;
   });
 }
@@ -135,6 +139,7 @@ export async function upsertLegalInstrument(
         description = excluded.description, updated_at = now()
       returning id
     `;
+    await noticeCatalogChange(tx, { type: 'LegalInstrument', id: saved!.id });
     return (await legalInstrumentsByIds(tx, [saved!.id]))[0]!;
   });
 }

@@ -357,7 +357,10 @@ export async function pruneEvents(sql: Sql, bounds: RetentionBounds): Promise<nu
  * (postgres.js delivers notifications only to the connection that listens); its loss is reported once, and
  * the caller decides when to try again.
  */
-async function listenForEvents(url: string, handlers: { notified(): void; lost(error: Error): void }): Promise<LogListener> {
+async function listenForEvents(
+  url: string,
+  handlers: { channels?: readonly string[]; notified(channel: string, payload: string): void; lost(error: Error): void },
+): Promise<LogListener> {
   let open = false;
   let closing = false;
   const options = {
@@ -367,9 +370,7 @@ async function listenForEvents(url: string, handlers: { notified(): void; lost(e
     onnotice: () => {},
     connection: { application_name: 'faultline-listen' },
     // postgres.js hands notifications of the connection to `onnotify` (what its own listen() builds on).
-    onnotify: (channel: string) => {
-      if (channel === EVENTS_CHANNEL) handlers.notified();
-    },
+    onnotify: (channel: string, payload: string) => handlers.notified(channel, payload),
     onclose: () => {
       if (!open || closing) return;
       open = false;
@@ -378,7 +379,8 @@ async function listenForEvents(url: string, handlers: { notified(): void; lost(e
   };
   const client = postgres(url, options as postgres.Options<Record<string, never>>);
   try {
-    await client`listen ${client(EVENTS_CHANNEL)}`;
+    // One round trip for every channel: the statements travel together on the one connection.
+    await Promise.all([EVENTS_CHANNEL, ...(handlers.channels ?? [])].map((channel) => client`listen ${client(channel)}`));
   } catch (error) {
     closing = true;
     await client.end({ timeout: 0 }).catch(() => {});
@@ -386,6 +388,9 @@ async function listenForEvents(url: string, handlers: { notified(): void; lost(e
   }
   open = true;
   return {
+    add: async (channel) => {
+      await client`listen ${client(channel)}`;
+    },
     close: async () => {
       closing = true;
       await client.end({ timeout: 2 });

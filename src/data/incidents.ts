@@ -15,10 +15,16 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity) + 1;
 }
 export const DATE_PRECISIONS = ['day', 'month', 'year', 'unknown'] as const;
+export const INCIDENT_KINDS = ['incident', 'exercise'] as const;
+/** A real incident, or an exercise (a red-team exercise or research demonstration) that shows an attack works. */
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+/** The outside datasets an importer creates records from (the `imported_from` columns). */
+export const IMPORT_SOURCES = ['mitre_atlas'] as const;
+export type ImportSource = (typeof IMPORT_SOURCES)[number];
 export type DatePrecision = (typeof DATE_PRECISIONS)[number];
 export const INCIDENT_ACTOR_ROLES = ['attacker', 'victim', 'developer', 'deployer', 'researcher', 'responder'] as const;
 export type IncidentActorRole = (typeof INCIDENT_ACTOR_ROLES)[number];
-export const AI_SYSTEM_ROLES = ['primary_tool', 'supplementary_tool', 'tool', 'safeguard'] as const;
+export const AI_SYSTEM_ROLES = ['primary_tool', 'supplementary_tool', 'tool', 'safeguard', 'target'] as const;
 export type AiSystemRole = (typeof AI_SYSTEM_ROLES)[number];
 
 /** An `incidents` row as the API reads it. */
@@ -28,6 +34,9 @@ export interface IncidentRow {
   title: string;
   summary: string;
   status: IncidentStatus;
+  kind: IncidentKind;
+  /** The outside dataset an importer created it from; null when an editor did. */
+  imported_from: ImportSource | null;
   /** Faultline's own assessment; null when nobody has assessed it. */
   severity: Severity | null;
   occurred_start: string | null;
@@ -53,6 +62,7 @@ export type Sorted<T> = T & { sort_key: string };
 
 export interface IncidentFilter {
   statuses?: IncidentStatus[] | undefined;
+  kinds?: IncidentKind[] | undefined;
   severityAtLeast?: Severity | undefined;
   country?: string | undefined;
   sector?: string | undefined;
@@ -101,7 +111,7 @@ export const INCIDENT_COLUMNS = [
 export type IncidentColumn = (typeof INCIDENT_COLUMNS)[number];
 
 const columns = (sql: Queryable) => sql`
-  i.id, i.slug, i.title, i.summary, i.status, i.severity, i.occurred_start, i.occurred_end,
+  i.id, i.slug, i.title, i.summary, i.status, i.kind, i.imported_from, i.severity, i.occurred_start, i.occurred_end,
   i.occurred_precision, i.disclosed_on, i.disclosed_precision, i.countries, i.sectors,
   i.records_affected, i.records_affected_approximate, i.bytes_affected, i.bytes_affected_approximate,
   i.data_categories, i.version, i.merged_into_id,
@@ -145,6 +155,7 @@ export function filterClause(sql: Queryable, filter: IncidentFilter) {
   const atLeast = filter.severityAtLeast ? severityRank(filter.severityAtLeast) : undefined;
   return sql`
     ${filter.statuses?.length ? sql`and i.status = any(${filter.statuses})` : sql``}
+    ${filter.kinds?.length ? sql`and i.kind = any(${filter.kinds})` : sql``}
     ${atLeast ? sql`and i.severity_rank >= ${atLeast}` : sql``}
     ${filter.country ? sql`and i.countries @> array[${filter.country}]::text[]` : sql``}
     ${filter.sector ? sql`and i.sectors @> array[${filter.sector}]::text[]` : sql``}

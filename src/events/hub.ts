@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import { decodeEventCursor, encodeEventCursor } from './cursor.js';
 import { ExpiredCursorError, ReplayFailedError, SubscriberTooSlowError, UnknownCursorError } from './errors.js';
 import type { LiveEventMap } from './lifecycle.js';
-import { LOG_START, comparePositions, positionOf, type EventLog, type EventPosition, type LoggedEvent } from './log.js';
+import { EVENTS_CHANNEL, LOG_START, comparePositions, positionOf, type EventLog, type EventPosition, type LogListener, type LoggedEvent } from './log.js';
 import { EventStream } from './stream.js';
 import type { Delivered, Topic } from './topic.js';
 
@@ -33,6 +33,17 @@ export interface RetentionOptions {
   minAgeMs?: number;
   /** Events deleted per transaction (1,000 by default), so no writer or reader waits on a long delete. */
   batch?: number;
+}
+
+/** What a channel other than the event log's brings to its listener (see EventHub.listenTo). */
+export interface ChannelHandler {
+  /** A notification on the channel, with its payload. */
+  notified(payload: string): void;
+  /**
+   * The LISTEN connection is (re)established. After a loss, notifications sent while it was down are gone:
+   * whoever relies on them re-checks or forgets what they may have changed.
+   */
+  connected?(): void;
 }
 
 export interface EventHubOptions {
@@ -81,13 +92,17 @@ export class EventHub extends EventEmitter<LiveEventMap> {
   private registrations = 0;
 
   // The LISTEN connection. Each opening gets a new generation; callbacks of an older one are ignored.
-  private listener: { close(): Promise<void> } | undefined;
+  private listener: LogListener | undefined;
   private listenGeneration = 0;
   private listenAttempt = 0;
   private downSince: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   /** Set on (re)connection: the next drain that completes has caught up with everything committed before it. */
   private catchUpPending = false;
+  /** Channels carried by the same LISTEN connection as the log's, and who hears them. */
+  private readonly channels = new Map<string, ChannelHandler>();
+  /** Called with every event read from the log, whether or not a subscriber takes it. */
+  private readonly observers = new Set<(event: LoggedEvent) => void>();
 
   constructor(options: EventHubOptions) {
     super();
@@ -154,15 +169,44 @@ export class EventHub extends EventEmitter<LiveEventMap> {
     return this.subscribers.size;
   }
 
+  /**
+   * Carries `channel` on this process's one LISTEN connection: `handler` hears its notifications, and is
+   * told each time the connection is (re)established (notifications sent while it was down are lost).
+   * Resolves once the channel is listened to, or at once while the connection is down (it is then
+   * listened to on reconnection). One handler per channel.
+   */
+  async listenTo(channel: string, handler: ChannelHandler): Promise<void> {
+    if (channel === EVENTS_CHANNEL || this.channels.has(channel)) throw new Error(`channel ${channel} already has a listener`);
+    this.channels.set(channel, handler);
+    await this.listener?.add?.(channel);
+  }
+
+  /** Calls `observer` with every event this process reads from the log, in log order; returns the way to stop. */
+  observe(observer: (event: LoggedEvent) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
   // ---- LISTEN -------------------------------------------------------------------------------------------
+
+  private notified(channel: string, payload: string): void {
+    if (channel === EVENTS_CHANNEL) return this.scheduleDrain();
+    try {
+      this.channels.get(channel)?.notified(payload);
+    } catch (error) {
+      this.logger.warn('a channel listener failed', { channel, error: String(error) });
+    }
+  }
 
   private async connect(): Promise<void> {
     const generation = ++this.listenGeneration;
     this.listenAttempt += 1;
     const attempt = this.listenAttempt;
     this.emit('listen:connecting', { attempt });
+    const channels = [...this.channels.keys()];
     const listener = await this.log.listen({
-      notified: () => this.scheduleDrain(),
+      channels,
+      notified: (channel, payload) => this.notified(channel, payload),
       lost: (error) => {
         if (generation === this.listenGeneration) this.listenLost(error);
       },
@@ -171,12 +215,21 @@ export class EventHub extends EventEmitter<LiveEventMap> {
       await listener.close().catch(() => {});
       return;
     }
+    // Channels added while the connection was being opened.
+    for (const channel of this.channels.keys()) if (!channels.includes(channel)) await listener.add?.(channel);
     this.listener = listener;
     this.listenAttempt = 0;
     const downMs = this.downSince === undefined ? 0 : Date.now() - this.downSince;
     if (this.downSince !== undefined) this.logger.info('LISTEN connection re-established', { attempt, downMs });
     this.downSince = undefined;
     this.emit('listen:connected', { attempt, downMs });
+    for (const [channel, handler] of this.channels) {
+      try {
+        handler.connected?.();
+      } catch (error) {
+        this.logger.warn('a channel listener failed', { channel, error: String(error) });
+      }
+    }
     // Whatever committed while this process was deaf is read now; the NOTIFYs for it are gone.
     this.catchUpPending = true;
     this.scheduleDrain();
@@ -253,6 +306,13 @@ export class EventHub extends EventEmitter<LiveEventMap> {
         }
         const position = positionOf(row);
         this.last = position;
+        for (const observer of this.observers) {
+          try {
+            observer(row);
+          } catch (error) {
+            this.logger.warn('an event observer failed', { error: String(error) });
+          }
+        }
         if (snapshots.has(row.id)) this.fanOut(row, position, snapshots.get(row.id));
       }
       if (rows.length < BATCH) return;

@@ -83,13 +83,20 @@ export interface EventLog {
   /** Deletes one batch of events beyond the bounds, oldest first; 'busy' when another process is pruning. */
   prune(bounds: RetentionBounds): Promise<number | 'busy'>;
   /**
-   * Opens a dedicated connection that LISTENs for writers' wake-ups; rejects if it cannot. `lost` is called
-   * once if the connection goes away later; reopening it is the caller's decision.
+   * Opens a dedicated connection that LISTENs for writers' wake-ups (EVENTS_CHANNEL) and on `channels`;
+   * rejects if it cannot. `notified` gets each notification's channel and payload. `lost` is called once if
+   * the connection goes away later; reopening it is the caller's decision.
    */
-  listen(handlers: { notified(): void; lost(error: Error): void }): Promise<LogListener>;
+  listen(handlers: {
+    channels?: readonly string[];
+    notified(channel: string, payload: string): void;
+    lost(error: Error): void;
+  }): Promise<LogListener>;
 }
 
 /** An open LISTEN connection. */
 export interface LogListener {
+  /** LISTENs on one more channel on this connection. */
+  add?(channel: string): Promise<void>;
   close(): Promise<void>;
 }

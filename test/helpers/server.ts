@@ -5,6 +5,8 @@ import { createEventHub } from '../../src/live/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { KeyRevocations } from '../../src/auth/revocation.js';
 import { KeyUsage } from '../../src/auth/usage.js';
+import { schema } from '../../src/graphql/index.js';
+import { ResponseCache } from '../../src/http/response-cache.js';
 import { buildServer, listen, type FaultlineServer, type ServerConfig } from '../../src/server.js';
 import { collect } from './clients.js';
 import { dataOf } from './factories.js';
@@ -45,6 +47,8 @@ export async function startTestServer(
     /** Settings beyond the defaults a server built without them uses. */
     config?: Partial<ServerConfig>;
     retention?: RetentionOptions;
+    /** Cache anonymous queries' results (src/http/response-cache.ts) for this long (ms); no cache when absent. */
+    responseCacheTtlMs?: number;
   } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
@@ -63,10 +67,16 @@ export async function startTestServer(
     retention: options.retention,
   });
   await events.start();
-  const revocations = new KeyRevocations({ sql, url: databaseUrl, logger });
+  const revocations = new KeyRevocations({ sql, events, logger });
   await revocations.start();
   const usage = new KeyUsage(sql, logger);
+  let responseCache: ResponseCache | undefined;
+  if (options.responseCacheTtlMs !== undefined) {
+    responseCache = new ResponseCache({ schema, ttlMs: options.responseCacheTtlMs, logger });
+    await responseCache.attach(events);
+  }
   const server = buildServer({
+    responseCache,
     sql,
     events,
     logger,

@@ -3,6 +3,7 @@ import { upsertActor } from '../../data/catalog-changes.js';
 import { countIncidentsOfActors, incidentsOfActors } from '../../data/incidents.js';
 import { positionsOfActors } from '../../data/policy.js';
 import { builder } from '../builder.js';
+import { ImportSourceEnum } from './import-source.js';
 import { badInput, parseId } from '../errors.js';
 import { batchLoader } from '../loaders.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
@@ -36,6 +37,12 @@ ActorRef.implement({
     country: t.exposeString('country', { nullable: true, description: 'ISO 3166-1 alpha-2 country code; null when unknown.' }),
     aliases: t.exposeStringList('aliases', { description: 'Other names it goes by.' }),
     description: t.exposeString('description', { description: 'Who this is.' }),
+    importedFrom: t.field({
+      type: ImportSourceEnum,
+      nullable: true,
+      description: 'The outside dataset an importer created it from; null when an editor recorded it.',
+      resolve: (row) => row.imported_from,
+    }),
     roleTitle: t.exposeString('role_title', { nullable: true, description: 'For a person: their title, e.g. "Secretary of Defense".' }),
     affiliation: t.field({
       type: ActorRef,

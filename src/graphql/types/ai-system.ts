@@ -2,6 +2,7 @@ import { AI_SYSTEM_KINDS, aiSystemBySlug, countAiSystems, listAiSystems, type Ai
 import { upsertAiSystem } from '../../data/catalog-changes.js';
 import { countIncidentsOfAiSystems, incidentsOfAiSystems } from '../../data/incidents.js';
 import { builder } from '../builder.js';
+import { ImportSourceEnum } from './import-source.js';
 import { parseId } from '../errors.js';
 import { batchLoader } from '../loaders.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
@@ -31,7 +32,18 @@ AiSystemRef.implement({
     name: t.exposeString('name', { description: 'Name.' }),
     kind: t.field({ type: AiSystemKindEnum, description: 'Product, model or model version.', resolve: (row) => row.kind }),
     description: t.exposeString('description', { description: 'What it is.' }),
-    developer: t.field({ type: ActorRef, description: 'Who makes it.', resolve: (row) => row.developer_id }),
+    developer: t.field({
+      type: ActorRef,
+      nullable: true,
+      description: 'Who makes it; null when the sources do not say (a target MITRE ATLAS names without its maker).',
+      resolve: (row) => row.developer_id,
+    }),
+    importedFrom: t.field({
+      type: ImportSourceEnum,
+      nullable: true,
+      description: 'The outside dataset an importer created it from; null when an editor recorded it.',
+      resolve: (row) => row.imported_from,
+    }),
     parent: t.field({
       type: AiSystemRef,
       nullable: true,

@@ -15,6 +15,7 @@ import {
   type IncidentActorRow,
   type IncidentAiSystemRow,
   type IncidentFilter,
+  type IncidentKind,
   type IncidentOrderField,
   type IncidentPrefetched,
   type IncidentColumn,
@@ -49,6 +50,7 @@ import { DatePrecisionEnum, DateRangeRef, PartialDateRef } from './dates.js';
 import { ActorKindEnum } from './actor.js';
 import { WRITE_ERRORS } from './errors.js';
 import { LiveEventInterface } from './live-event.js';
+import { ImportSourceEnum } from './import-source.js';
 import { regionCode } from './region.js';
 
 function enumValues<T extends string>(values: readonly T[], describe: (value: T) => string) {
@@ -61,6 +63,17 @@ function enumValues<T extends string>(values: readonly T[], describe: (value: T)
 export const IncidentStatusEnum = builder.enumType('IncidentStatus', {
   description: 'Where an incident stands.',
   values: enumValues<IncidentStatus>(INCIDENT_STATUSES, (v) => `The incident is ${v}.`),
+});
+
+export const IncidentKindEnum = builder.enumType('IncidentKind', {
+  description: 'Whether an attack happened, or was demonstrated.',
+  values: {
+    INCIDENT: { value: 'incident', description: 'An attack or breach that happened to real victims.' },
+    EXERCISE: {
+      value: 'exercise',
+      description: 'A red-team exercise or research demonstration: the attack was shown to work, on a target that agreed or on a test system.',
+    },
+  } satisfies Record<Uppercase<IncidentKind>, { value: IncidentKind; description: string }>,
 });
 
 export const SeverityEnum = builder.enumType('Severity', {
@@ -76,7 +89,11 @@ export const IncidentActorRoleEnum = builder.enumType('IncidentActorRole', {
 export const AiSystemRoleEnum = builder.enumType('AiSystemRole', {
   description: 'The part an AI system played in an incident.',
   values: enumValues<AiSystemRole>(AI_SYSTEM_ROLES, (v) =>
-    v === 'tool' ? 'Used, without the sources saying whether as the main tool or an aid.' : `Used as ${v.replace('_', ' ')}.`,
+    v === 'tool'
+      ? 'Used, without the sources saying whether as the main tool or an aid.'
+      : v === 'target'
+        ? 'Attacked or tested: the system the attack or exercise was aimed at.'
+        : `Used as ${v.replace('_', ' ')}.`,
   ),
 });
 
@@ -119,6 +136,7 @@ export const IncidentFilterInput = builder.inputType('IncidentFilter', {
   description: 'Narrows an incident list; all given conditions must hold.',
   fields: (t) => ({
     status: t.field({ type: [IncidentStatusEnum], description: 'Any of these statuses.' }),
+    kind: t.field({ type: [IncidentKindEnum], description: 'Any of these kinds: `kind: [INCIDENT]` leaves exercises out.' }),
     severityAtLeast: t.field({ type: SeverityEnum, description: 'This severity or worse.' }),
     country: t.string({ description: 'ISO 3166-1 alpha-2 code of an affected country, e.g. "MX".' }),
     sector: t.string({ description: 'An affected sector, e.g. "elections".' }),
@@ -171,6 +189,7 @@ export function parseIncidentFilter(input: IncidentFilterArgs | null | undefined
   }
   return {
     statuses: input.status ?? undefined,
+    kinds: input.kind ?? undefined,
     severityAtLeast: input.severityAtLeast ?? undefined,
     country,
     sector: input.sector?.trim().toLowerCase() || undefined,
@@ -327,6 +346,13 @@ IncidentRef.implement({
     title: t.exposeString('title', { description: 'Headline.' }),
     summary: t.exposeString('summary', { description: 'What happened, in a few sentences.' }),
     status: t.field({ type: IncidentStatusEnum, description: 'Where it stands.', resolve: (row) => row.status }),
+    kind: t.field({ type: IncidentKindEnum, description: 'A real incident, or an exercise that demonstrated the attack.', resolve: (row) => row.kind }),
+    importedFrom: t.field({
+      type: ImportSourceEnum,
+      nullable: true,
+      description: 'The outside dataset an importer created it from; null when an editor recorded it.',
+      resolve: (row) => row.imported_from,
+    }),
     severity: t.field({
       type: SeverityEnum,
       nullable: true,
