@@ -1,6 +1,7 @@
 // What a hostile anonymous client tried, each refused before it costs anything, with a 400 (or 413, 415)
 // that says why: huge list arguments, introspection and alias floods, nesting that would overflow the
 // parser, oversized WebSocket frames, operation and connection floods, and values PostgreSQL would choke on.
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { issueKey } from '../src/auth/keys.js';
@@ -50,6 +51,25 @@ describe('list arguments', () => {
     const response = await post(JSON.stringify({ query: NODES, variables: { ids } }));
     expect(response.status).toBe(413);
     expect(response.text).toMatch(/larger than 1048576 bytes/);
+  });
+
+  it('refuses a chunked body (no Content-Length) past the body limit, by the front door alone', async () => {
+    // Yoga's own body bound is off (src/server.ts): the front door's count of the bytes read must hold it.
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = httpRequest(server.url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      // The server closes the socket once it has answered, while the rest of the body may still be going out.
+      request.on('error', (error) => (request.res ? undefined : reject(error)));
+      const chunk = `{"query":"{ __typename }","pad":"${'x'.repeat(64 * 1024)}`;
+      for (let i = 0; i < 20; i += 1) request.write(chunk);
+      request.end('"}');
+    });
+    expect(status).toBe(413);
+    expect(text).toMatch(/larger than 1048576 bytes/);
   });
 
   it('refuses a list variable or literal over the item limit, naming it', async () => {
