@@ -269,7 +269,7 @@ export async function actorsOfIncidents(sql: Queryable, ids: readonly string[]):
     select l.incident_id as parent_id, l.role as link_role, l.note as link_note, ${actorColumns(sql)}
     from incident_actors l join actors a on a.id = l.actor_id
     where l.incident_id = any(${ids})
-    order by l.incident_id, array_position(array['attacker','victim','developer','deployer','researcher','responder'], l.role), l.actor_id
+    order by l.incident_id, array_position(${[...INCIDENT_ACTOR_ROLES]}::text[], l.role), l.actor_id
   `;
   return groupByParent(
     ids,
@@ -292,7 +292,7 @@ export async function aiSystemsOfIncidents(sql: Queryable, ids: readonly string[
     select l.incident_id as link_parent, l.role as link_role, l.usage as link_usage, ${aiSystemColumns(sql)}
     from incident_ai_systems l join ai_systems s on s.id = l.ai_system_id
     where l.incident_id = any(${ids})
-    order by l.incident_id, array_position(array['primary_tool','supplementary_tool','tool','safeguard'], l.role), l.ai_system_id
+    order by l.incident_id, array_position(${[...AI_SYSTEM_ROLES]}::text[], l.role), l.ai_system_id
   `;
   return groupByParent(
     ids,
