@@ -94,6 +94,8 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
       insert into actors (slug, name, kind, country, imported_from)
       select x.slug, x.name, x.kind, x.country, x.imported_from
       from jsonb_to_recordset(${tx.json([...actors.values()] as never)}) as x(slug text, name text, kind text, country text, imported_from text)
+      -- Keys in one order in every batch: two batches written at once wait on each other's new rows, never in a cycle.
+      order by x.slug collate "C"
       on conflict (slug) do update set country = excluded.country, updated_at = now()
         where actors.country is null and excluded.country is not null
       returning (xmax = 0) as inserted
@@ -133,6 +135,7 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
       select x.slug, x.name, x.kind, d.id, x.imported_from
       from jsonb_to_recordset(${tx.json(given as never)}) as x(slug text, name text, kind text, developer text, imported_from text)
       left join actors d on d.slug = x.developer
+      order by x.slug collate "C"
       on conflict (slug) do nothing
       returning slug
     `;
@@ -193,6 +196,7 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
       occurred_precision text, disclosed_on date, disclosed_precision text, countries jsonb, sectors jsonb,
       records_affected bigint, records_affected_approximate boolean, bytes_affected bigint,
       bytes_affected_approximate boolean, data_categories jsonb)
+    order by x.slug collate "C"
     on conflict (slug) do nothing
     returning id::text as id
   `;
@@ -269,6 +273,7 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
       select x.url, x.url_key, x.publisher, x.described_as, x.title, x.summary, x.language, x.published_on, x.published_precision
       from jsonb_to_recordset(${tx.json(reportRows as never)}) as x(identity text, url text, url_key text, publisher text,
         described_as text, title text, summary text, language text, published_on date, published_precision text)
+      order by x.identity collate "C"
       on conflict do nothing
       returning id::text as id
     `;
