@@ -29,8 +29,9 @@ export interface ImportOptions {
   /** Lines per transaction (500 by default). */
   batchSize?: number;
   /**
-   * Batches written at once, each in its own transaction on its own connection (2 by default; 1 writes them
-   * one after the other). Each batch stays one transaction; see importJsonl for why they cannot deadlock.
+   * Batches written at once, each in its own transaction on its own connection (1 by default: one after the
+   * other). Two measured no faster on this two-core machine (bench/README.md, provisional), so it is opt-in.
+   * Each batch stays one transaction; see importJsonl for why concurrent ones cannot deadlock.
    */
   inFlight?: number;
   /** Called for each rejected line as soon as it is known. */
@@ -103,13 +104,14 @@ export async function importJsonl(sql: Sql, input: Readable, options: ImportOpti
     }
   };
 
-  // Up to `inFlight` batches are written at once, each in its own transaction (so on its own connection),
-  // while the next is read and validated. Batches may then commit out of file order; nothing depends on that
+  // One batch (or up to `inFlight`) is written while the next is read and validated: the database and this
+  // process each work on their own batch. With more than one in flight, each is its own transaction on its
+  // own connection. Batches may then commit out of file order; nothing depends on that
   // order (every record is self-contained and matched by natural keys), and each stays all or nothing. Two
   // batches naming the same new actor, AI system or report meet on its unique key: the second waits for the
   // first to commit, then finds it there. They take those keys in one order (bulk-import.ts sorts them),
   // so they cannot wait on each other in a cycle; a collision PostgreSQL reports all the same is retried.
-  const inFlight = Math.max(1, options.inFlight ?? 2);
+  const inFlight = Math.max(1, options.inFlight ?? 1);
   const writing = new Set<Promise<void>>();
   const reader = createInterface({ input, crlfDelay: Infinity });
   let number = 0;
