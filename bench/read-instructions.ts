@@ -4,7 +4,11 @@
 // takes a warm-up load (so V8 has optimised the hot paths), then callgrind counts exactly --requests
 // requests of the bench page and dumps. Needs valgrind (apt-get install valgrind); slow: ~10 minutes.
 //
-//   npx tsx bench/read-instructions.ts [--requests 300] [--warmup 60] [--connections 4] [--peer 1] [--incidents 20000]
+//   npx tsx bench/read-instructions.ts [--requests 300] [--warmup 60] [--warmup-requests 0] [--connections 4] [--peer 1] [--incidents 20000]
+//
+// A warm-up of --warmup-requests (when above 0) instead of --warmup seconds gives every server the same warm-up
+// however busy the machine is; with seconds, a busy machine warms less and the count then includes more of V8's
+// compiler (still optimising), so before/after comparisons should use it.
 //
 // Counts are of the server process only (not PostgreSQL, which bench/read.ts's PG CPU column covers), and
 // include V8's compiler and GC threads. The dumps stay in bench/results/ for callgrind_annotate.
@@ -17,6 +21,7 @@ import { fetchBody, formatTable, graphqlTarget, load, log, option, runBenchmark,
 
 const REQUESTS = option('requests', 'BENCH_REQUESTS', 300);
 const WARMUP_SECONDS = option('warmup', 'BENCH_WARMUP', 60);
+const WARMUP_REQUESTS = option('warmup-requests', 'BENCH_WARMUP_REQUESTS', 0);
 const PEER = option('peer', 'BENCH_PEER', 1) > 0;
 const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'results');
 
@@ -33,15 +38,17 @@ function totalInstructions(file: string): number {
 
 async function count(name: string, child: Child, to: Target): Promise<number> {
   await fetchBody(to);
-  log(`${name}: warming up for ${WARMUP_SECONDS} s under valgrind`);
+  log(`${name}: warming up for ${WARMUP_REQUESTS > 0 ? `${WARMUP_REQUESTS} requests` : `${WARMUP_SECONDS} s`} under valgrind`);
   // Under valgrind a server runs some 50 times slower: a request that times out here only warms less.
-  const warm = await load(to, WARMUP_SECONDS, 60, true);
+  const warm = await load(to, WARMUP_REQUESTS > 0 ? { amount: WARMUP_REQUESTS } : WARMUP_SECONDS, 60, true);
   log(`${name}: ${warm['2xx']} warm-up requests (${warm.errors + warm.timeouts} failed)`);
   const pid = child.process.pid!;
   const before = new Set(fs.readdirSync(OUT));
   callgrind(pid, '--zero');
   callgrind(pid, '--instr=on');
-  const result = await load(to, { amount: REQUESTS }, 60, true);
+  // A long timeout: on a busy machine a request under valgrind can wait a minute, and one that timed out was
+  // still (partly) served, so its instructions would be counted for no answer.
+  const result = await load(to, { amount: REQUESTS }, 600, true);
   callgrind(pid, '--instr=off');
   callgrind(pid, '--dump');
   // autocannon may count a request cut off as it stops as an error: tolerated up to 1 %, and the count is
@@ -86,7 +93,7 @@ runBenchmark(3600, async (databaseUrl) => {
     rows.push([name, (perRequest / 1e6).toFixed(2), (perRequest / raw).toFixed(2), peer ? (perRequest / peer).toFixed(2) : '-']);
   }
   console.log('');
-  console.log(`Instructions per request (callgrind), incidents(first: ${FIRST}) with actors and AI systems, ${REQUESTS} requests each after ${WARMUP_SECONDS} s of warm-up`);
+  console.log(`Instructions per request (callgrind), incidents(first: ${FIRST}) with actors and AI systems, ${REQUESTS} requests each after ${WARMUP_REQUESTS > 0 ? `${WARMUP_REQUESTS} requests` : `${WARMUP_SECONDS} s`} of warm-up`);
   console.log('');
   console.log(formatTable(rows));
   console.log('');

@@ -9,7 +9,7 @@
 // against 13. The hub now has a pool of its own here, so nothing but the request is counted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { createIncidentGraph, dataOf, loadTechniqueTable } from './helpers/factories.js';
+import { addIncidentActor, addIncidentAiSystem, createIncident, createIncidentGraph, dataOf, loadTechniqueTable } from './helpers/factories.js';
 import { graphql, startTestServer, type TestServer } from './helpers/server.js';
 
 const INCIDENTS = 50;
@@ -83,10 +83,14 @@ interface Run {
 }
 
 /** Runs the page in a fresh request (so fresh dataloaders) and returns the statements it sent. */
-async function measure(first: number): Promise<Run> {
+async function measure(first: number, query = PAGE): Promise<Run> {
   server.statements.length = 0;
-  const data = dataOf(await graphql<PageData>(server.url, PAGE, { first }));
-  const statements = server.statements.filter(isRequestStatement).map((s) => s.replace(/\s+/g, ' ').trim());
+  const data = dataOf(await graphql<PageData>(server.url, query, { first }));
+  // The page's own statement writes its size into the text (`limit 6`, `limit 51`: see literalLimit in
+  // src/data/pagination.ts); it is the same statement for every size.
+  const statements = server.statements
+    .filter(isRequestStatement)
+    .map((s) => s.replace(/\s+/g, ' ').replace(/\blimit \d+\b/g, 'limit N').trim());
   server.statements.length = 0;
   const shapes = new Map<string, number>();
   for (const statement of statements) shapes.set(statement, (shapes.get(statement) ?? 0) + 1);
@@ -128,7 +132,57 @@ function allowedRuns(statement: string): { min: number; max: number } {
   return shared ? { min: 1, max: shared.paths } : { min: 1, max: 1 };
 }
 
+// The bench's page (bench/queries.ts): incidents with their actors and AI systems, by name. The connection
+// reads both nested lists with the page, so the whole request is one statement.
+const LISTS = /* GraphQL */ `
+  fragment Lists on Incident {
+    actors { role note actor { id slug name kind country aliases description roleTitle } }
+    aiSystems { role usage aiSystem { id slug name kind description } }
+  }
+`;
+const LISTS_PAGE = /* GraphQL */ `
+  query ListsPage($first: Int!) {
+    incidents(first: $first) { edges { node { id title severity occurred { display } ...Lists } } }
+  }
+  ${LISTS}
+`;
+const LISTS_BY_ID = /* GraphQL */ `
+  query ListsById($ids: [ID!]!) { nodes(ids: $ids) { ... on Incident { id title severity occurred { display } ...Lists } } }
+  ${LISTS}
+`;
+
+interface ListsNode {
+  id: string;
+  actors: Array<{ role: string; actor: { name: string } }>;
+  aiSystems: Array<{ role: string; aiSystem: { name: string } }>;
+}
+interface ListsData {
+  incidents: { totalCount: number; edges: Array<{ node: ListsNode }> };
+}
+
 describe('batching', () => {
+  it('reads a page with its actors and AI systems in one statement, for 5 as for 50 incidents', async () => {
+    await measure(INCIDENTS, LISTS_PAGE);
+    for (const size of [5, INCIDENTS]) {
+      const run = await measure(size, LISTS_PAGE);
+      expect(run.statements, describeRun(`${size} incidents`, run)).toHaveLength(1);
+      const nodes = (run.data as unknown as ListsData).incidents.edges.map((edge) => edge.node);
+      expect(nodes).toHaveLength(size);
+      expect(nodes.every((node) => node.actors.length === 2 && node.aiSystems.length === 2)).toBe(true);
+    }
+  });
+
+  it('gives the same lists in the page\'s one statement as through the batched loaders', async () => {
+    const page = (await measure(INCIDENTS, LISTS_PAGE)).data as unknown as ListsData;
+    const nodes = page.incidents.edges.map((edge) => edge.node);
+    // nodes(ids:) resolves each incident by id; its lists then come from the per-request loaders.
+    server.statements.length = 0;
+    const byId = dataOf(await graphql<{ nodes: ListsNode[] }>(server.url, LISTS_BY_ID, { ids: nodes.map((node) => node.id) }));
+    const loaderStatements = server.statements.filter(isRequestStatement);
+    expect(loaderStatements.length).toBeGreaterThan(1);
+    expect(byId.nodes).toEqual(nodes);
+  });
+
   it('sends the same small set of statements for 5 and for 50 incidents', async () => {
     // Opens the pool's connections first, so neither measured run pays for connecting.
     await measure(INCIDENTS);
@@ -161,5 +215,76 @@ describe('batching', () => {
     const second = await measure(5);
     expect(first.statements.length).toBeGreaterThan(0);
     expect([...second.shapes.keys()].sort()).toEqual([...first.shapes.keys()].sort());
+  });
+
+  it('(adds incidents, so last) gives every field of an incident the same value on a page, which reads only the columns asked for, as by id', async () => {
+    // Incidents with every column filled (the graph's leave most empty), apart from the others by their sector,
+    // with an actor and an AI system that have every column filled too.
+    const [actor] = await database.sql<{ id: string }[]>`
+      insert into actors (slug, name, kind, country, aliases, description, role_title, affiliation_id)
+      select 'columns-check-person', 'Columns Person', 'person', 'MX', array['C. Person'], 'A person.', 'Minister', min(id)
+      from actors
+      returning id`;
+    const [system] = await database.sql<{ id: string }[]>`
+      with parent as (
+        insert into ai_systems (slug, name, developer_id, description)
+        select 'columns-check-parent', 'Columns Parent', min(id), 'The family.' from actors returning id, developer_id
+      )
+      insert into ai_systems (slug, name, developer_id, parent_id, description)
+      select 'columns-check-system', 'Columns System', developer_id, id, 'A version.' from parent
+      returning id`;
+    for (const n of [1, 2, 3]) {
+      const { id } = await createIncident(database.sql, {
+        severity: 'critical', occurredStart: `2024-0${n}-01`, occurredEnd: `2024-0${n + 1}-01`, occurredPrecision: 'month',
+        disclosedOn: `2024-0${n + 2}-15`, countries: ['MX', 'BR'], sectors: ['columns-check', `sector ${n}`],
+        recordsAffected: 1000 * n, bytesAffected: 5_000_000 * n,
+      });
+      await database.sql`
+        update incidents set summary = ${`Summary ${n}`}, status = 'confirmed', data_categories = array['emails'],
+          records_affected_approximate = true, bytes_affected_approximate = ${n % 2 === 0}
+        where id = ${id}`;
+      await addIncidentActor(database.sql, id, actor!.id, 'victim');
+      await addIncidentAiSystem(database.sql, id, system!.id, 'tool', 'Used.');
+    }
+    // One field at a time, so that each page reads only that field's columns.
+    const fields: Record<string, string> = {
+      slug: 'slug', title: 'title', summary: 'summary', status: 'status', severity: 'severity',
+      assessment: 'assessment { assessedBy severity sectors }',
+      occurred: 'occurred { start { date precision } end { date precision } precision display }',
+      disclosed: 'disclosed { date precision display }',
+      countries: 'countries', sectors: 'sectors',
+      impact: 'impact { recordsAffected bytesAffected dataCategories records { value approximate display } bytes { value approximate display } }',
+      version: 'version', mergedInto: 'mergedInto { id }', createdAt: 'createdAt', updatedAt: 'updatedAt',
+      techniques: 'techniques { atlasId }',
+    };
+    // The actors and AI systems of a page come with it, also with only the columns their fields read.
+    for (const field of ['slug', 'name', 'kind', 'country', 'aliases', 'description', 'roleTitle', 'affiliation { name }']) {
+      fields[`actors.${field}`] = `actors { role note actor { id ${field} } }`;
+    }
+    for (const field of ['slug', 'name', 'kind', 'description', 'developer { name }', 'parent { name }']) {
+      fields[`aiSystems.${field}`] = `aiSystems { role usage aiSystem { id ${field} } }`;
+    }
+    const typeFields = dataOf(
+      await graphql<{ __type: { fields: Array<{ name: string }> } }>(server.url, '{ __type(name: "Incident") { fields(includeDeprecated: true) { name } } }'),
+    ).__type.fields.map((field) => field.name);
+    for (const [name, selection] of Object.entries(fields)) {
+      const field = name.split('.')[0]!;
+      expect(typeFields, field).toContain(field);
+      const page = dataOf(
+        await graphql<{ incidents: { edges: Array<{ node: Record<string, unknown> & { id: string } }> } }>(
+          server.url,
+          `query { incidents(first: 10, filter: { sector: "columns-check" }) { edges { node { id ${selection} } } } }`,
+        ),
+      ).incidents.edges.map((edge) => edge.node);
+      expect(page, field).toHaveLength(3);
+      const byId = dataOf(
+        await graphql<{ nodes: unknown[] }>(server.url, `query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Incident { id ${selection} } } }`, {
+          ids: page.map((node) => node.id),
+        }),
+      ).nodes;
+      expect(page, field).toEqual(byId);
+      // A page lists live incidents only, whose mergedInto is always null.
+      if (field !== 'mergedInto') expect(JSON.stringify(page), `${name}: a null compares nothing`).not.toContain('null');
+    }
   });
 });

@@ -6,9 +6,9 @@ import type { ActorKind } from './actors.js';
 import type { AiSystemKind } from './ai-systems.js';
 import type { CitationClaim } from './citations.js';
 import {
-  AI_SYSTEM_ROLES,
+  actorRoleRank,
+  aiSystemRoleRank,
   filterClause,
-  INCIDENT_ACTOR_ROLES,
   type AiSystemRole,
   type DatePrecision,
   type ImportSource,
@@ -18,6 +18,7 @@ import {
 } from './incidents.js';
 import { groupByParent } from './pagination.js';
 import type { Stance } from './policy.js';
+import type { ReportRow } from './reports.js';
 
 /** One batch of live incidents matching `filter`, in slug order, after the slug `after` (exclusive). */
 export async function exportIncidentBatch(sql: Queryable, filter: IncidentFilter, after: string | null, limit: number): Promise<IncidentRow[]> {
@@ -58,7 +59,7 @@ export async function exportActors(sql: Queryable, ids: readonly string[]): Prom
     from incident_actors l join actors a on a.id = l.actor_id
     where l.incident_id = any(${ids as string[]})
     order by l.incident_id,
-      array_position(${[...INCIDENT_ACTOR_ROLES]}::text[], l.role),
+      ${actorRoleRank(sql)},
       a.slug collate "C"
   `;
   return groupByParent(ids, rows);
@@ -110,8 +111,7 @@ export async function exportAiSystems(sql: Queryable, ids: readonly string[]): P
     left join actors pd on pd.id = p.developer_id
     where l.incident_id = any(${ids as string[]})
     order by l.incident_id,
-      -- The roles' declared order (AI_SYSTEM_ROLES), so a role added there is ranked here too.
-      array_position(${[...AI_SYSTEM_ROLES]}::text[], l.role),
+      ${aiSystemRoleRank(sql)},
       s.slug collate "C"
   `;
   return groupByParent(ids, rows);
@@ -135,20 +135,12 @@ export async function exportTechniques(sql: Queryable, ids: readonly string[]): 
   return groupByParent(ids, rows);
 }
 
-export interface ExportCitationRow {
+/** A citation with the report it cites: the report's own columns (its row id and timestamps left out). */
+export interface ExportCitationRow extends Omit<ReportRow, 'id' | 'created_at'> {
   parent_id: string;
   claim: CitationClaim;
   excerpt: string | null;
   locator: string | null;
-  url: string | null;
-  url_key: string | null;
-  publisher: string | null;
-  described_as: string | null;
-  title: string | null;
-  summary: string;
-  language: string | null;
-  published_on: string | null;
-  published_precision: DatePrecision;
   /** The report's identity: its normalised URL, or else its source key (migration 005). */
   identity: string;
 }

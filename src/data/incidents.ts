@@ -2,7 +2,7 @@ import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import { actorColumns, type ActorKind, type ActorRow } from './actors.js';
 import { aiSystemColumns, type AiSystemRow } from './ai-systems.js';
-import { groupByParent, keyset, type Direction, type PageRequest, type SortKey, type SortKeyType } from './pagination.js';
+import { groupByParent, keyset, literalLimit, type Direction, type PageRequest, type SortKey, type SortKeyType } from './pagination.js';
 import { searchQuery } from './text-search.js';
 
 export const INCIDENT_STATUSES = ['reported', 'confirmed', 'disputed', 'disrupted', 'resolved'] as const;
@@ -102,6 +102,14 @@ export function incidentOrderKey(sql: Queryable, field: IncidentOrderField): Sor
   return { column: sql`i.${sql(column)}`, type };
 }
 
+/** The columns of an IncidentRow besides its id. */
+export const INCIDENT_COLUMNS = [
+  'slug', 'title', 'summary', 'status', 'severity', 'occurred_start', 'occurred_end', 'occurred_precision', 'disclosed_on',
+  'disclosed_precision', 'countries', 'sectors', 'records_affected', 'records_affected_approximate', 'bytes_affected',
+  'bytes_affected_approximate', 'data_categories', 'version', 'merged_into_id', 'created_at', 'updated_at',
+] as const satisfies readonly Exclude<keyof IncidentRow, 'id'>[];
+export type IncidentColumn = (typeof INCIDENT_COLUMNS)[number];
+
 const columns = (sql: Queryable) => sql`
   i.id, i.slug, i.title, i.summary, i.status, i.kind, i.imported_from, i.severity, i.occurred_start, i.occurred_end,
   i.occurred_precision, i.disclosed_on, i.disclosed_precision, i.countries, i.sectors,
@@ -178,23 +186,135 @@ export function filterClause(sql: Queryable, filter: IncidentFilter) {
   `;
 }
 
-/** One keyset page of live (unmerged) incidents matching the filter. */
+/** The nested lists a page of incidents may read in its own statement (what the query selects). */
+export interface IncidentListWith {
+  actors?: boolean | undefined;
+  aiSystems?: boolean | undefined;
+  /**
+   * Only these columns besides the id (default: all): for a page whose query reads no others. The rows then
+   * lack the rest, so the caller must know every reader of the rows.
+   */
+  columns?: readonly IncidentColumn[] | undefined;
+  /** Only these columns of each linked actor besides its id (default: all); the same caveat. */
+  actorColumns?: readonly LinkedActorColumn[] | undefined;
+  /** Only these columns of each linked AI system besides its id (default: all); the same caveat. */
+  aiSystemColumns?: readonly LinkedAiSystemColumn[] | undefined;
+}
+
+/**
+ * A page row with the nested lists read with it, when asked: exactly what actorsOfIncidents and
+ * aiSystemsOfIncidents return for that incident (same rows, same order).
+ */
+export interface IncidentPrefetched {
+  linked_actors?: IncidentActorRow[];
+  linked_ai_systems?: IncidentAiSystemRow[];
+}
+export type IncidentPageRow = Sorted<IncidentRow> & IncidentPrefetched;
+
+// Link orders, shared by the batched loaders and the page's nested lists so both give the same order.
+// The ranks are the roles' declared order (INCIDENT_ACTOR_ROLES, AI_SYSTEM_ROLES), so a role added there (as
+// `target` was, migration 025) is ranked here too rather than sorted after every other as an unknown.
+/** An actor link's rank by role (`l` is the link), for ORDER BY. */
+export const actorRoleRank = (sql: Queryable) => sql`array_position(${[...INCIDENT_ACTOR_ROLES]}::text[], l.role)`;
+/** An AI system link's rank by role (`l` is the link), for ORDER BY. */
+export const aiSystemRoleRank = (sql: Queryable) => sql`array_position(${[...AI_SYSTEM_ROLES]}::text[], l.role)`;
+
+// A timestamp as epoch milliseconds in JSON: new Date(number) is what postgres.js's own parse gives (JS
+// keeps milliseconds), without parsing text.
+const epochMs = (sql: Queryable, column: Fragment) => sql`floor(extract(epoch from ${column}) * 1000)`;
+
+/** The columns of an ActorRow besides its id, as the page's nested lists may select them. */
+export const LINKED_ACTOR_COLUMNS = [
+  'slug', 'name', 'kind', 'country', 'aliases', 'description', 'affiliation_id', 'role_title', 'created_at', 'updated_at',
+] as const satisfies readonly Exclude<keyof ActorRow, 'id'>[];
+export type LinkedActorColumn = (typeof LINKED_ACTOR_COLUMNS)[number];
+/** The columns of an AiSystemRow besides its id, as the page's nested lists may select them. */
+export const LINKED_AI_SYSTEM_COLUMNS = [
+  'slug', 'name', 'kind', 'developer_id', 'parent_id', 'description', 'created_at', 'updated_at',
+] as const satisfies readonly Exclude<keyof AiSystemRow, 'id'>[];
+export type LinkedAiSystemColumn = (typeof LINKED_AI_SYSTEM_COLUMNS)[number];
+
+// A column of the joined row as a `, 'key', value` pair of json_build_object: ids as text (int8 stays a
+// string, as postgres.js gives it), timestamps as epoch ms.
+function jsonPair(sql: Queryable, alias: 'a' | 's', column: string): Fragment {
+  const value = sql`${sql(alias)}.${sql(column)}`;
+  if (column.endsWith('_id')) return sql`, ${column}::text, ${value}::text`;
+  if (column.endsWith('_at')) return sql`, ${column}::text, ${epochMs(sql, value)}`;
+  return sql`, ${column}::text, ${value}`;
+}
+function jsonPairs(sql: Queryable, alias: 'a' | 's', wanted: readonly string[] | undefined, all: readonly string[]): Fragment {
+  const columns = (wanted ?? all).filter((column) => all.includes(column));
+  return columns.length ? sql`${columns.map((column) => jsonPair(sql, alias, column))}` : sql``;
+}
+
+// The nested lists as one JSON column each (PostgreSQL builds them; postgres.js parses each with one
+// JSON.parse), in the shape of IncidentActorRow / IncidentAiSystemRow with timestamps as epoch ms, and of
+// the joined row only the columns asked for.
+const linkedActorsJson = (sql: Queryable, wanted: readonly LinkedActorColumn[] | undefined) => sql`
+  (select coalesce(json_agg(json_build_object(
+      'actor_id', a.id::text, 'role', l.role, 'note', l.note,
+      'actor', json_build_object('id', a.id::text ${jsonPairs(sql, 'a', wanted, LINKED_ACTOR_COLUMNS)}))
+    order by ${actorRoleRank(sql)}, l.actor_id), '[]')
+   from incident_actors l join actors a on a.id = l.actor_id
+   where l.incident_id = i.id)
+`;
+const linkedAiSystemsJson = (sql: Queryable, wanted: readonly LinkedAiSystemColumn[] | undefined) => sql`
+  (select coalesce(json_agg(json_build_object(
+      'ai_system_id', s.id::text, 'role', l.role, 'usage', l.usage,
+      'aiSystem', json_build_object('id', s.id::text ${jsonPairs(sql, 's', wanted, LINKED_AI_SYSTEM_COLUMNS)}))
+    order by ${aiSystemRoleRank(sql)}, l.ai_system_id), '[]')
+   from incident_ai_systems l join ai_systems s on s.id = l.ai_system_id
+   where l.incident_id = i.id)
+`;
+
+type JsonDated<T> = Omit<T, 'created_at' | 'updated_at'> & { created_at: number | Date; updated_at: number | Date };
+
+/** Turns a JSON row's epoch-millisecond timestamps into Dates, in place (the row is the statement's own). */
+function dated<T>(row: JsonDated<T>): T {
+  if (row.created_at !== undefined) row.created_at = new Date(row.created_at);
+  if (row.updated_at !== undefined) row.updated_at = new Date(row.updated_at);
+  return row as T;
+}
+
+/**
+ * One keyset page of live (unmerged) incidents matching the filter; with `include`, each row also carries
+ * its actors and/or AI systems, read in the same statement (one round trip for the page).
+ */
 export async function listIncidents(
   sql: Queryable,
   filter: IncidentFilter,
   order: { field: IncidentOrderField; direction: Direction },
   page: PageRequest,
-): Promise<Sorted<IncidentRow>[]> {
+  include: IncidentListWith = {},
+): Promise<IncidentPageRow[]> {
   const { where, orderBy, sortKey } = keyset(sql, incidentOrderKey(sql, order.field), sql`i.id`, order.direction, page);
-  return sql<Sorted<IncidentRow>[]>`
-    select ${columns(sql)}, ${sortKey} as sort_key
+  // `incidents i` is the statement's only table, so the bare column names are its.
+  const narrow = include.columns?.filter((column) => INCIDENT_COLUMNS.includes(column));
+  const selected = !narrow ? columns(sql) : narrow.length ? sql`i.id, ${sql(narrow)}` : sql`i.id`;
+  const rows = await sql<IncidentPageRow[]>`
+    select ${selected}, ${sortKey} as sort_key
+      ${include.actors ? sql`, ${linkedActorsJson(sql, include.actorColumns)} as linked_actors` : sql``}
+      ${include.aiSystems ? sql`, ${linkedAiSystemsJson(sql, include.aiSystemColumns)} as linked_ai_systems` : sql``}
     from incidents i
     where i.merged_into_id is null
       ${filterClause(sql, filter)}
       ${where}
     order by ${orderBy}
-    limit ${page.limit}
+    ${literalLimit(sql, page.limit)}
   `;
+  // The JSON lists lack what the loaders' rows have besides: the parent id, and Dates. Completed in place,
+  // the rows being this statement's own: a page is on the hot path.
+  for (const row of rows) {
+    for (const link of row.linked_actors ?? []) {
+      link.parent_id = row.id;
+      dated<ActorRow>(link.actor);
+    }
+    for (const link of row.linked_ai_systems ?? []) {
+      link.parent_id = row.id;
+      dated<AiSystemRow>(link.aiSystem);
+    }
+  }
+  return rows;
 }
 
 /** How many live incidents match the filter. */
@@ -269,7 +389,7 @@ export async function actorsOfIncidents(sql: Queryable, ids: readonly string[]):
     select l.incident_id as parent_id, l.role as link_role, l.note as link_note, ${actorColumns(sql)}
     from incident_actors l join actors a on a.id = l.actor_id
     where l.incident_id = any(${ids})
-    order by l.incident_id, array_position(${[...INCIDENT_ACTOR_ROLES]}::text[], l.role), l.actor_id
+    order by l.incident_id, ${actorRoleRank(sql)}, l.actor_id
   `;
   return groupByParent(
     ids,
@@ -292,7 +412,7 @@ export async function aiSystemsOfIncidents(sql: Queryable, ids: readonly string[
     select l.incident_id as link_parent, l.role as link_role, l.usage as link_usage, ${aiSystemColumns(sql)}
     from incident_ai_systems l join ai_systems s on s.id = l.ai_system_id
     where l.incident_id = any(${ids})
-    order by l.incident_id, array_position(${[...AI_SYSTEM_ROLES]}::text[], l.role), l.ai_system_id
+    order by l.incident_id, ${aiSystemRoleRank(sql)}, l.ai_system_id
   `;
   return groupByParent(
     ids,

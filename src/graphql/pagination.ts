@@ -1,4 +1,4 @@
-import { parseCursorConnectionArgs, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { parseCursorConnectionArgs, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { isSortKeyText, type KeysetCursor, type PageRequest, type SortKeyType } from '../data/pagination.js';
 import { badInput } from './errors.js';
 
@@ -74,11 +74,43 @@ export async function keysetConnection<T extends { sort_key: string; id: string 
   totalCount: () => Promise<number>,
 ) {
   checkPageSize(args);
-  const connection = await resolveCursorConnection(
-    { args, toCursor: (row: T) => encodeCursor(ordering, row), maxSize: MAX_PAGE_SIZE },
-    (params: ResolveCursorConnectionArgs) => fetch(toPageRequest(ordering, params)),
-  );
-  return { ...connection, totalCount };
+  const { before, after, limit, inverted, expectedSize, hasPreviousPage, hasNextPage } = parseCursorConnectionArgs({
+    args,
+    maxSize: MAX_PAGE_SIZE,
+  });
+  const rows = await fetch(toPageRequest(ordering, { before, after, limit, inverted }));
+  const page = rows.slice(0, expectedSize);
+  if (inverted) page.reverse();
+  // What resolveCursorConnection (@pothos/plugin-relay) returns, with each cursor encoded only when a client
+  // reads it: most pages never ask for their edges' cursors.
+  const edges = page.map((row) => new KeysetEdge(ordering, row));
+  const around = args.after ?? args.before ?? '';
+  return {
+    edges,
+    pageInfo: {
+      get startCursor() {
+        return edges[0]?.cursor ?? around;
+      },
+      get endCursor() {
+        return edges[edges.length - 1]?.cursor ?? around;
+      },
+      hasPreviousPage: hasPreviousPage(rows.length),
+      hasNextPage: hasNextPage(rows.length),
+    },
+    totalCount,
+  };
+}
+
+/** A connection edge whose cursor is encoded when first read. */
+class KeysetEdge<T extends { sort_key: string; id: string }> {
+  constructor(
+    private readonly ordering: Ordering,
+    readonly node: T,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.ordering, this.node);
+  }
 }
 
 /** The page request for a batched nested connection: decoded once for every parent in the batch. */

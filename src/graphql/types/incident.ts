@@ -17,6 +17,10 @@ import {
   type IncidentFilter,
   type IncidentKind,
   type IncidentOrderField,
+  type IncidentPrefetched,
+  type IncidentColumn,
+  type LinkedActorColumn,
+  type LinkedAiSystemColumn,
   type IncidentRow,
   type IncidentStatus,
   type Severity,
@@ -37,6 +41,7 @@ import { badInput, parseId } from '../errors.js';
 import { liveEvent, rolledUpAiSystem, subscribeTopic } from '../live.js';
 import { batchLoader } from '../loaders.js';
 import { parseSearchText } from '../search-text.js';
+import { selectedFields } from '../selection.js';
 import { connectionFromRows, keysetConnection, nestedPageRequest } from '../pagination.js';
 import { ActionRef, ActorRef, AiSystemRef, CitationRef, IncidentLinkRef, IncidentRef, PolicyPositionRef, ReportRef, TechniqueRef } from '../refs.js';
 import { CitationInputType, citationsFor, parseCitations } from './citation.js';
@@ -391,17 +396,20 @@ IncidentRef.implement({
       load: (ids: string[], context) => techniqueIdsOfIncidents(context.sql, ids),
       resolve: (row) => row.id,
     }),
-    actors: t.loadableList({
-      type: IncidentActorRef,
+    // A page of `incidents` reads these lists in its own statement when the query selects them (the rows
+    // carry them); anywhere else they are batched per request.
+    actors: t.field({
+      type: [IncidentActorRef],
       description: 'Actors involved, with their roles.',
-      load: (ids: string[], context) => actorsOfIncidents(context.sql, ids),
-      resolve: (row) => row.id,
+      resolve: (row: IncidentRow & IncidentPrefetched, _args, context) =>
+        row.linked_actors ?? batchLoader(context, 'incident-actors', (ids: readonly string[]) => actorsOfIncidents(context.sql, ids)).load(row.id),
     }),
-    aiSystems: t.loadableList({
-      type: IncidentAiSystemRef,
+    aiSystems: t.field({
+      type: [IncidentAiSystemRef],
       description: 'AI systems involved, with their role and usage.',
-      load: (ids: string[], context) => aiSystemsOfIncidents(context.sql, ids),
-      resolve: (row) => row.id,
+      resolve: (row: IncidentRow & IncidentPrefetched, _args, context) =>
+        row.linked_ai_systems ??
+        batchLoader(context, 'incident-ai-systems', (ids: readonly string[]) => aiSystemsOfIncidents(context.sql, ids)).load(row.id),
     }),
     reports: t.loadable({
       type: IncidentReportsConnection,
@@ -456,6 +464,64 @@ IncidentRef.implement({
   }),
 });
 
+/**
+ * The columns each Incident field reads from its row; a field read by id only (the nested lists) reads none.
+ * A page of `incidents` selects just the columns of the fields its query asks for. A field missing here (a
+ * new one) makes the page read every column: safe by default. test/batching.test.ts checks that every field
+ * gives the same answer on a page as by id.
+ */
+const INCIDENT_FIELD_COLUMNS = new Map<string, readonly IncidentColumn[]>(Object.entries({
+  __typename: [],
+  id: [],
+  slug: ['slug'],
+  title: ['title'],
+  summary: ['summary'],
+  status: ['status'],
+  severity: ['severity'],
+  assessment: ['severity', 'sectors'],
+  occurred: ['occurred_start', 'occurred_end', 'occurred_precision'],
+  disclosed: ['disclosed_on', 'disclosed_precision'],
+  countries: ['countries'],
+  sectors: ['sectors'],
+  impact: ['records_affected', 'records_affected_approximate', 'bytes_affected', 'bytes_affected_approximate', 'data_categories'],
+  version: ['version'],
+  mergedInto: ['merged_into_id'],
+  createdAt: ['created_at'],
+  updatedAt: ['updated_at'],
+  techniques: [],
+  actors: [],
+  aiSystems: [],
+  reports: [],
+  citedBy: [],
+  citedByActions: [],
+  sources: [],
+  links: [],
+  history: [],
+} satisfies Record<string, readonly IncidentColumn[]>));
+
+/** The same for the actor of a page's `actors { actor { ... } }` (Actor fields, columns of actors). */
+const ACTOR_FIELD_COLUMNS = new Map<string, readonly LinkedActorColumn[]>(Object.entries({
+  __typename: [], id: [], slug: ['slug'], name: ['name'], kind: ['kind'], country: ['country'], aliases: ['aliases'],
+  description: ['description'], roleTitle: ['role_title'], affiliation: ['affiliation_id'], actions: [], incidents: [], positions: [],
+} satisfies Record<string, readonly LinkedActorColumn[]>));
+
+/** The same for the system of a page's `aiSystems { aiSystem { ... } }`. */
+const AI_SYSTEM_FIELD_COLUMNS = new Map<string, readonly LinkedAiSystemColumn[]>(Object.entries({
+  __typename: [], id: [], slug: ['slug'], name: ['name'], kind: ['kind'], description: ['description'],
+  developer: ['developer_id'], parent: ['parent_id'], incidents: [],
+} satisfies Record<string, readonly LinkedAiSystemColumn[]>));
+
+/** The columns the selected fields read; undefined (every column) when one of them is not in the map. */
+function columnsFor<C extends string>(map: ReadonlyMap<string, readonly C[]>, fields: ReadonlySet<string>): C[] | undefined {
+  const columns = new Set<C>();
+  for (const field of fields) {
+    const read = map.get(field);
+    if (!read) return undefined;
+    for (const column of read) columns.add(column);
+  }
+  return [...columns];
+}
+
 builder.queryFields((t) => ({
   incidents: t.connection({
     type: IncidentRef,
@@ -464,14 +530,23 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: IncidentFilterInput, description: 'Conditions every incident must meet.' }),
       orderBy: t.arg({ type: IncidentOrder, description: 'Sort order; default OCCURRED DESC.' }),
     },
-    resolve: async (_root, args, context) => {
+    resolve: async (_root, args, context, info) => {
       const filter = await incidentFilter(context, args.filter);
       const field: IncidentOrderField = args.orderBy?.field ?? 'occurred';
       const direction = args.orderBy?.direction ?? 'desc';
+      // The nested lists the page asks for come with it, in one statement, as PostGraphile does.
+      const selected = selectedFields(info, ['edges', 'node']);
+      const include = {
+        actors: selected.has('actors'),
+        aiSystems: selected.has('aiSystems'),
+        columns: columnsFor(INCIDENT_FIELD_COLUMNS, selected),
+        actorColumns: columnsFor(ACTOR_FIELD_COLUMNS, selectedFields(info, ['edges', 'node', 'actors', 'actor'])),
+        aiSystemColumns: columnsFor(AI_SYSTEM_FIELD_COLUMNS, selectedFields(info, ['edges', 'node', 'aiSystems', 'aiSystem'])),
+      };
       return keysetConnection(
         { name: `incidents:${field}:${direction}`, keyType: INCIDENT_ORDER_KEYS[field].type },
         args,
-        (page) => listIncidents(context.sql, filter, { field, direction }, page),
+        (page) => listIncidents(context.sql, filter, { field, direction }, page, include),
         () => countIncidents(context.sql, filter),
       );
     },
