@@ -3,7 +3,9 @@
 // least 1,000 incidents/s. The baseline measured in the same run is the JSONL export of the same set, so the
 // ratio import/export says how the import compares with a read of the same data on this machine at this
 // moment. Each round imports into emptied tables; the first is an untimed warm-up. The last round's database
-// is exported again and compared with the file (the round trip at scale).
+// is exported again and compared with the file (the round trip at scale). Each round imports twice, with one
+// batch written at a time and with two in flight (`inFlight`, on two connections), alternating which goes
+// first, so the two are compared in the same run under the same load (`npm run import` writes one at a time).
 //
 //   npm run bench:import -- [--incidents 10000] [--rounds 3] [--batch 500]
 //   env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres: databases
@@ -65,20 +67,33 @@ async function main(): Promise<void> {
     await loadTechniques(target);
     const file = path.join(dir, 'incidents.jsonl');
     const exportTimes: number[] = [];
+    const pipedTimes: number[] = [];
     const importTimes: number[] = [];
-    for (let round = 0; round <= ROUNDS; round++) {
-      const exportMs = await exportTo(source, file);
+    const importOnce = async (inFlight: number) => {
       await target`truncate incidents, actors, ai_systems, reports, citations, events restart identity cascade`;
       const started = now();
-      const summary = await importJsonl(target, createReadStream(file), { batchSize: BATCH });
+      const summary = await importJsonl(target, createReadStream(file), { batchSize: BATCH, inFlight });
       const importMs = now() - started;
       if (summary.rejected.length > 0 || summary.written.incidentsCreated !== INCIDENTS) {
         throw new Error(`expected ${INCIDENTS} incidents created and no line rejected, got ${summary.written.incidentsCreated} and ${summary.rejected.length}`);
       }
-      log(`${round === 0 ? 'warm-up' : 'run'}: export ${exportMs.toFixed(0)} ms, import ${importMs.toFixed(0)} ms (${summary.written.eventsAppended} events)`);
+      return { importMs, events: summary.written.eventsAppended };
+    };
+    for (let round = 0; round <= ROUNDS; round++) {
+      const exportMs = await exportTo(source, file);
+      // Alternating which goes first; the round trip below exports whichever wrote last (either must match).
+      const first = round % 2 === 0 ? 1 : 2;
+      const a = await importOnce(first);
+      const b = await importOnce(3 - first);
+      const [serialAfter, piped] = first === 1 ? [a, b] : [b, a];
+      log(
+        `${round === 0 ? 'warm-up' : 'run'}: export ${exportMs.toFixed(0)} ms, import ${piped.importMs.toFixed(0)} ms with 2 batches in flight, ` +
+          `${serialAfter.importMs.toFixed(0)} ms with 1 (${piped.events} events)`,
+      );
       if (round > 0) {
         exportTimes.push(exportMs);
-        importTimes.push(importMs);
+        pipedTimes.push(piped.importMs);
+        importTimes.push(serialAfter.importMs);
       }
     }
     const again = path.join(dir, 'again.jsonl');
@@ -90,7 +105,7 @@ async function main(): Promise<void> {
     console.log(
       formatTable([
         ['step', 'incidents', 'runs', 'median ms', 'min ms', 'max ms', 'incidents/s'],
-        ...([['export (baseline)', exportTimes], ['import', importTimes]] as const).map(([label, times]) => [
+        ...([['export (baseline)', exportTimes], ['import (1 batch in flight, the default)', importTimes], ['import, 2 in flight', pipedTimes]] as const).map(([label, times]) => [
           label,
           String(INCIDENTS),
           String(times.length),
@@ -101,7 +116,8 @@ async function main(): Promise<void> {
         ]),
       ]),
     );
-    log(`import: ${rate.toFixed(0)} incidents/s (target at least 1,000: ${rate >= 1000 ? 'met' : 'NOT met'}); import/export ${(importMs / exportMs).toFixed(2)} ×`);
+    log(`import: ${rate.toFixed(0)} incidents/s (target at least 1,000: ${rate >= 1000 ? 'met' : 'NOT met'}); import/export ${(importMs / exportMs).toFixed(2)} ×; ` +
+      `2 in flight / 1: ${(median(pipedTimes) / importMs).toFixed(2)} ×`);
     log(`round trip at ${INCIDENTS}: ${same ? 'byte-identical' : 'DIFFERENT'}; ${machine()}`);
     if (!same) process.exitCode = 1;
   } finally {

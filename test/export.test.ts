@@ -111,7 +111,7 @@ function splitList(field: string): string[] {
   return items;
 }
 
-const RECORD_KEYS = ['schema', 'slug', 'title', 'summary', 'status', 'occurred', 'disclosed', 'countries', 'actors', 'aiSystems', 'techniques', 'impact', 'citations', 'assessment'];
+const RECORD_KEYS = ['schema', 'slug', 'title', 'summary', 'status', 'kind', 'importedFrom', 'occurred', 'disclosed', 'countries', 'actors', 'aiSystems', 'techniques', 'impact', 'citations', 'assessment'];
 
 describe('JSONL', () => {
   it('writes one faultline.incident/1 record per live incident of the seed, with its citations, natural keys only and unknowns null', async () => {

@@ -46,11 +46,14 @@ describe('operability', () => {
   it('serves Prometheus metrics: requests and latency by operation, errors by code, live connections', async () => {
     await graphql(server.url, '{ incidents { totalCount } }');
     await graphql(server.url, '{ incidents(first: 101) { totalCount } }');
+    expect((await fetch(server.url.replace(/graphql$/, 'feeds/reports.atom'))).status).toBe(200);
     const response = await fetch(server.url.replace(/graphql$/, 'metrics'));
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toMatch(/faultline_http_requests_total\{operation="query incidents",status="200"\} \d+/);
     expect(text).toMatch(/faultline_http_request_duration_seconds_bucket\{le="[\d.]+",operation="query incidents"\}/);
+    // Feeds are counted under their own kind, not as GraphiQL page loads.
+    expect(text).toMatch(/faultline_http_requests_total\{operation="feed",status="200"\} 1/);
     expect(text).toMatch(/faultline_graphql_errors_total\{code="BAD_USER_INPUT"\} [1-9]/);
     expect(text).toMatch(/faultline_live_connections\{transport="websocket"\} 0/);
     expect(text).toMatch(/faultline_nodejs_eventloop_lag_seconds/);

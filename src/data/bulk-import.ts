@@ -71,23 +71,31 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
   await tx`set local jit = off`;
 
   // ---- Actors: the parties and the developers; a party's row (with its country) beats a developer's.
-  const actors = new Map<string, { slug: string; name: string; kind: string; country: string | null }>();
+  // Where an importer created an actor (imported_from) is kept too, so a file's provenance survives the trip.
+  type ActorRow = { slug: string; name: string; kind: string; country: string | null; imported_from: string | null };
+  const actors = new Map<string, ActorRow>();
   for (const record of records) {
     for (const a of record.actors) {
       const known = actors.get(a.slug);
-      if (!known || (known.country === null && a.country !== null)) actors.set(a.slug, { slug: a.slug, name: a.name, kind: a.kind, country: a.country });
+      if (!known || (known.country === null && a.country !== null)) {
+        actors.set(a.slug, { slug: a.slug, name: a.name, kind: a.kind, country: a.country, imported_from: a.importedFrom });
+      }
     }
     for (const s of record.aiSystems) {
       for (const developer of [s.developer, s.parent?.developer]) {
-        if (developer && !actors.has(developer.slug)) actors.set(developer.slug, { ...developer, country: null });
+        if (developer && !actors.has(developer.slug)) {
+          actors.set(developer.slug, { slug: developer.slug, name: developer.name, kind: developer.kind, country: null, imported_from: developer.importedFrom });
+        }
       }
     }
   }
   if (actors.size > 0) {
     const inserted = await tx<{ inserted: boolean }[]>`
-      insert into actors (slug, name, kind, country)
-      select x.slug, x.name, x.kind, x.country
-      from jsonb_to_recordset(${tx.json([...actors.values()] as never)}) as x(slug text, name text, kind text, country text)
+      insert into actors (slug, name, kind, country, imported_from)
+      select x.slug, x.name, x.kind, x.country, x.imported_from
+      from jsonb_to_recordset(${tx.json([...actors.values()] as never)}) as x(slug text, name text, kind text, country text, imported_from text)
+      -- Keys in one order in every batch: two batches written at once wait on each other's new rows, never in a cycle.
+      order by x.slug collate "C"
       on conflict (slug) do update set country = excluded.country, updated_at = now()
         where actors.country is null and excluded.country is not null
       returning (xmax = 0) as inserted
@@ -100,25 +108,34 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
   // ---- AI systems, with their developer by slug, and each version's product family (whole in the record,
   // so it can be created here too). A family is written before its versions, and only systems this import
   // creates get their family set: a system on record keeps its own.
-  const systems = new Map<string, { slug: string; name: string; kind: string; developer: string; parent: string | null }>();
+  // A system whose developer the file does not know gets none (developer_id is nullable: migration 025).
+  type SystemRow = { slug: string; name: string; kind: string; developer: string | null; parent: string | null; imported_from: string | null };
+  const systems = new Map<string, SystemRow>();
   for (const record of records) {
     for (const s of record.aiSystems) {
       if (s.parent && !systems.has(s.parent.slug)) {
-        systems.set(s.parent.slug, { slug: s.parent.slug, name: s.parent.name, kind: s.parent.kind, developer: s.parent.developer.slug, parent: null });
+        systems.set(s.parent.slug, {
+          slug: s.parent.slug, name: s.parent.name, kind: s.parent.kind, developer: s.parent.developer?.slug ?? null, parent: null,
+          imported_from: s.parent.importedFrom,
+        });
       }
       const known = systems.get(s.slug);
       if (!known || (known.parent === null && s.parent)) {
-        systems.set(s.slug, { slug: s.slug, name: s.name, kind: s.kind, developer: s.developer.slug, parent: s.parent?.slug ?? null });
+        systems.set(s.slug, {
+          slug: s.slug, name: s.name, kind: s.kind, developer: s.developer?.slug ?? null, parent: s.parent?.slug ?? null,
+          imported_from: s.importedFrom,
+        });
       }
     }
   }
   if (systems.size > 0) {
     const given = [...systems.values()];
     const created = await tx<{ slug: string }[]>`
-      insert into ai_systems (slug, name, kind, developer_id)
-      select x.slug, x.name, x.kind, d.id
-      from jsonb_to_recordset(${tx.json(given as never)}) as x(slug text, name text, kind text, developer text)
+      insert into ai_systems (slug, name, kind, developer_id, imported_from)
+      select x.slug, x.name, x.kind, d.id, x.imported_from
+      from jsonb_to_recordset(${tx.json(given as never)}) as x(slug text, name text, kind text, developer text, imported_from text)
       left join actors d on d.slug = x.developer
+      order by x.slug collate "C"
       on conflict (slug) do nothing
       returning slug
     `;
@@ -142,6 +159,8 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
     title: r.title,
     summary: r.summary,
     status: r.status,
+    kind: r.kind,
+    imported_from: r.importedFrom,
     severity: r.assessment.severity,
     occurred_start: r.occurred.start,
     occurred_end: r.occurred.end,
@@ -164,19 +183,20 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
   counts.incidentsExisting = existingRows.length;
   const before = existing.size > 0 ? await attributesBefore(tx, incidentTopic, [...existing]) : new Map();
   const createdIncidents = await tx<{ id: string }[]>`
-    insert into incidents (slug, title, summary, status, severity, occurred_start, occurred_end, occurred_precision,
-      disclosed_on, disclosed_precision, countries, sectors, records_affected, records_affected_approximate,
-      bytes_affected, bytes_affected_approximate, data_categories)
-    select x.slug, x.title, x.summary, x.status, x.severity, x.occurred_start, x.occurred_end, x.occurred_precision,
+    insert into incidents (slug, title, summary, status, kind, imported_from, severity, occurred_start, occurred_end,
+      occurred_precision, disclosed_on, disclosed_precision, countries, sectors, records_affected,
+      records_affected_approximate, bytes_affected, bytes_affected_approximate, data_categories)
+    select x.slug, x.title, x.summary, x.status, x.kind, x.imported_from, x.severity, x.occurred_start, x.occurred_end, x.occurred_precision,
       x.disclosed_on, x.disclosed_precision,
       array(select jsonb_array_elements_text(x.countries)), array(select jsonb_array_elements_text(x.sectors)),
       x.records_affected, x.records_affected_approximate, x.bytes_affected, x.bytes_affected_approximate,
       array(select jsonb_array_elements_text(x.data_categories))
     from jsonb_to_recordset(${tx.json(incidentRows as never)}) as x(
-      slug text, title text, summary text, status text, severity text, occurred_start date, occurred_end date,
+      slug text, title text, summary text, status text, kind text, imported_from text, severity text, occurred_start date, occurred_end date,
       occurred_precision text, disclosed_on date, disclosed_precision text, countries jsonb, sectors jsonb,
       records_affected bigint, records_affected_approximate boolean, bytes_affected bigint,
       bytes_affected_approximate boolean, data_categories jsonb)
+    order by x.slug collate "C"
     on conflict (slug) do nothing
     returning id::text as id
   `;
@@ -253,6 +273,7 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
       select x.url, x.url_key, x.publisher, x.described_as, x.title, x.summary, x.language, x.published_on, x.published_precision
       from jsonb_to_recordset(${tx.json(reportRows as never)}) as x(identity text, url text, url_key text, publisher text,
         described_as text, title text, summary text, language text, published_on date, published_precision text)
+      order by x.identity collate "C"
       on conflict do nothing
       returning id::text as id
     `;

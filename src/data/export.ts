@@ -5,7 +5,17 @@ import type { Queryable } from '../db/index.js';
 import type { ActorKind } from './actors.js';
 import type { AiSystemKind } from './ai-systems.js';
 import type { CitationClaim } from './citations.js';
-import { filterClause, type AiSystemRole, type DatePrecision, type IncidentActorRole, type IncidentFilter, type IncidentRow } from './incidents.js';
+import {
+  actorRoleRank,
+  aiSystemRoleRank,
+  filterClause,
+  type AiSystemRole,
+  type DatePrecision,
+  type ImportSource,
+  type IncidentActorRole,
+  type IncidentFilter,
+  type IncidentRow,
+} from './incidents.js';
 import { groupByParent } from './pagination.js';
 import type { Stance } from './policy.js';
 import type { ReportRow } from './reports.js';
@@ -13,7 +23,7 @@ import type { ReportRow } from './reports.js';
 /** One batch of live incidents matching `filter`, in slug order, after the slug `after` (exclusive). */
 export async function exportIncidentBatch(sql: Queryable, filter: IncidentFilter, after: string | null, limit: number): Promise<IncidentRow[]> {
   return sql<IncidentRow[]>`
-    select i.id, i.slug, i.title, i.summary, i.status, i.severity, i.occurred_start, i.occurred_end,
+    select i.id, i.slug, i.title, i.summary, i.status, i.kind, i.imported_from, i.severity, i.occurred_start, i.occurred_end,
       i.occurred_precision, i.disclosed_on, i.disclosed_precision, i.countries, i.sectors,
       i.records_affected, i.records_affected_approximate, i.bytes_affected, i.bytes_affected_approximate,
       i.data_categories, i.version, i.merged_into_id, i.created_at, i.updated_at
@@ -34,6 +44,7 @@ export interface ExportActorRow {
   name: string;
   kind: ActorKind;
   country: string | null;
+  imported_from: ImportSource | null;
   role: IncidentActorRole;
   note: string;
   created_at: Date;
@@ -43,11 +54,12 @@ export interface ExportActorRow {
 /** The actors of each incident, by role (the API's role order), then slug. */
 export async function exportActors(sql: Queryable, ids: readonly string[]): Promise<ExportActorRow[][]> {
   const rows = await sql<ExportActorRow[]>`
-    select l.incident_id::text as parent_id, a.slug, a.name, a.kind, a.country, l.role, l.note, a.created_at, a.updated_at
+    select l.incident_id::text as parent_id, a.slug, a.name, a.kind, a.country, a.imported_from, l.role, l.note,
+      a.created_at, a.updated_at
     from incident_actors l join actors a on a.id = l.actor_id
     where l.incident_id = any(${ids as string[]})
     order by l.incident_id,
-      array_position(array['attacker','victim','developer','deployer','researcher','responder'], l.role),
+      ${actorRoleRank(sql)},
       a.slug collate "C"
   `;
   return groupByParent(ids, rows);
@@ -59,37 +71,47 @@ export interface ExportAiSystemRow {
   name: string;
   kind: AiSystemKind;
   description: string;
-  developer_slug: string;
-  developer_name: string;
-  developer_kind: ActorKind;
+  imported_from: ImportSource | null;
+  /** The developer; all four null when it is unknown (an AI system ATLAS names without one). */
+  developer_slug: string | null;
+  developer_name: string | null;
+  developer_kind: ActorKind | null;
+  developer_imported_from: ImportSource | null;
   parent_slug: string | null;
   parent_name: string | null;
   parent_kind: AiSystemKind | null;
+  parent_imported_from: ImportSource | null;
   parent_developer_slug: string | null;
   parent_developer_name: string | null;
   parent_developer_kind: ActorKind | null;
+  parent_developer_imported_from: ImportSource | null;
   role: AiSystemRole;
   usage: string;
   created_at: Date;
   updated_at: Date;
 }
 
-/** The AI systems of each incident with their developer and family, by role (the API's order), then slug. */
+/**
+ * The AI systems of each incident with their developer and family, by role (the API's order), then slug. A
+ * system whose developer is unknown (developer_id null since migration 025) is exported with a null one.
+ */
 export async function exportAiSystems(sql: Queryable, ids: readonly string[]): Promise<ExportAiSystemRow[][]> {
   const rows = await sql<ExportAiSystemRow[]>`
-    select l.incident_id::text as parent_id, s.slug, s.name, s.kind, s.description,
-      d.slug as developer_slug, d.name as developer_name, d.kind as developer_kind, p.slug as parent_slug,
-      p.name as parent_name, p.kind as parent_kind, pd.slug as parent_developer_slug, pd.name as parent_developer_name,
-      pd.kind as parent_developer_kind,
+    select l.incident_id::text as parent_id, s.slug, s.name, s.kind, s.description, s.imported_from,
+      d.slug as developer_slug, d.name as developer_name, d.kind as developer_kind,
+      d.imported_from as developer_imported_from, p.slug as parent_slug, p.name as parent_name,
+      p.kind as parent_kind, p.imported_from as parent_imported_from, pd.slug as parent_developer_slug,
+      pd.name as parent_developer_name, pd.kind as parent_developer_kind,
+      pd.imported_from as parent_developer_imported_from,
       l.role, l.usage, s.created_at, s.updated_at
     from incident_ai_systems l
     join ai_systems s on s.id = l.ai_system_id
-    join actors d on d.id = s.developer_id
+    left join actors d on d.id = s.developer_id
     left join ai_systems p on p.id = s.parent_id
     left join actors pd on pd.id = p.developer_id
     where l.incident_id = any(${ids as string[]})
     order by l.incident_id,
-      array_position(array['primary_tool','supplementary_tool','tool','safeguard'], l.role),
+      ${aiSystemRoleRank(sql)},
       s.slug collate "C"
   `;
   return groupByParent(ids, rows);
@@ -158,6 +180,7 @@ export interface ExportPositionRow {
   actor_name: string;
   actor_kind: ActorKind;
   actor_country: string | null;
+  actor_imported_from: ImportSource | null;
   actor_created_at: Date;
   actor_updated_at: Date;
   topic_slug: string;
@@ -183,6 +206,7 @@ export async function exportPositions(sql: Queryable, ids: readonly string[]): P
   const rows = await sql<ExportPositionRow[]>`
     select l.incident_id::text as parent_id, p.id::text as position_id,
       a.slug as actor_slug, a.name as actor_name, a.kind as actor_kind, a.country as actor_country,
+      a.imported_from as actor_imported_from,
       a.created_at as actor_created_at, a.updated_at as actor_updated_at, t.slug as topic_slug, t.name as topic_name,
       p.stance, p.summary, p.quote, p.stated_on, p.stated_precision, p.retracted_at, p.created_at,
       array(

@@ -212,10 +212,12 @@ export interface IncidentPrefetched {
 export type IncidentPageRow = Sorted<IncidentRow> & IncidentPrefetched;
 
 // Link orders, shared by the batched loaders and the page's nested lists so both give the same order.
-const actorRoleRank = (sql: Queryable) =>
-  sql`array_position(array['attacker','victim','developer','deployer','researcher','responder'], l.role)`;
-const aiSystemRoleRank = (sql: Queryable) =>
-  sql`array_position(array['primary_tool','supplementary_tool','tool','safeguard'], l.role)`;
+// The ranks are the roles' declared order (INCIDENT_ACTOR_ROLES, AI_SYSTEM_ROLES), so a role added there (as
+// `target` was, migration 025) is ranked here too rather than sorted after every other as an unknown.
+/** An actor link's rank by role (`l` is the link), for ORDER BY. */
+export const actorRoleRank = (sql: Queryable) => sql`array_position(${[...INCIDENT_ACTOR_ROLES]}::text[], l.role)`;
+/** An AI system link's rank by role (`l` is the link), for ORDER BY. */
+export const aiSystemRoleRank = (sql: Queryable) => sql`array_position(${[...AI_SYSTEM_ROLES]}::text[], l.role)`;
 
 // A timestamp as epoch milliseconds in JSON: new Date(number) is what postgres.js's own parse gives (JS
 // keeps milliseconds), without parsing text.

@@ -1,11 +1,14 @@
 // JSONL: one `faultline.incident/1` record (src/export/record.ts) per line. Every object is built here in
 // the key order record.ts declares, and the lists come sorted from src/data/export.ts, so the same data
 // always gives the same bytes.
+import type { ActorKind } from '../data/actors.js';
 import type { ExportCitationRow } from '../data/export.js';
+import type { ImportSource } from '../data/incidents.js';
 import {
   ASSESSED_BY,
   INCIDENT_RECORD_SCHEMA,
   type CitationRecord,
+  type DeveloperRecord,
   type ImpactFigureRecord,
   type IncidentRecord,
   type ReportRecord,
@@ -35,6 +38,11 @@ function figure(value: string | null, approximate: boolean, citations: CitationR
   return value === null ? null : { value, approximate, citations };
 }
 
+/** A developer as a record names it; null when the system's developer is unknown. */
+function developer(slug: string | null, name: string | null, kind: ActorKind | null, importedFrom: ImportSource | null): DeveloperRecord | null {
+  return slug === null ? null : { slug, name: name!, kind: kind!, importedFrom };
+}
+
 const sorted = (values: readonly string[]): string[] => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** The record of one exported incident. */
@@ -47,22 +55,34 @@ export function incidentRecord(item: ExportIncident): IncidentRecord {
     title: i.title,
     summary: i.summary,
     status: i.status,
+    kind: i.kind,
+    importedFrom: i.imported_from,
     occurred: { start: i.occurred_start, end: i.occurred_end, precision: i.occurred_precision },
     disclosed: { date: i.disclosed_on, precision: i.disclosed_precision },
     countries: sorted(i.countries),
-    actors: item.actors.map((a) => ({ slug: a.slug, name: a.name, kind: a.kind, country: a.country, role: a.role, note: a.note })),
+    actors: item.actors.map((a) => ({
+      slug: a.slug,
+      name: a.name,
+      kind: a.kind,
+      country: a.country,
+      importedFrom: a.imported_from,
+      role: a.role,
+      note: a.note,
+    })),
     aiSystems: item.aiSystems.map((s) => ({
       slug: s.slug,
       name: s.name,
       kind: s.kind,
-      developer: { slug: s.developer_slug, name: s.developer_name, kind: s.developer_kind },
+      developer: developer(s.developer_slug, s.developer_name, s.developer_kind, s.developer_imported_from),
+      importedFrom: s.imported_from,
       parent: s.parent_slug === null
         ? null
         : {
             slug: s.parent_slug,
             name: s.parent_name!,
             kind: s.parent_kind!,
-            developer: { slug: s.parent_developer_slug!, name: s.parent_developer_name!, kind: s.parent_developer_kind! },
+            developer: developer(s.parent_developer_slug, s.parent_developer_name, s.parent_developer_kind, s.parent_developer_imported_from),
+            importedFrom: s.parent_imported_from,
           },
       role: s.role,
       usage: s.usage,

@@ -9,7 +9,7 @@
 
 import type { ActorKind } from '../data/actors.js';
 import type { AiSystemKind } from '../data/ai-systems.js';
-import type { AiSystemRole, DatePrecision, IncidentActorRole, IncidentStatus, Severity } from '../data/incidents.js';
+import type { AiSystemRole, DatePrecision, ImportSource, IncidentActorRole, IncidentKind, IncidentStatus, Severity } from '../data/incidents.js';
 
 /** The version tag every record carries as its first key. */
 export const INCIDENT_RECORD_SCHEMA = 'faultline.incident/1' as const;
@@ -81,17 +81,21 @@ export interface IncidentActorRecord {
   kind: ActorKind;
   /** ISO 3166-1 alpha-2 code of its country; null when unknown. */
   country: string | null;
+  /** The outside dataset an importer created the actor from ("mitre_atlas"); null when an editor did. */
+  importedFrom: ImportSource | null;
   /** attacker, victim, developer, deployer, researcher or responder. */
   role: IncidentActorRole;
   /** What the sources say of its part; "" when nothing. */
   note: string;
 }
 
-/** The actor that develops an AI system (every system has one). */
+/** The actor that develops an AI system. */
 export interface DeveloperRecord {
   slug: string;
   name: string;
   kind: ActorKind;
+  /** As the actor's own `importedFrom`: "mitre_atlas", or null when an editor created it. */
+  importedFrom: ImportSource | null;
 }
 
 /** An AI system named as another's parent. */
@@ -99,7 +103,10 @@ export interface AiSystemRefRecord {
   slug: string;
   name: string;
   kind: AiSystemKind;
-  developer: DeveloperRecord;
+  /** Who develops it; null when unknown. */
+  developer: DeveloperRecord | null;
+  /** As the system's own `importedFrom`. */
+  importedFrom: ImportSource | null;
 }
 
 /** An AI system in an incident. Listed by role (the order of AI_SYSTEM_ROLES), then slug. */
@@ -109,14 +116,22 @@ export interface IncidentAiSystemRecord {
   name: string;
   /** product, model or model_version. */
   kind: AiSystemKind;
-  /** Who develops it. */
-  developer: DeveloperRecord;
+  /**
+   * Who develops it; null when unknown (ATLAS names targets such as "a malware detection system" without
+   * their maker, and none is invented).
+   */
+  developer: DeveloperRecord | null;
+  /** The outside dataset an importer created the system from ("mitre_atlas"); null when an editor did. */
+  importedFrom: ImportSource | null;
   /**
    * The product family a version belongs to (Claude Opus 4.6 -> Claude), whole so an import into an empty
    * database can create it; null when none. Its own parent is not followed.
    */
   parent: AiSystemRefRecord | null;
-  /** primary_tool, supplementary_tool, tool (used, part unstated) or safeguard. */
+  /**
+   * primary_tool, supplementary_tool, tool (used, part unstated), safeguard, or target (the system the attack
+   * or exercise was aimed at).
+   */
   role: AiSystemRole;
   /** How it was used, as the sources say; "" when they do not. */
   usage: string;
@@ -165,6 +180,13 @@ export interface IncidentRecord {
   summary: string;
   /** reported, confirmed, disputed, disrupted or resolved. */
   status: IncidentStatus;
+  /**
+   * "incident" (it happened) or "exercise" (a red-team exercise or research demonstration showing an attack
+   * works, as MITRE ATLAS tells its case studies apart).
+   */
+  kind: IncidentKind;
+  /** The outside dataset an importer created the incident from ("mitre_atlas"); null when an editor did. */
+  importedFrom: ImportSource | null;
   /** When it happened. */
   occurred: DateRangeRecord;
   /** When it became public. */

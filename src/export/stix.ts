@@ -13,7 +13,9 @@
 // - policy position     -> `note` on the actor and the incidents it cites: it is Faultline's record of what an
 //                          actor said, not an `opinion` (an assessment of whether another object is correct);
 // - links               -> `relationship`: incident attributed-to attacker, targets victim, related-to others
-//                          (role in x_faultline_role), uses tool, uses attack-pattern.
+//                          (role in x_faultline_role), uses tool (targets the tool in the `target` role),
+//                          uses attack-pattern;
+// - exercise            -> still an `incident` (no closer type), with labels ["exercise"] and x_faultline_kind.
 // Ids are UUIDv5 over natural keys in one fixed namespace, so a record keeps its STIX id across exports and
 // databases. STIX forbids nulls and empty lists: an unknown value is left out (absent means unknown).
 import { createHash } from 'node:crypto';
@@ -75,7 +77,7 @@ export function externalReference(c: Omit<ExportCitationRow, 'parent_id'>): Stix
 
 const THREAT_ACTOR_KINDS = new Set(['criminal', 'state_actor']);
 
-function actorObject(a: Pick<ExportActorRow, 'slug' | 'name' | 'kind' | 'country' | 'created_at' | 'updated_at'>): StixObject {
+function actorObject(a: Pick<ExportActorRow, 'slug' | 'name' | 'kind' | 'country' | 'imported_from' | 'created_at' | 'updated_at'>): StixObject {
   const threat = THREAT_ACTOR_KINDS.has(a.kind);
   const type = threat ? 'threat-actor' : 'identity';
   return compact({
@@ -90,6 +92,7 @@ function actorObject(a: Pick<ExportActorRow, 'slug' | 'name' | 'kind' | 'country
     x_faultline_slug: a.slug,
     x_faultline_kind: a.kind,
     x_faultline_country: a.country ?? undefined,
+    x_faultline_imported_from: a.imported_from ?? undefined,
   });
 }
 
@@ -106,8 +109,10 @@ function toolObject(s: ExportAiSystemRow): StixObject {
     description: s.description || undefined,
     x_faultline_slug: s.slug,
     x_faultline_kind: s.kind,
-    x_faultline_developer: s.developer_slug,
+    // Absent when the developer is unknown: no developer is invented.
+    x_faultline_developer: s.developer_slug ?? undefined,
     x_faultline_parent: s.parent_slug ?? undefined,
+    x_faultline_imported_from: s.imported_from ?? undefined,
   });
 }
 
@@ -212,7 +217,12 @@ export class StixWriter {
           name: i.title,
           description: i.summary || undefined,
           external_references: item.citations.map(externalReference),
+          // An exercise is still a STIX incident (the closest type), told apart by a label a TIP shows and
+          // the kind as a property; real incidents carry the property only.
+          labels: i.kind === 'exercise' ? ['exercise'] : undefined,
           x_faultline_slug: i.slug,
+          x_faultline_kind: i.kind,
+          x_faultline_imported_from: i.imported_from ?? undefined,
           x_faultline_status: i.status,
           x_faultline_occurred: occurred && occurredEnd ? `${occurred}/${occurredEnd}` : occurred,
           x_faultline_disclosed: partial(i.disclosed_on, i.disclosed_precision),
@@ -233,14 +243,16 @@ export class StixWriter {
       }
       for (const s of item.aiSystems) {
         emit(toolObject(s), true);
-        emit(relationship('uses', incidentId, stixId('tool', s.slug), times, { description: s.usage || undefined, x_faultline_role: s.role }), false);
+        // The system an attack was aimed at is its target, not a tool it used.
+        const type = s.role === 'target' ? 'targets' : 'uses';
+        emit(relationship(type, incidentId, stixId('tool', s.slug), times, { description: s.usage || undefined, x_faultline_role: s.role }), false);
       }
       for (const t of item.techniques) {
         emit(attackPattern(t), true);
         emit(relationship('uses', incidentId, stixId('attack-pattern', t.id), times), false);
       }
       for (const p of item.positions) {
-        emit(actorObject({ slug: p.actor_slug, name: p.actor_name, kind: p.actor_kind, country: p.actor_country, created_at: p.actor_created_at, updated_at: p.actor_updated_at }), true);
+        emit(actorObject({ slug: p.actor_slug, name: p.actor_name, kind: p.actor_kind, country: p.actor_country, imported_from: p.actor_imported_from, created_at: p.actor_created_at, updated_at: p.actor_updated_at }), true);
         emit(noteObject(p), true);
       }
     }

@@ -56,11 +56,15 @@ export function logWhenDone(req: IncomingMessage, res: ServerResponse, record: R
   const stream = (req.headers.accept ?? '').includes('text/event-stream');
   res.once('close', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const operation = record.operation ?? (req.method === 'GET' ? 'page' : 'none');
+    const path = req.url?.split('?')[0];
+    // Exports and feeds are GETs beside GraphQL: named by their kind (a bounded label), not lumped in with pages.
+    const operation =
+      record.operation ??
+      (path?.startsWith('/export/') ? 'export' : path?.startsWith('/feeds/') ? 'feed' : req.method === 'GET' ? 'page' : 'none');
     logger.info('request', {
       requestId: record.requestId,
       method: req.method,
-      path: req.url?.split('?')[0],
+      path,
       operation,
       operationName: record.operationName,
       status: res.statusCode,

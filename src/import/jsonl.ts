@@ -13,6 +13,7 @@ import {
   knownTechniqueIds,
   type BulkImportCounts,
 } from '../data/bulk-import.js';
+import { ValidationError } from '../data/errors.js';
 import type { IncidentRecord } from '../export/record.js';
 import { validateLine, type LineIssue } from './validate.js';
 
@@ -27,6 +28,12 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Lines per transaction (500 by default). */
   batchSize?: number;
+  /**
+   * Batches written at once, each in its own transaction on its own connection (1 by default: one after the
+   * other). Two measured no faster on this two-core machine (bench/README.md, provisional), so it is opt-in.
+   * Each batch stays one transaction; see importJsonl for why concurrent ones cannot deadlock.
+   */
+  inFlight?: number;
   /** Called for each rejected line as soon as it is known. */
   onRejected?: (rejected: RejectedLine) => void;
   /** Called after each batch with the lines read so far. */
@@ -41,6 +48,20 @@ export interface ImportSummary {
   /** What the import wrote (all zero in a dry run). */
   written: BulkImportCounts;
   dryRun: boolean;
+}
+
+/**
+ * One batch in one transaction; written again (whole) when it collided with a concurrent write and was rolled
+ * back (a deadlock or serialization failure: src/data/errors.ts), so such a collision costs no line.
+ */
+async function importBatchRetrying(sql: Sql, records: readonly IncidentRecord[]): Promise<BulkImportCounts> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await importBatch(sql, records);
+    } catch (error) {
+      if (!(error instanceof ValidationError && error.rule === 'retry') || attempt >= 3) throw error;
+    }
+  }
 }
 
 /** Imports the JSONL read from `input` into the database behind `sql`. */
@@ -68,13 +89,13 @@ export async function importJsonl(sql: Sql, input: Readable, options: ImportOpti
       return;
     }
     try {
-      addCounts(written, await importBatch(sql, lineBatch.map((entry) => entry.record)));
+      addCounts(written, await importBatchRetrying(sql, lineBatch.map((entry) => entry.record)));
       accepted += lineBatch.length;
     } catch {
       // Something the validation did not foresee: find the line at fault, keep the others.
       for (const entry of lineBatch) {
         try {
-          addCounts(written, await importBatch(sql, [entry.record]));
+          addCounts(written, await importBatchRetrying(sql, [entry.record]));
           accepted++;
         } catch (error) {
           reject({ line: entry.line, issues: [{ field: '(record)', rule: 'database', message: (error as Error).message }] });
@@ -83,9 +104,15 @@ export async function importJsonl(sql: Sql, input: Readable, options: ImportOpti
     }
   };
 
-  // One batch is written while the next is read and validated: the database and this process each work on
-  // their own batch (on two cores, in parallel). Batches still commit one after the other, in file order.
-  let writing: Promise<void> = Promise.resolve();
+  // One batch (or up to `inFlight`) is written while the next is read and validated: the database and this
+  // process each work on their own batch. With more than one in flight, each is its own transaction on its
+  // own connection. Batches may then commit out of file order; nothing depends on that
+  // order (every record is self-contained and matched by natural keys), and each stays all or nothing. Two
+  // batches naming the same new actor, AI system or report meet on its unique key: the second waits for the
+  // first to commit, then finds it there. They take those keys in one order (bulk-import.ts sorts them),
+  // so they cannot wait on each other in a cycle; a collision PostgreSQL reports all the same is retried.
+  const inFlight = Math.max(1, options.inFlight ?? 1);
+  const writing = new Set<Promise<void>>();
   const reader = createInterface({ input, crlfDelay: Infinity });
   let number = 0;
   for await (const text of reader) {
@@ -96,14 +123,18 @@ export async function importJsonl(sql: Sql, input: Readable, options: ImportOpti
     if (result.ok) batch.push({ line: number, record: result.record });
     else reject({ line: number, issues: result.issues });
     if (batch.length >= batchSize) {
-      await writing;
+      while (writing.size >= inFlight) await Promise.race(writing);
       const read = lines;
-      writing = flush().then(() => options.onProgress?.(read));
+      const write: Promise<void> = flush().then(() => {
+        writing.delete(write);
+        options.onProgress?.(read);
+      });
+      writing.add(write);
       // Awaited before the next batch or at the end; this only keeps Node from calling it unhandled meanwhile.
-      writing.catch(() => {});
+      write.catch(() => {});
     }
   }
-  await writing;
+  await Promise.all(writing);
   await flush();
   options.onProgress?.(lines);
   // A batch retried line by line reports after lines read later: the report is in file order.

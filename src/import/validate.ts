@@ -4,7 +4,16 @@
 // one the bulk write accepts.
 import { ACTOR_KINDS } from '../data/actors.js';
 import { AI_SYSTEM_KINDS } from '../data/ai-systems.js';
-import { AI_SYSTEM_ROLES, DATE_PRECISIONS, INCIDENT_ACTOR_ROLES, INCIDENT_STATUSES, SEVERITIES, type DatePrecision } from '../data/incidents.js';
+import {
+  AI_SYSTEM_ROLES,
+  DATE_PRECISIONS,
+  IMPORT_SOURCES,
+  INCIDENT_ACTOR_ROLES,
+  INCIDENT_KINDS,
+  INCIDENT_STATUSES,
+  SEVERITIES,
+  type DatePrecision,
+} from '../data/incidents.js';
 import { normalizeReportUrl } from '../data/urls.js';
 import { ASSESSED_BY, INCIDENT_RECORD_SCHEMA, type IncidentRecord } from '../export/record.js';
 
@@ -73,6 +82,12 @@ class Checker {
     return null;
   }
 
+  /** Where an importer created a record from: null (an editor did) or one of IMPORT_SOURCES. */
+  importSource(value: unknown, field: string): void {
+    if (value === null || (typeof value === 'string' && (IMPORT_SOURCES as readonly string[]).includes(value))) return;
+    this.fail(field, 'import-source', `${field} must be null or one of ${IMPORT_SOURCES.join(', ')}, not ${JSON.stringify(value) ?? 'missing'}`);
+  }
+
   boolean(value: unknown, field: string): void {
     if (typeof value !== 'boolean') this.fail(field, 'boolean', `${field} must be true or false`);
   }
@@ -128,12 +143,15 @@ function checkReport(c: Checker, value: unknown, field: string): void {
   if (published) c.partialDate(published.date, published.precision, `${field}.published.date`, `${field}.published.precision`);
 }
 
+/** A system's developer: null when unknown, else an actor named by slug, name, kind and provenance. */
 function checkDeveloper(c: Checker, value: unknown, field: string): void {
+  if (value === null) return;
   const developer = c.object(value, field);
   if (!developer) return;
   c.slug(developer.slug, `${field}.slug`);
   c.text(developer.name, `${field}.name`, 1, 200);
   c.oneOf(developer.kind, `${field}.kind`, ACTOR_KINDS);
+  c.importSource(developer.importedFrom, `${field}.importedFrom`);
 }
 
 function checkCitations(c: Checker, value: unknown, field: string): void {
@@ -171,6 +189,8 @@ export function validateRecord(value: unknown, knownTechniques: ReadonlySet<stri
   c.text(r.title, 'title', 1, 300);
   c.text(r.summary, 'summary', 0, 10000);
   c.oneOf(r.status, 'status', INCIDENT_STATUSES);
+  c.oneOf(r.kind, 'kind', INCIDENT_KINDS);
+  c.importSource(r.importedFrom, 'importedFrom');
   const occurred = c.object(r.occurred, 'occurred');
   if (occurred) {
     c.partialDate(occurred.start, occurred.precision, 'occurred.start', 'occurred.precision');
@@ -193,6 +213,7 @@ export function validateRecord(value: unknown, knownTechniques: ReadonlySet<stri
     c.text(actor.name, `${f}.name`, 1, 200);
     c.oneOf(actor.kind, `${f}.kind`, ACTOR_KINDS);
     if (actor.country !== null) c.country(actor.country, `${f}.country`);
+    c.importSource(actor.importedFrom, `${f}.importedFrom`);
     c.oneOf(actor.role, `${f}.role`, INCIDENT_ACTOR_ROLES);
     c.text(actor.note, `${f}.note`, 0, 1000);
   }
@@ -204,6 +225,7 @@ export function validateRecord(value: unknown, knownTechniques: ReadonlySet<stri
     c.text(system.name, `${f}.name`, 1, 200);
     c.oneOf(system.kind, `${f}.kind`, AI_SYSTEM_KINDS);
     checkDeveloper(c, system.developer, `${f}.developer`);
+    c.importSource(system.importedFrom, `${f}.importedFrom`);
     if (system.parent !== null) {
       const parent = c.object(system.parent, `${f}.parent`);
       if (parent) {
@@ -211,6 +233,7 @@ export function validateRecord(value: unknown, knownTechniques: ReadonlySet<stri
         c.text(parent.name, `${f}.parent.name`, 1, 200);
         c.oneOf(parent.kind, `${f}.parent.kind`, AI_SYSTEM_KINDS);
         checkDeveloper(c, parent.developer, `${f}.parent.developer`);
+        c.importSource(parent.importedFrom, `${f}.parent.importedFrom`);
       }
     }
     c.oneOf(system.role, `${f}.role`, AI_SYSTEM_ROLES);
