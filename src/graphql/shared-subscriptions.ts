@@ -16,7 +16,7 @@ import {
 } from 'graphql';
 import { complexityFromQuery } from '@pothos/plugin-complexity';
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
-import { isPushSource } from '../events/stream.js';
+import { isPushSource, type PushSource, type StreamSink } from '../events/stream.js';
 import { OPERATION_LIMITS, tooLarge } from './builder.js';
 import type { GraphQLContext } from './context.js';
 import { liveError } from './live.js';
@@ -120,32 +120,88 @@ export function isPushSubscription(value: unknown): value is PushSubscription {
   return typeof candidate?.attach === 'function' && typeof candidate.detach === 'function' && typeof candidate.next === 'function';
 }
 
+type Tag = (result: ExecutionResult, event: unknown) => ExecutionResult;
+
+const untagged: Tag = (result) => result;
+
+/** A shared result, decorated by `tag` once it is there. */
+function taggedResult(started: SharedSubscription, tag: Tag, event: unknown): Shared {
+  const result = started.resultFor(event);
+  return result instanceof Promise ? result.then((value) => tag(value, event)) : tag(result, event);
+}
+
+/**
+ * A push subscription over the hub's stream. One lives as long as its subscription, and a server holds one
+ * per subscriber: its behaviour is on the prototype, not in closures made for each subscription, and the
+ * iterator for consumers that pull is only built when one pulls (the WebSocket transport never does).
+ */
+class PushResults implements PushSubscription, StreamSink<unknown> {
+  private pulledIterator: AsyncIterableIterator<ExecutionResult> | undefined;
+  private sink: ResultSink | undefined;
+
+  constructor(
+    private readonly started: SharedSubscription,
+    private readonly source: PushSource<unknown>,
+    private readonly tag: Tag,
+  ) {}
+
+  private pulled(): AsyncIterableIterator<ExecutionResult> {
+    return (this.pulledIterator ??= pulledResults(this.started, this.tag));
+  }
+
+  attach(sink: ResultSink): void {
+    this.sink = sink;
+    this.source.attach(this);
+  }
+
+  detach(): void {
+    this.source.detach();
+  }
+
+  /** StreamSink: the stream's next event, to the attached sink. */
+  event(event: unknown): void {
+    this.sink?.next(taggedResult(this.started, this.tag, event));
+  }
+
+  /** StreamSink: the stream ended. */
+  end(error?: Error): void {
+    this.sink?.end(error === undefined ? undefined : this.started.streamError(error));
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.pulled().next();
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    return this.pulled().return?.() ?? Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    return this.pulled().throw?.(error) ?? Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+}
+
+function pulledResults(started: SharedSubscription, tag: Tag): AsyncIterableIterator<ExecutionResult> {
+  return mapAsyncIterator(
+    started.source,
+    (event: unknown) => taggedResult(started, tag, event),
+    (error: unknown) => {
+      throw started.streamError(error);
+    },
+  );
+}
+
 /**
  * The subscription's results, one per event: an async iterator for consumers that pull, which is also a
  * PushSubscription when the source can push. `tag` may decorate each result with its event (SSE's message id).
  */
-export function resultsOf(
-  started: SharedSubscription,
-  tag: (result: ExecutionResult, event: unknown) => ExecutionResult = (result) => result,
-): AsyncIterableIterator<ExecutionResult> | PushSubscription {
-  const resultFor = (event: unknown): Shared => {
-    const result = started.resultFor(event);
-    return result instanceof Promise ? result.then((value) => tag(value, event)) : tag(result, event);
-  };
-  const pulled = mapAsyncIterator(started.source, resultFor, (error: unknown) => {
-    throw started.streamError(error);
-  });
+export function resultsOf(started: SharedSubscription, tag: Tag = untagged): AsyncIterableIterator<ExecutionResult> | PushSubscription {
   const { source } = started;
-  if (!isPushSource(source)) return pulled;
-  const push: Pick<PushSubscription, 'attach' | 'detach'> = {
-    attach: (sink) =>
-      source.attach({
-        event: (event) => sink.next(resultFor(event)),
-        end: (error) => sink.end(error === undefined ? undefined : started.streamError(error)),
-      }),
-    detach: () => source.detach(),
-  };
-  return Object.assign(pulled, push);
+  return isPushSource(source) ? new PushResults(started, source, tag) : pulledResults(started, tag);
 }
 
 /** Where the SSE transport finds a result's message id: the cursor of the event it was computed for. */
