@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../src/db/index.js';
 import { parseAtlas } from '../src/data/atlas.js';
 import { atlasIncidentSlug, importAtlas } from '../src/data/atlas-import.js';
-import { existsSync } from 'node:fs';
 import { loadSeed } from '../src/data/seed.js';
 import { readEventsAfter } from '../src/data/event-log.js';
 import { incidentsOfAiSystems } from '../src/data/incidents.js';
+import { findSharedPath } from './helpers/shared-data.js';
 import { createTestDatabase } from './helpers/database.js';
 
 // A tiny file in the shape of MITRE ATLAS's ATLAS.yaml: the real one lives outside the repository, and a
@@ -16,12 +16,7 @@ import { createTestDatabase } from './helpers/database.js';
 // must never reach the database.
 const PROSE = 'PROSE-THAT-MUST-NOT-BE-STORED';
 // The real release, when the shared data is there (a user's clone has none).
-// FAULTLINE_SHARED_DIR, else ../shared beside the repository (a worktree sits one level deeper).
-const REAL_ATLAS =
-  [process.env.FAULTLINE_SHARED_DIR, path.join(import.meta.dirname, '../../shared'), path.join(import.meta.dirname, '../../../shared')]
-    .filter((dir): dir is string => Boolean(dir))
-    .map((dir) => path.resolve(dir, 'data/atlas/ATLAS.yaml'))
-    .find((file) => existsSync(file)) ?? '';
+const REAL_ATLAS = findSharedPath('data/atlas/ATLAS.yaml') ?? '';
 const ATLAS_YAML = `
 id: ATLAS
 name: Adversarial Threat Landscape for AI Systems

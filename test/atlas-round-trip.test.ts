@@ -2,9 +2,7 @@
 // created stays marked as from MITRE ATLAS, and an AI system ATLAS names without a developer is exported
 // (with a null developer) rather than dropped. A small ATLAS-shaped file always runs; the real release runs
 // too when the shared data is beside the repository (a user's clone has none, and skips it saying why).
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../src/db/index.js';
@@ -15,15 +13,11 @@ import { CSV_COLUMNS } from '../src/export/csv.js';
 import { exportChunks, type ExportFormat } from '../src/export/formats.js';
 import type { IncidentRecord } from '../src/export/record.js';
 import { importJsonl } from '../src/import/jsonl.js';
+import { findSharedPath } from './helpers/shared-data.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { findStixSchemaDir, stixValidator } from './helpers/stix.js';
 
-// FAULTLINE_SHARED_DIR, else ../shared beside the repository (a worktree sits one level deeper).
-const REAL_ATLAS =
-  [process.env.FAULTLINE_SHARED_DIR, path.join(import.meta.dirname, '../../shared'), path.join(import.meta.dirname, '../../../shared')]
-    .filter((dir): dir is string => Boolean(dir))
-    .map((dir) => path.resolve(dir, 'data/atlas/ATLAS.yaml'))
-    .find((file) => existsSync(file)) ?? '';
+const REAL_ATLAS = findSharedPath('data/atlas/ATLAS.yaml') ?? '';
 
 // An attack on a system on record (the seed's Claude, by its developer's name), and a researchers' exercise
 // against a system and by a party nobody has recorded: both are created, marked as from ATLAS, the system

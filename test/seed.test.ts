@@ -1,18 +1,13 @@
 // The seed against its rules and against ../shared/domain/seed-facts.md: no invented source, headline, URL,
 // quote, speaker, date or link; every record cites what the facts say it comes from.
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../src/db/index.js';
 import { loadSeed, loadTechniques } from '../src/data/seed.js';
 import { createTestDatabase } from './helpers/database.js';
+import { findSharedPath } from './helpers/shared-data.js';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-// CI has ../shared next to the clone; a git worktree one level deeper finds it one more level up.
-const FACTS_FILE = ['../shared', '../../shared']
-  .map((dir) => path.resolve(repoRoot, dir, 'domain/seed-facts.md'))
-  .find((file) => fs.existsSync(file));
+const FACTS_FILE = findSharedPath('domain/seed-facts.md');
 const facts = FACTS_FILE ? fs.readFileSync(FACTS_FILE, 'utf8') : null;
 
 let sql: Sql;

@@ -1,22 +1,14 @@
 // Validates STIX objects against the official OASIS STIX 2.1 JSON schemas in ../shared/data/stix2.1-schemas,
 // loaded as its README says: Ajv2020 with ajv-formats, every file added by its $id, one schema per type.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { findSharedPath } from './shared-data.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/**
- * The schemas folder: FAULTLINE_SHARED_DIR, or ../shared beside the repo (one level further up from a
- * worktree); null when none has them (a clone without the shared data beside it).
- */
+/** The schemas folder of the shared data, or null when it is not beside the repository (see shared-data.ts). */
 export function findStixSchemaDir(): string | null {
-  const candidates = [process.env.FAULTLINE_SHARED_DIR, path.resolve(repoRoot, '../shared'), path.resolve(repoRoot, '../../shared')]
-    .filter((dir): dir is string => Boolean(dir))
-    .map((dir) => path.join(dir, 'data/stix2.1-schemas/schemas'));
-  return candidates.find((dir) => existsSync(dir)) ?? null;
+  return findSharedPath('data/stix2.1-schemas/schemas');
 }
 
 type Validator = (object: Record<string, unknown>) => string[];
