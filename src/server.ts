@@ -23,7 +23,7 @@ import { schema } from './graphql/index.js';
 import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
 import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
-import { handleJsonPost } from './http/json-post.js';
+import { jsonPostHandler } from './http/json-post.js';
 import type { ResponseCache } from './http/response-cache.js';
 import { InFlight } from './http/drain.js';
 import { handleExportRoute, isExportRoute } from './http/export-routes.js';
@@ -234,6 +234,9 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     },
   });
 
+  // A JSON POST of a query or mutation skips Yoga's Fetch API layer (src/http/json-post.ts).
+  const jsonPost = options.fullYogaPipeline ? undefined : jsonPostHandler(yoga);
+
   /** Ready when the database answers. */
   const ready = async (): Promise<boolean> => {
     try {
@@ -316,8 +319,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
         const body = (req as IncomingMessage & { body?: Buffer }).body;
         if (responseCache?.serve(req, res, body)) return;
         const serverContext = { requestId, client: admitted.client, res };
-        // A JSON POST of a query or mutation skips Yoga's Fetch API layer (src/http/json-post.ts).
-        const handled = options.fullYogaPipeline ? undefined : handleJsonPost(yoga as never, req, res, body, serverContext);
+        const handled = jsonPost?.(req, res, body, serverContext);
         await (handled ?? yoga.handle(req, res, serverContext));
       } catch (error) {
         // The client went away while its body was read, say.

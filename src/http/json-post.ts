@@ -19,7 +19,6 @@
 // instrumentation, an error thrown before execution) is left to, or handed back to, Yoga untouched.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ExecutionResult } from 'graphql';
-import type { YogaServerInstance } from 'graphql-yoga';
 
 /** The parameters of a GraphQL-over-HTTP request body, as Yoga's JSON parser passes them on. */
 interface JsonParams {
@@ -108,44 +107,56 @@ function send(res: ServerResponse, response: CapturedResponse): void {
   res.end(body);
 }
 
-/**
- * Answers the request through Yoga's params-to-result path when it is a JSON POST of a query or mutation
- * (see the top of this file) and returns a promise of its end; returns undefined, touching nothing, for
- * anything else. `serverContext` is what `yoga.handle` would get; `body` is what the front door read.
- */
-export function handleJsonPost(
-  yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>,
-  req: IncomingMessage,
-  res: ServerResponse,
-  body: Buffer | undefined,
-  serverContext: Record<string, unknown>,
-): Promise<void> | undefined {
-  const server = yoga as unknown as YogaInternals;
-  if (server.instrumentation) return undefined;
-  const params = paramsOf(req, body, yoga.graphqlEndpoint);
-  if (!params) return undefined;
-  return answer(server, req, res, params, { req, res, ...serverContext });
-}
-
 /** Yoga's members this path calls: public on its server object, not in its exported types. */
 interface YogaInternals {
   instrumentation?: unknown;
+  graphqlEndpoint: string;
   fetchAPI: { Headers: new (init: unknown) => Headers } & Record<string, unknown>;
   getResultForParams(payload: { params: JsonParams; request: unknown }, context: Record<string, unknown>): unknown;
   onResultProcessHooks: Array<(payload: Record<string, unknown>) => unknown>;
   handle(req: IncomingMessage, res: ServerResponse, context: Record<string, unknown>): unknown;
 }
 
+/** What one server's handler reads of Yoga, read once: each read through Yoga's server adapter (a Proxy) costs. */
+interface Bound {
+  endpoint: string;
+  Headers: YogaInternals['fetchAPI']['Headers'];
+  fetchAPI: unknown;
+  getResultForParams: YogaInternals['getResultForParams'];
+  onResultProcessHooks: YogaInternals['onResultProcessHooks'];
+  handle: YogaInternals['handle'];
+}
+
+/**
+ * The handler for one Yoga server: given a request, it answers it through Yoga's params-to-result path when
+ * it is a JSON POST of a query or mutation (see the top of this file) and returns a promise of its end; it
+ * returns undefined, touching nothing, for anything else. `serverContext` is what `yoga.handle` would get;
+ * `body` is what the front door read. With instrumentation on Yoga (a tracing plugin) it takes nothing.
+ */
+export function jsonPostHandler(
+  yoga: object,
+): (req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, serverContext: Record<string, unknown>) => Promise<void> | undefined {
+  const server = yoga as YogaInternals;
+  if (server.instrumentation) return () => undefined;
+  const bound: Bound = {
+    endpoint: server.graphqlEndpoint,
+    Headers: server.fetchAPI.Headers,
+    fetchAPI: Object.create(server.fetchAPI, { Response: { value: CapturedResponse } }),
+    getResultForParams: server.getResultForParams,
+    onResultProcessHooks: server.onResultProcessHooks,
+    handle: server.handle,
+  };
+  return (req, res, body, serverContext) => {
+    const params = paramsOf(req, body, bound.endpoint);
+    if (!params) return undefined;
+    return answer(bound, req, res, params, { req, res, ...serverContext });
+  };
+}
+
 type Processor = (result: unknown, fetchAPI: unknown, mediaType: string) => unknown;
 
-async function answer(
-  yoga: YogaInternals,
-  req: IncomingMessage,
-  res: ServerResponse,
-  params: JsonParams,
-  serverContext: Record<string, unknown>,
-): Promise<void> {
-  const request = new JsonPostRequest(req, new yoga.fetchAPI.Headers(req.headers));
+async function answer(yoga: Bound, req: IncomingMessage, res: ServerResponse, params: JsonParams, serverContext: Record<string, unknown>): Promise<void> {
+  const request = new JsonPostRequest(req, new yoga.Headers(req.headers));
   let result: unknown;
   try {
     result = await yoga.getResultForParams({ params, request }, serverContext);
@@ -176,8 +187,7 @@ async function answer(
     send(res, new CapturedResponse(null, { status: 406, statusText: 'Not Acceptable', headers: { accept: acceptableMediaTypes.join('; charset=utf-8, ') } }));
     return;
   }
-  const fetchAPI = Object.create(yoga.fetchAPI, { Response: { value: CapturedResponse } }) as unknown;
-  const response = await processor(result as ExecutionResult, fetchAPI, mediaType);
+  const response = await processor(result as ExecutionResult, yoga.fetchAPI, mediaType);
   if (!(response instanceof CapturedResponse)) throw new Error('a result processor answered with something other than a Response');
   send(res, response);
 }
