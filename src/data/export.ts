@@ -16,7 +16,7 @@ import {
   type IncidentFilter,
   type IncidentRow,
 } from './incidents.js';
-import { groupByParent } from './pagination.js';
+import { groupByParent, literalLimit } from './pagination.js';
 import type { Stance } from './policy.js';
 import type { ReportRow } from './reports.js';
 
@@ -34,7 +34,7 @@ export async function exportIncidentBatch(sql: Queryable, filter: IncidentFilter
     -- Byte order, whatever the database's collation, and the keyset above compares in the same one
     -- (incidents_export_slug_idx, migration 045).
     order by (i.slug::text) collate "C"
-    limit ${limit}
+    ${literalLimit(sql, limit)}
   `;
 }
 
