@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       fieldSuggestions: true,
       logFormat: 'pretty',
       metrics: true,
+      metricsRequireKey: false,
       eventRetentionMs: 30 * 24 * 3_600_000,
       eventRetentionCount: 1_000_000,
     });
@@ -80,6 +81,7 @@ describe('loadConfig', () => {
       GRAPHQL_FIELD_SUGGESTIONS: 'false',
       LOG_FORMAT: 'pretty',
       METRICS: 'no',
+      METRICS_REQUIRE_KEY: 'yes',
       EVENT_RETENTION: '12h',
       EVENT_RETENTION_COUNT: '50000',
       RESPONSE_CACHE: 'no',
@@ -113,6 +115,7 @@ describe('loadConfig', () => {
       fieldSuggestions: false,
       logFormat: 'pretty',
       metrics: false,
+      metricsRequireKey: true,
       eventRetentionMs: 12 * 3_600_000,
       eventRetentionCount: 50_000,
       responseCache: false,
