@@ -157,6 +157,8 @@ class OperationCache {
 /** The error graphql-jit reports for a leaf whose serializer failed unexpectedly carries the failure as its message. */
 class LeafFailure extends Error {}
 
+const NON_NULL_VIOLATION = /^Cannot return null for non-nullable field [_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*\.$/;
+
 /** Offsets where each line of a document's text starts, as graphql-js counts lines. */
 const lineStartsBySource = new WeakMap<Source, number[]>();
 
@@ -174,13 +176,16 @@ function lineStarts(source: Source): number[] {
  * no source positions, and Yoga rebuilds every error from its source and positions when it writes the
  * response (dropping the locations), so each is made again from the document's source. And graphql-js reports
  * a leaf serializer that throws something other than a GraphQLError, or returns nothing, as an error whose
- * `originalError` is that failure, so that masking hides it; graphql-jit keeps only the failure's message,
+ * `originalError` is that failure, so that masking hides it (a null in a non-null field too); graphql-jit keeps only the failure's message,
  * which masking would show: the serializers given to graphql-jit (leafSerializer) throw a LeafFailure whose
  * `message` is the failure itself, made here into the error graphql-js makes.
  */
 function asGraphQLJsError(error: GraphQLError, source: Source | undefined): GraphQLError {
   const message = (error as { message: unknown }).message;
-  const failure = message instanceof Error ? message : undefined;
+  let failure = message instanceof Error ? message : undefined;
+  // graphql-js throws a plain Error for a null in a non-null field (a resolver's bug, masked); graphql-jit
+  // reports it with the same message and no original error.
+  if (!failure && !error.originalError && NON_NULL_VIOLATION.test(error.message)) failure = new Error(error.message);
   const starts = source ? lineStarts(source) : undefined;
   const positions = starts ? error.locations?.map(({ line, column }) => (starts[line - 1] ?? 0) + column - 1) : undefined;
   return new GraphQLError(failure ? failure.message : error.message, {
@@ -218,8 +223,12 @@ function smuggled(failure: Error): LeafFailure {
 interface SchemaLeaves {
   enums: GraphQLEnumType[];
   scalars: GraphQLScalarType[];
-  /** Enums where some internal value is another value's name: their values cannot pass through (see compile). */
-  ambiguous: Set<GraphQLNamedType>;
+  /**
+   * Types a variable must not reach for its operation to be compiled: enums where some internal value is
+   * another value's name (their values cannot pass through, see compile), and input objects that contain
+   * themselves (graphql-jit writes the coercion of a variable out field by field, and never ends on those).
+   */
+  unsafe: Set<GraphQLNamedType>;
   serializers: Record<string, (value: unknown) => unknown>;
 }
 
@@ -228,15 +237,17 @@ const leavesBySchema = new WeakMap<GraphQLSchema, SchemaLeaves>();
 function leavesOf(schema: GraphQLSchema): SchemaLeaves {
   let leaves = leavesBySchema.get(schema);
   if (leaves) return leaves;
-  leaves = { enums: [], scalars: [], ambiguous: new Set(), serializers: {} };
+  leaves = { enums: [], scalars: [], unsafe: new Set(), serializers: {} };
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__')) continue;
     if (isEnumType(type)) {
       leaves.enums.push(type);
       leaves.serializers[type.name] = leafSerializer(type);
       if (type.getValues().some((value) => typeof value.value === 'string' && type.getValue(value.value) !== undefined && type.getValue(value.value)!.value !== value.value)) {
-        leaves.ambiguous.add(type);
+        leaves.unsafe.add(type);
       }
+    } else if (isInputObjectType(type)) {
+      if (Object.values(type.getFields()).some((field) => reaches(getNamedType(field.type), new Set([type])))) leaves.unsafe.add(type);
     } else if (type instanceof GraphQLScalarType && !isSpecifiedScalarType(type)) {
       leaves.scalars.push(type);
       leaves.serializers[type.name] = leafSerializer(type);
@@ -262,17 +273,17 @@ function reaches(type: GraphQLNamedType, types: Set<GraphQLNamedType>, seen = ne
  * does (it copies what is valid); for enums and custom scalars it would parse again (an enum's internal value
  * is not its name; a DateTime is already a Date). graphql-jit binds those types' `getValue` and `parseValue`
  * when it compiles, so for the duration of the (synchronous) compilation they are replaced: `parseValue` by
- * the identity, an enum's `getValue` by one that also finds a value by itself. The enums where that lookup
- * would be ambiguous (an internal value that is another value's name) are not compiled for. The tests run the
+ * the identity, an enum's `getValue` by one that also finds a value by itself. Operations with a variable that
+ * can hold an ambiguous enum or a self-containing input object (SchemaLeaves.unsafe) are not compiled. The tests run the
  * same operations with and without this module and compare the answers (test/compiled-execution.test.ts).
  */
 function compile(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): CompiledQuery | undefined {
   const leaves = leavesOf(schema);
   const operation = getOperationAST(document, operationName);
-  if (leaves.ambiguous.size > 0) {
+  if (leaves.unsafe.size > 0) {
     for (const definition of operation?.variableDefinitions ?? []) {
       const type = typeFromAST(schema, definition.type);
-      if (type && reaches(getNamedType(type), leaves.ambiguous)) return undefined;
+      if (type && reaches(getNamedType(type), leaves.unsafe)) return undefined;
     }
   }
   const restore: Array<() => void> = [];
