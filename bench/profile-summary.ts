@@ -31,6 +31,9 @@ const LAYERS: Array<[string, (url: string, name: string) => boolean]> = [
   ['graphql-js: execute', (url) => url.includes('/node_modules/graphql/execution/')],
   ['@graphql-tools/executor: execute', (url) => url.includes('/@graphql-tools/executor/')],
   ['graphql-js: other (types, utilities)', (url) => url.includes('/node_modules/graphql/')],
+  // Its runtime helpers; the code it compiles per operation is made with `new Function` and has no url, so it
+  // counts under "V8 and native" by its own function names (the operation's, `...ResolverHandler`).
+  ['graphql-jit (runtime of compiled queries)', (url) => url.includes('/node_modules/graphql-jit/')],
   ['Pothos (resolver wrappers, plugins)', (url) => url.includes('/@pothos/')],
   ['DataLoader', (url) => url.includes('/node_modules/dataloader/')],
   [
@@ -53,6 +56,7 @@ const ENTRY_POINTS: Array<[string, (node: ProfileNode) => boolean]> = [
   ['graphql parse', (n) => n.callFrame.functionName === 'parse' && n.callFrame.url.includes('/graphql/language/parser')],
   ['graphql validate', (n) => n.callFrame.functionName === 'validate' && n.callFrame.url.includes('/graphql/validation/validate')],
   ['execute (graphql-tools or graphql-js)', (n) => n.callFrame.functionName === 'execute' && /\/@graphql-tools\/executor\/|\/graphql\/execution\/execute/.test(n.callFrame.url)],
+  ['execute, compiled (graphql-jit, src/graphql/compiled-execution.ts)', (n) => n.callFrame.functionName === 'run' && n.callFrame.url.includes('/src/graphql/compiled-execution')],
   ['JSON.stringify', (n) => n.callFrame.functionName === 'stringify' && n.callFrame.url === ''],
   ['postgres.js data handler', (n) => n.callFrame.functionName === 'data' && n.callFrame.url.includes('/node_modules/postgres/')],
 ];
