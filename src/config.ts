@@ -57,6 +57,11 @@ export interface Config {
   /** Serve Prometheus metrics on /metrics. */
   metrics: boolean;
   /**
+   * /metrics answers only requests bearing an admin key (401 without one, 403 for a lesser key). Off by
+   * default: a Prometheus on a private network scrapes without one.
+   */
+  metricsRequireKey: boolean;
+  /**
    * Cache the responses to anonymous queries, invalidated by the events and catalog changes every instance
    * hears (src/http/response-cache.ts). On by default in production only.
    */
@@ -108,6 +113,7 @@ export const CONFIG_VARIABLES = [
   'GRAPHQL_JIT',
   'LOG_FORMAT',
   'METRICS',
+  'METRICS_REQUIRE_KEY',
   'EVENT_RETENTION',
   'EVENT_RETENTION_COUNT',
   'RESPONSE_CACHE',
@@ -235,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphqlJit: boolean(env, 'GRAPHQL_JIT', true),
     logFormat: (logFormat as LogFormat | undefined) ?? (production ? 'json' : 'pretty'),
     metrics: boolean(env, 'METRICS', true),
+    metricsRequireKey: boolean(env, 'METRICS_REQUIRE_KEY', false),
     // Off in development: there a read right after a write on another tab should never surprise anyone.
     responseCache: boolean(env, 'RESPONSE_CACHE', production),
     responseCacheTtlMs: integer(env, 'RESPONSE_CACHE_TTL_MS', 60_000, 1, 86_400_000),

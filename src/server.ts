@@ -29,6 +29,7 @@ import { InFlight } from './http/drain.js';
 import { handleExportRoute, isExportRoute } from './http/export-routes.js';
 import { ClientLimits, clientAddress, frontDoor, rateLimited } from './http/front-door.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
+import { isMetricsRoute, serveMetrics } from './http/metrics-route.js';
 import { admitOperation, closeOnRevocation, connectionKey } from './http/websocket-access.js';
 import { resultsOf, subscribeShared, useSharedSubscriptionResults } from './graphql/shared-subscriptions.js';
 import type { Logger } from './logger.js';
@@ -64,7 +65,8 @@ type TunedSetting =
   | 'rateLimitAuthFailures'
   | 'corsOrigins'
   | 'trustProxy'
-  | 'metrics';
+  | 'metrics'
+  | 'metricsRequireKey';
 
 /**
  * What a server built without them uses (tests, benchmarks): the bounds on documents and bodies hold, the
@@ -84,6 +86,7 @@ const EMBEDDED_DEFAULTS: Required<Pick<Config, TunedSetting>> = {
   corsOrigins: undefined,
   trustProxy: false,
   metrics: true,
+  metricsRequireKey: false,
 };
 
 export interface FaultlineServer {
@@ -277,11 +280,9 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       });
       return;
     }
-    if (metrics && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
-      void metrics.exposition().then(({ contentType, body }) => {
-        res.writeHead(200, { 'content-type': contentType });
-        res.end(body);
-      });
+    if (metrics && isMetricsRoute(req.url)) {
+      const { metricsRequireKey: requireKey, trustProxy } = config;
+      void serveMetrics(req, res, { metrics, sql, limits, requireKey, trustProxy, usage: options.usage, logger, requestId });
       return;
     }
     if (config.graphiql && req.url?.startsWith('/graphiql/')) {

@@ -8,6 +8,7 @@ import { atlasIncidentSlug, importAtlas } from '../src/data/atlas-import.js';
 import { loadSeed } from '../src/data/seed.js';
 import { readEventsAfter } from '../src/data/event-log.js';
 import { incidentsOfAiSystems } from '../src/data/incidents.js';
+import { MAX_PAGE_SIZE } from '../src/data/pagination.js';
 import { findSharedPath } from './helpers/shared-data.js';
 import { createTestDatabase } from './helpers/database.js';
 
@@ -353,7 +354,9 @@ describe('importAtlas with the seed: parties, kinds and events', () => {
 
   async function claudeIncidentSlugs(): Promise<string[]> {
     const [claude] = await seeded<{ id: string }[]>`select id::text as id from ai_systems where slug = 'claude'`;
-    const [rows] = await incidentsOfAiSystems(seeded, [claude!.id], { limit: 200, inverted: false });
+    // The largest page the data layer writes into SQL (pageLimit); fewer rows than that means none was cut off.
+    const [rows] = await incidentsOfAiSystems(seeded, [claude!.id], { limit: MAX_PAGE_SIZE + 1, inverted: false });
+    expect(rows!.length).toBeLessThan(MAX_PAGE_SIZE + 1);
     return (rows ?? []).map((row) => row.slug);
   }
 

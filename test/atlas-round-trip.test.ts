@@ -124,7 +124,7 @@ describe('an ATLAS-shaped file, exported and imported again', () => {
     expect(exercise!.kind).toBe('exercise');
     expect(exercise!.importedFrom).toBe('mitre_atlas');
     expect(exercise!.aiSystems).toEqual([
-      { slug: 'atlas-brand-new-assistant', name: 'Brand New Assistant', kind: expect.any(String), developer: null, importedFrom: 'mitre_atlas', parent: null, role: 'target', usage: expect.any(String) },
+      { slug: 'atlas-brand-new-assistant', name: 'Brand New Assistant', kind: expect.any(String), description: null, developer: null, importedFrom: 'mitre_atlas', parent: null, role: 'target', usage: expect.any(String) },
     ]);
     expect(exercise!.actors.map((a) => ({ slug: a.slug, importedFrom: a.importedFrom, role: a.role }))).toEqual([
       { slug: 'atlas-embrace-the-red', importedFrom: 'mitre_atlas', role: 'researcher' },

@@ -86,7 +86,7 @@ interface Run {
 async function measure(first: number, query = PAGE): Promise<Run> {
   server.statements.length = 0;
   const data = dataOf(await graphql<PageData>(server.url, query, { first }));
-  // The page's own statement writes its size into the text (`limit 6`, `limit 51`: see literalLimit in
+  // The page's own statement writes its size into the text (`limit 6`, `limit 51`: see pageLimit in
   // src/data/pagination.ts); it is the same statement for every size.
   const statements = server.statements
     .filter(isRequestStatement)

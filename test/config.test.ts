@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       graphqlJit: true,
       logFormat: 'pretty',
       metrics: true,
+      metricsRequireKey: false,
       eventRetentionMs: 30 * 24 * 3_600_000,
       eventRetentionCount: 1_000_000,
     });
@@ -82,6 +83,7 @@ describe('loadConfig', () => {
       GRAPHQL_JIT: 'no',
       LOG_FORMAT: 'pretty',
       METRICS: 'no',
+      METRICS_REQUIRE_KEY: 'yes',
       EVENT_RETENTION: '12h',
       EVENT_RETENTION_COUNT: '50000',
       RESPONSE_CACHE: 'no',
@@ -116,6 +118,7 @@ describe('loadConfig', () => {
       graphqlJit: false,
       logFormat: 'pretty',
       metrics: false,
+      metricsRequireKey: true,
       eventRetentionMs: 12 * 3_600_000,
       eventRetentionCount: 50_000,
       responseCache: false,

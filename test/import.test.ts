@@ -13,6 +13,7 @@ import { loadSynthetic } from '../src/data/synthetic.js';
 import { exportChunks } from '../src/export/formats.js';
 import { importJsonl, type ImportSummary } from '../src/import/jsonl.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { addIncidentAiSystem, createActor, createAiSystem } from './helpers/factories.js';
 
 const databases: TestDatabase[] = [];
 
@@ -62,6 +63,54 @@ afterAll(async () => {
   for (const db of databases) await db.drop();
 });
 
+/**
+ * AI systems whose developers are party to no incident, so a file names those developers only as developers:
+ * a version (developed by one, described) of a family (developed by another, described, linked only as the
+ * version's parent), and a system with no description, on the first incident by slug.
+ */
+async function addDeveloperOnlySystems(sql: Sql): Promise<void> {
+  const lab = await createActor(sql, { slug: 'fixture-lab', name: 'Fixture Lab', kind: 'ai_developer', country: 'FR' });
+  const maker = await createActor(sql, { slug: 'fixture-family-maker', name: 'Fixture Family Maker', kind: 'ai_developer', country: 'JP' });
+  const family = await createAiSystem(sql, { developerId: maker.id, slug: 'fixture-family', name: 'Fixture Family' });
+  const version = await createAiSystem(sql, { developerId: lab.id, slug: 'fixture-family-2', name: 'Fixture Family 2', parentId: family.id });
+  const undescribed = await createAiSystem(sql, { developerId: lab.id, slug: 'fixture-undescribed', name: 'Fixture Undescribed' });
+  await sql`update ai_systems set description = 'A family of models, written for this test.' where id = ${family.id}`;
+  await sql`update ai_systems set description = 'Its second version.' where id = ${version.id}`;
+  const [incident] = await sql<{ id: string }[]>`select id from incidents order by slug collate "C" limit 1`;
+  await addIncidentAiSystem(sql, incident!.id, version.id, 'tool');
+  await addIncidentAiSystem(sql, incident!.id, undescribed.id, 'target');
+}
+
+interface Catalogue {
+  systems: Array<{ slug: string; name: string; kind: string; description: string; developer: string | null; parent: string | null; imported_from: string | null }>;
+  actors: Array<{ slug: string; name: string; kind: string; country: string | null; imported_from: string | null }>;
+}
+
+/** The AI systems and actors on record, with the fields a record carries of them. */
+async function catalogue(sql: Sql): Promise<Catalogue> {
+  const systems = await sql<Catalogue['systems']>`
+    select s.slug, s.name, s.kind, s.description, d.slug as developer, p.slug as parent, s.imported_from
+    from ai_systems s left join actors d on d.id = s.developer_id left join ai_systems p on p.id = s.parent_id
+    order by s.slug collate "C"
+  `;
+  const actors = await sql<Catalogue['actors']>`select slug, name, kind, country, imported_from from actors order by slug collate "C"`;
+  return { systems: [...systems], actors: [...actors] };
+}
+
+/**
+ * Checks that every AI system and actor the import wrote into `target` is on record as in `source` (the source
+ * also has ones no exported incident names, which are not in the file).
+ */
+async function expectCatalogueCopied(source: Sql, target: Sql): Promise<Catalogue> {
+  const [from, to] = [await catalogue(source), await catalogue(target)];
+  expect(to.systems.length).toBeGreaterThan(0);
+  const systemSlugs = new Set(to.systems.map((row) => row.slug));
+  expect(to.systems).toEqual(from.systems.filter((row) => systemSlugs.has(row.slug)));
+  const actorSlugs = new Set(to.actors.map((row) => row.slug));
+  expect(to.actors).toEqual(from.actors.filter((row) => actorSlugs.has(row.slug)));
+  return to;
+}
+
 describe('npm run import: the seed', () => {
   let source: Sql;
   let target: Sql;
@@ -71,6 +120,7 @@ describe('npm run import: the seed', () => {
   beforeAll(async () => {
     source = await database();
     await loadSeed(source);
+    await addDeveloperOnlySystems(source);
     exported = await exportJsonl(source);
     target = await emptyDatabase();
     first = await importText(target, exported);
@@ -86,6 +136,24 @@ describe('npm run import: the seed', () => {
 
   it('exports again the same bytes (round trip)', async () => {
     expect(await exportJsonl(target)).toBe(exported);
+  });
+
+  it('copies AI system descriptions and the countries of actors named only as developers', async () => {
+    const copied = await expectCatalogueCopied(source, target);
+    const system = (slug: string) => copied.systems.find((row) => row.slug === slug);
+    const actor = (slug: string) => copied.actors.find((row) => row.slug === slug);
+    // The fixture's own values, so the comparison above covered them.
+    expect(system('fixture-family')).toMatchObject({ description: 'A family of models, written for this test.', developer: 'fixture-family-maker', parent: null });
+    expect(system('fixture-family-2')).toMatchObject({ description: 'Its second version.', developer: 'fixture-lab', parent: 'fixture-family' });
+    expect(system('fixture-undescribed')).toMatchObject({ description: '' });
+    expect(actor('fixture-lab')?.country).toBe('FR');
+    expect(actor('fixture-family-maker')?.country).toBe('JP');
+    // The seed's own systems are described too.
+    expect(copied.systems.filter((row) => !row.slug.startsWith('fixture-') && row.description !== '').length).toBeGreaterThan(0);
+    // In the file: null for the description nobody wrote, never "".
+    const line = exported.split('\n').find((text) => text.includes('"fixture-undescribed"'))!;
+    const record = JSON.parse(line) as { aiSystems: Array<{ slug: string; description: string | null; developer: { country: string | null } | null }> };
+    expect(record.aiSystems.find((s) => s.slug === 'fixture-undescribed')).toMatchObject({ description: null, developer: { country: 'FR' } });
   });
 
   it('appends an event for each incident and report it created, which the event log shows', async () => {
@@ -136,9 +204,79 @@ describe('npm run import: a synthetic set', () => {
     expect(summary.rejected).toEqual([]);
     expect(summary.written.incidentsCreated).toBe(300);
     expect(await exportJsonl(target)).toBe(exported);
+    const copied = await expectCatalogueCopied(source, target);
+    expect(copied.systems.filter((row) => row.description !== '').length).toBeGreaterThan(0);
     const before = await tableCounts(target);
     await importText(target, exported, { batchSize: 64, inFlight });
     expect(await tableCounts(target)).toEqual(before);
+    expect(await catalogue(target)).toEqual(copied);
+  });
+});
+
+describe('npm run import: descriptions and developer countries already on record, and older files', () => {
+  let source: Sql;
+  let exported: string;
+
+  beforeAll(async () => {
+    source = await database();
+    await loadSeed(source);
+    await addDeveloperOnlySystems(source);
+    exported = await exportJsonl(source);
+  });
+
+  it('fills an unknown description or country from the file and keeps a known one', async () => {
+    const target = await emptyDatabase();
+    const lab = await createActor(target, { slug: 'fixture-lab', name: 'Fixture Lab', kind: 'ai_developer', country: null });
+    const maker = await createActor(target, { slug: 'fixture-family-maker', name: 'Fixture Family Maker', kind: 'ai_developer', country: 'DE' });
+    const family = await createAiSystem(target, { developerId: maker.id, slug: 'fixture-family', name: 'Fixture Family' });
+    await target`update ai_systems set description = 'As an editor wrote it.' where id = ${family.id}`;
+    await createAiSystem(target, { developerId: lab.id, slug: 'fixture-family-2', name: 'Fixture Family 2' });
+    const summary = await importText(target, exported);
+    expect(summary.rejected).toEqual([]);
+    const after = await catalogue(target);
+    const system = (slug: string) => after.systems.find((row) => row.slug === slug);
+    const actor = (slug: string) => after.actors.find((row) => row.slug === slug);
+    expect(actor('fixture-lab')?.country).toBe('FR');
+    expect(actor('fixture-family-maker')?.country).toBe('DE');
+    expect(system('fixture-family')?.description).toBe('As an editor wrote it.');
+    expect(system('fixture-family-2')?.description).toBe('Its second version.');
+    // A system on record keeps its family too, as before: the import does not set it.
+    expect(system('fixture-family-2')?.parent).toBeNull();
+    // Again: nothing left to fill.
+    const counts = await tableCounts(target);
+    await importText(target, exported);
+    expect(await catalogue(target)).toEqual(after);
+    expect(await tableCounts(target)).toEqual(counts);
+  });
+
+  it('reads a line written before descriptions and developer countries were exported as not knowing them', async () => {
+    type System = { description?: string | null; developer: { country?: string | null } | null; parent: System | null };
+    const older = exported
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const record = JSON.parse(line) as { aiSystems: System[] };
+        for (const system of record.aiSystems) {
+          for (const s of [system, system.parent]) {
+            if (!s) continue;
+            delete s.description;
+            if (s.developer) delete s.developer.country;
+          }
+        }
+        return JSON.stringify(record);
+      });
+    expect(older.join('\n')).not.toContain('"description"');
+    const target = await emptyDatabase();
+    const summary = await importText(target, `${older.join('\n')}\n`);
+    expect(summary.rejected).toEqual([]);
+    const after = await catalogue(target);
+    expect(after.systems.every((row) => row.description === '')).toBe(true);
+    // Named only as developers, with no country in the file: unknown, not guessed.
+    expect(after.actors.find((row) => row.slug === 'fixture-lab')?.country).toBeNull();
+    expect(after.actors.find((row) => row.slug === 'fixture-family-maker')?.country).toBeNull();
+    // The same file with the fields fills them in.
+    await importText(target, exported);
+    await expectCatalogueCopied(source, target);
   });
 });
 
@@ -157,6 +295,14 @@ describe('npm run import: the report of bad lines', () => {
     wrongKind.slug = 'bad-actor-kind';
     wrongKind.actors = [{ slug: 'someone', name: 'Someone', kind: 'wizard', country: null, importedFrom: null, role: 'attacker', note: '' }];
     const unknownTechnique = { ...record(2), slug: 'bad-technique', techniques: ['AML.T9999'] };
+    // An empty description stands for none: the file says null. A developer's country is a code.
+    const badSystem = record(1) as { slug: string; aiSystems: Array<Record<string, unknown>> };
+    badSystem.slug = 'bad-system';
+    badSystem.aiSystems = [{
+      slug: 'some-system', name: 'Some System', kind: 'product', description: '',
+      developer: { slug: 'some-lab', name: 'Some Lab', kind: 'ai_developer', country: 'France', importedFrom: null },
+      importedFrom: null, parent: null, role: 'tool', usage: '',
+    }];
     const monthNotFirst = { ...record(0), slug: 'bad-date', occurred: { start: '2025-03-15', end: null, precision: 'month' } };
     return [
       good[0]!,
@@ -169,6 +315,7 @@ describe('npm run import: the report of bad lines', () => {
       JSON.stringify({ ...record(0), schema: 'faultline.incident/2', slug: 'future-shape' }),
       // What the record is and where it came from are checked too, not written as whatever the line says.
       JSON.stringify({ ...record(1), slug: 'bad-kind', kind: 'drill', importedFrom: 'wikipedia' }),
+      JSON.stringify(badSystem),
     ];
   }
 
@@ -184,8 +331,10 @@ describe('npm run import: the report of bad lines', () => {
       '8 schema schema',
       '9 kind one-of',
       '9 importedFrom import-source',
+      '10 aiSystems[0].description empty',
+      '10 aiSystems[0].developer.country country',
     ]);
-    expect(summary.lines).toBe(8);
+    expect(summary.lines).toBe(9);
     expect(summary.accepted).toBe(2);
     const slugs = (await target<{ slug: string }[]>`select slug from incidents order by slug`).map((row) => row.slug);
     const expected = [good[0]!, good[1]!].map((line) => (JSON.parse(line) as { slug: string }).slug).sort();
@@ -196,7 +345,7 @@ describe('npm run import: the report of bad lines', () => {
     const target = await emptyDatabase();
     const before = await tableCounts(target);
     const summary = await importText(target, badLines().join('\n'), { dryRun: true });
-    expect(summary.rejected.map((entry) => entry.line)).toEqual([2, 3, 5, 7, 8, 9]);
+    expect(summary.rejected.map((entry) => entry.line)).toEqual([2, 3, 5, 7, 8, 9, 10]);
     expect(summary.accepted).toBe(2);
     expect(summary.written.incidentsCreated).toBe(0);
     expect(await tableCounts(target)).toEqual(before);

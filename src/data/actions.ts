@@ -5,7 +5,7 @@ import type { Queryable } from '../db/index.js';
 import { actorColumns, type ActorRow } from './actors.js';
 import type { DatePrecision, Sorted } from './incidents.js';
 import { legalInstrumentColumns, type LegalInstrumentRow } from './legal-instruments.js';
-import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
+import { byIds, groupByParent, keyset, pageLimit, type PageRequest } from './pagination.js';
 import type { PolicyTopicRow } from './policy.js';
 import { searchQuery } from './text-search.js';
 
@@ -105,7 +105,7 @@ export async function listActions(sql: Queryable, filter: ActionFilter, page: Pa
     from actions ac
     where true ${actionFilterClause(sql, filter)} ${where}
     order by ${orderBy}
-    limit ${page.limit}
+    limit ${pageLimit(sql, page)}
   `;
 }
 
@@ -162,7 +162,7 @@ export async function actionsOf(
       from (${parentLinks(sql, parent, ids)}) l join actions ac on ac.id = l.action_id
       where true ${actionFilterClause(sql, filter)} ${where}
     ) ranked
-    where position <= ${page.limit}
+    where position <= ${pageLimit(sql, page)}
     order by parent_id, position
   `;
   return groupByParent(ids, rows);

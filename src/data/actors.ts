@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import type { ImportSource, Sorted } from './incidents.js';
-import { byIds, keyset, type PageRequest } from './pagination.js';
+import { byIds, keyset, pageLimit, type PageRequest } from './pagination.js';
 
 export const ACTOR_KINDS = [
   'ai_developer', 'government', 'military', 'criminal', 'state_actor', 'security_firm',
@@ -55,7 +55,7 @@ export async function listActors(sql: Queryable, filter: ActorFilter, page: Page
     from actors a
     where true ${filterClause(sql, filter)} ${where}
     order by ${orderBy}
-    limit ${page.limit}
+    limit ${pageLimit(sql, page)}
   `;
 }
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import type { ImportSource, Sorted } from './incidents.js';
-import { byIds, keyset, type PageRequest } from './pagination.js';
+import { byIds, keyset, pageLimit, type PageRequest } from './pagination.js';
 
 export const AI_SYSTEM_KINDS = ['product', 'model', 'model_version'] as const;
 export type AiSystemKind = (typeof AI_SYSTEM_KINDS)[number];
@@ -39,7 +39,7 @@ export async function listAiSystems(
     from ai_systems s
     where true ${filter.developerId ? sql`and s.developer_id = ${filter.developerId}` : sql``} ${where}
     order by ${orderBy}
-    limit ${page.limit}
+    limit ${pageLimit(sql, page)}
   `;
 }
 

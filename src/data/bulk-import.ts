@@ -6,8 +6,10 @@
 //
 // What is on record wins: an incident, actor, AI system or report that already exists keeps its fields (an
 // editor changes those through the API, with a version); the import only adds what is missing, links
-// included. The one exception is an actor's unknown country, filled when the file gives it, because a file
-// may name an actor first as a developer (no country) and later as a party to an incident.
+// included. The exceptions are values on record as unknown that the file knows: an actor's null country (a
+// file written before developers carried theirs named an actor first as a developer, with no country, and
+// later as a party) and an AI system's empty description (files written before descriptions were exported).
+// A known value is never overwritten.
 import type { Queryable, Sql } from '../db/index.js';
 import type { IncidentRecord, ReportRecord } from '../export/record.js';
 import { attributesBefore, announce } from '../live/topic.js';
@@ -70,22 +72,22 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
   // JIT-compiling; compiling costs more than running it (as for appendEvents' bulk appends).
   await tx`set local jit = off`;
 
-  // ---- Actors: the parties and the developers; a party's row (with its country) beats a developer's.
-  // Where an importer created an actor (imported_from) is kept too, so a file's provenance survives the trip.
+  // ---- Actors: the parties and the developers, each once; the first row naming an actor wins, unless it
+  // does not know the country and a later one does. Where an importer created an actor (imported_from) is
+  // kept too, so a file's provenance survives the trip.
   type ActorRow = { slug: string; name: string; kind: string; country: string | null; imported_from: string | null };
   const actors = new Map<string, ActorRow>();
+  const addActor = (row: ActorRow) => {
+    const known = actors.get(row.slug);
+    if (!known || (known.country === null && row.country !== null)) actors.set(row.slug, row);
+  };
   for (const record of records) {
-    for (const a of record.actors) {
-      const known = actors.get(a.slug);
-      if (!known || (known.country === null && a.country !== null)) {
-        actors.set(a.slug, { slug: a.slug, name: a.name, kind: a.kind, country: a.country, imported_from: a.importedFrom });
-      }
-    }
+    for (const a of record.actors) addActor({ slug: a.slug, name: a.name, kind: a.kind, country: a.country, imported_from: a.importedFrom });
     for (const s of record.aiSystems) {
       for (const developer of [s.developer, s.parent?.developer]) {
-        if (developer && !actors.has(developer.slug)) {
-          actors.set(developer.slug, { slug: developer.slug, name: developer.name, kind: developer.kind, country: null, imported_from: developer.importedFrom });
-        }
+        if (!developer) continue;
+        // `country` is absent from files written before developers carried it: unknown.
+        addActor({ slug: developer.slug, name: developer.name, kind: developer.kind, country: developer.country ?? null, imported_from: developer.importedFrom });
       }
     }
   }
@@ -109,38 +111,49 @@ async function writeBatch(tx: Queryable, records: readonly IncidentRecord[]): Pr
   // so it can be created here too). A family is written before its versions, and only systems this import
   // creates get their family set: a system on record keeps its own.
   // A system whose developer the file does not know gets none (developer_id is nullable: migration 025).
-  type SystemRow = { slug: string; name: string; kind: string; developer: string | null; parent: string | null; imported_from: string | null };
+  // A description the file does not know (null, or absent from an older file) is stored as "", the column's
+  // "none"; one row naming the system with a description is enough for it.
+  type SystemRow = {
+    slug: string; name: string; kind: string; description: string | null; developer: string | null; parent: string | null;
+    imported_from: string | null;
+  };
   const systems = new Map<string, SystemRow>();
+  const addSystem = (row: SystemRow) => {
+    const known = systems.get(row.slug);
+    if (!known) systems.set(row.slug, row);
+    else if (known.parent === null && row.parent !== null) systems.set(row.slug, { ...row, description: row.description ?? known.description });
+    else if (known.description === null) known.description = row.description;
+  };
   for (const record of records) {
     for (const s of record.aiSystems) {
-      if (s.parent && !systems.has(s.parent.slug)) {
-        systems.set(s.parent.slug, {
-          slug: s.parent.slug, name: s.parent.name, kind: s.parent.kind, developer: s.parent.developer?.slug ?? null, parent: null,
-          imported_from: s.parent.importedFrom,
+      if (s.parent) {
+        addSystem({
+          slug: s.parent.slug, name: s.parent.name, kind: s.parent.kind, description: s.parent.description ?? null,
+          developer: s.parent.developer?.slug ?? null, parent: null, imported_from: s.parent.importedFrom,
         });
       }
-      const known = systems.get(s.slug);
-      if (!known || (known.parent === null && s.parent)) {
-        systems.set(s.slug, {
-          slug: s.slug, name: s.name, kind: s.kind, developer: s.developer?.slug ?? null, parent: s.parent?.slug ?? null,
-          imported_from: s.importedFrom,
-        });
-      }
+      addSystem({
+        slug: s.slug, name: s.name, kind: s.kind, description: s.description ?? null, developer: s.developer?.slug ?? null,
+        parent: s.parent?.slug ?? null, imported_from: s.importedFrom,
+      });
     }
   }
   if (systems.size > 0) {
     const given = [...systems.values()];
-    const created = await tx<{ slug: string }[]>`
-      insert into ai_systems (slug, name, kind, developer_id, imported_from)
-      select x.slug, x.name, x.kind, d.id, x.imported_from
-      from jsonb_to_recordset(${tx.json(given as never)}) as x(slug text, name text, kind text, developer text, imported_from text)
+    const written = await tx<{ slug: string; inserted: boolean }[]>`
+      insert into ai_systems (slug, name, kind, description, developer_id, imported_from)
+      select x.slug, x.name, x.kind, coalesce(x.description, ''), d.id, x.imported_from
+      from jsonb_to_recordset(${tx.json(given as never)}) as x(slug text, name text, kind text, description text, developer text, imported_from text)
       left join actors d on d.slug = x.developer
       order by x.slug collate "C"
-      on conflict (slug) do nothing
-      returning slug
+      on conflict (slug) do update set description = excluded.description, updated_at = now()
+        where ai_systems.description = '' and excluded.description <> ''
+      returning slug, (xmax = 0) as inserted
     `;
+    const created = written.filter((row) => row.inserted);
     counts.aiSystemsCreated = created.length;
-    if (created.length > 0) await noticeCatalogChange(tx, { type: 'AiSystem', id: '*' });
+    // Like actors, systems append no event: new or newly described ones are announced on the catalog channel.
+    if (written.length > 0) await noticeCatalogChange(tx, { type: 'AiSystem', id: '*' });
     const createdSlugs = new Set(created.map((row) => row.slug));
     const families = given.filter((s) => s.parent !== null && createdSlugs.has(s.slug)).map((s) => ({ slug: s.slug, parent: s.parent }));
     if (families.length > 0) {

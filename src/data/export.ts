@@ -16,7 +16,7 @@ import {
   type IncidentFilter,
   type IncidentRow,
 } from './incidents.js';
-import { groupByParent } from './pagination.js';
+import { groupByParent, literalLimit } from './pagination.js';
 import type { Stance } from './policy.js';
 import type { ReportRow } from './reports.js';
 
@@ -34,7 +34,7 @@ export async function exportIncidentBatch(sql: Queryable, filter: IncidentFilter
     -- Byte order, whatever the database's collation, and the keyset above compares in the same one
     -- (incidents_export_slug_idx, migration 045).
     order by (i.slug::text) collate "C"
-    limit ${limit}
+    ${literalLimit(sql, limit)}
   `;
 }
 
@@ -72,18 +72,21 @@ export interface ExportAiSystemRow {
   kind: AiSystemKind;
   description: string;
   imported_from: ImportSource | null;
-  /** The developer; all four null when it is unknown (an AI system ATLAS names without one). */
+  /** The developer; all null when it is unknown (an AI system ATLAS names without one). */
   developer_slug: string | null;
   developer_name: string | null;
   developer_kind: ActorKind | null;
+  developer_country: string | null;
   developer_imported_from: ImportSource | null;
   parent_slug: string | null;
   parent_name: string | null;
   parent_kind: AiSystemKind | null;
+  parent_description: string | null;
   parent_imported_from: ImportSource | null;
   parent_developer_slug: string | null;
   parent_developer_name: string | null;
   parent_developer_kind: ActorKind | null;
+  parent_developer_country: string | null;
   parent_developer_imported_from: ImportSource | null;
   role: AiSystemRole;
   usage: string;
@@ -98,11 +101,11 @@ export interface ExportAiSystemRow {
 export async function exportAiSystems(sql: Queryable, ids: readonly string[]): Promise<ExportAiSystemRow[][]> {
   const rows = await sql<ExportAiSystemRow[]>`
     select l.incident_id::text as parent_id, s.slug, s.name, s.kind, s.description, s.imported_from,
-      d.slug as developer_slug, d.name as developer_name, d.kind as developer_kind,
+      d.slug as developer_slug, d.name as developer_name, d.kind as developer_kind, d.country as developer_country,
       d.imported_from as developer_imported_from, p.slug as parent_slug, p.name as parent_name,
-      p.kind as parent_kind, p.imported_from as parent_imported_from, pd.slug as parent_developer_slug,
-      pd.name as parent_developer_name, pd.kind as parent_developer_kind,
-      pd.imported_from as parent_developer_imported_from,
+      p.kind as parent_kind, p.description as parent_description, p.imported_from as parent_imported_from,
+      pd.slug as parent_developer_slug, pd.name as parent_developer_name, pd.kind as parent_developer_kind,
+      pd.country as parent_developer_country, pd.imported_from as parent_developer_imported_from,
       l.role, l.usage, s.created_at, s.updated_at
     from incident_ai_systems l
     join ai_systems s on s.id = l.ai_system_id

@@ -2,7 +2,7 @@
 // entry holds the record before and after a change; readers get the fields that changed between the two.
 import type { Queryable } from '../db/index.js';
 import type { Author } from './incident-changes.js';
-import { groupByParent, keyset, type PageRequest } from './pagination.js';
+import { groupByParent, keyset, pageLimit, type PageRequest } from './pagination.js';
 
 export type HistoryTarget = 'incident' | 'position' | 'action';
 
@@ -90,7 +90,7 @@ export async function historyOf(
       where true ${where}
     ) ranked
     left join api_keys k on k.id = ranked.api_key_id
-    where ranked.position <= ${page.limit}
+    where ranked.position <= ${pageLimit(sql, page)}
     order by ranked.parent_id, ranked.position
   `;
   return groupByParent(ids, rows);

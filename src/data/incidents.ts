@@ -2,7 +2,7 @@ import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import { actorColumns, type ActorKind, type ActorRow } from './actors.js';
 import { aiSystemColumns, type AiSystemRow } from './ai-systems.js';
-import { groupByParent, keyset, literalLimit, type Direction, type PageRequest, type SortKey, type SortKeyType } from './pagination.js';
+import { groupByParent, keyset, pageLimit, type Direction, type PageRequest, type SortKey, type SortKeyType } from './pagination.js';
 import { searchQuery } from './text-search.js';
 
 export const INCIDENT_STATUSES = ['reported', 'confirmed', 'disputed', 'disrupted', 'resolved'] as const;
@@ -300,7 +300,7 @@ export async function listIncidents(
       ${filterClause(sql, filter)}
       ${where}
     order by ${orderBy}
-    ${literalLimit(sql, page.limit)}
+    limit ${pageLimit(sql, page)}
   `;
   // The JSON lists lack what the loaders' rows have besides: the parent id, and Dates. Completed in place,
   // the rows being this statement's own: a page is on the hot path.
@@ -463,7 +463,7 @@ export async function incidentsOfActors(
       join incidents i on i.id = l.incident_id
       where i.merged_into_id is null ${where}
     ) ranked
-    where position <= ${page.limit}
+    where position <= ${pageLimit(sql, page)}
     order by parent_id, position
   `;
   return groupByParent(actorIds, rows);
@@ -522,7 +522,7 @@ export async function incidentsOfAiSystems(
       join incidents i on i.id = l.incident_id
       where i.merged_into_id is null ${where}
     ) ranked
-    where position <= ${page.limit}
+    where position <= ${pageLimit(sql, page)}
     order by parent_id, position
   `;
   return groupByParent(systemIds, rows);

@@ -128,22 +128,47 @@ export function byIds<T extends { id: string }>(ids: readonly string[], rows: re
   return ids.map((id) => map.get(id) ?? null);
 }
 
-const limitTemplates = new Map<number, TemplateStringsArray>();
+/**
+ * The largest page a list serves. It lives here, not in the GraphQL layer that refuses larger pages, so the
+ * data layer can check a page's limit before writing it into a statement (see pageLimit).
+ */
+export const MAX_PAGE_SIZE = 100;
+
+const integerTemplates = new Map<number, TemplateStringsArray>();
 
 /**
- * `limit N` with N written into the statement rather than sent as a parameter. PostgreSQL plans a prepared
- * statement whose limit is a parameter as if it returned a tenth of the table, so it never settles on the
- * cached generic plan and plans a custom one at every execution (a quarter of a page's time in PostgreSQL).
- * One statement text per page size (at most MAX_PAGE_SIZE + 1): postgres.js prepares each once per
- * connection. The template objects are kept because postgres.js caches by their identity.
+ * A non-negative integer written into the statement text rather than sent as a parameter. The check is what
+ * makes that safe: only the digits of a safe integer within `max` can reach the text, whatever a caller
+ * passes. The template objects are kept because postgres.js keys its per-fragment data on their identity.
  */
-export function literalLimit(sql: Queryable, limit: number): Fragment {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`not a row limit: ${limit}`);
-  let strings = limitTemplates.get(limit);
+function literalInteger(sql: Queryable, value: number, max: number): Fragment {
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) throw new Error(`not a row limit within 0..${max}: ${value}`);
+  let strings = integerTemplates.get(value);
   if (!strings) {
-    const text = `limit ${limit}`;
+    const text = String(value);
     strings = Object.assign([text], { raw: [text] }) as unknown as TemplateStringsArray;
-    if (limitTemplates.size < 1_000) limitTemplates.set(limit, strings);
+    if (integerTemplates.size < 10_000) integerTemplates.set(value, strings);
   }
   return sql(strings);
+}
+
+/**
+ * A page's row limit (its size plus the one extra row) as a literal, for `limit ${...}` or a window's
+ * `position <= ${...}`. PostgreSQL plans a prepared statement whose limit is a parameter as if it returned a
+ * tenth of the table, so it never settles on the cached generic plan and plans a custom one at every execution
+ * (bench/README.md, "Closing the gap: first steps", step 6). With the number in the text there is one statement
+ * per page size (at most MAX_PAGE_SIZE + 1), which postgres.js prepares once per connection and PostgreSQL
+ * then runs on its generic plan. A limit outside 0..MAX_PAGE_SIZE + 1 is a bug upstream (the GraphQL layer
+ * refuses such pages with a clear error first) and throws here rather than reaching SQL.
+ */
+export function pageLimit(sql: Queryable, page: Pick<PageRequest, 'limit'>): Fragment {
+  return literalInteger(sql, page.limit, MAX_PAGE_SIZE + 1);
+}
+
+/**
+ * `limit N` for a list statement whose limit is a fixed batch size of the code (export batches, search
+ * candidates), written into the text for the same reason as pageLimit.
+ */
+export function literalLimit(sql: Queryable, limit: number): Fragment {
+  return sql`limit ${literalInteger(sql, limit, 100_000)}`;
 }

@@ -1,7 +1,7 @@
 import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision, Sorted } from './incidents.js';
-import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
+import { byIds, groupByParent, keyset, pageLimit, type PageRequest } from './pagination.js';
 import { searchQuery } from './text-search.js';
 
 export const STANCES = ['supports', 'opposes', 'conditional', 'neutral', 'unclear'] as const;
@@ -114,7 +114,7 @@ export async function listPositions(
     from policy_positions p
     where true ${filterClause(sql, filter)} ${where}
     order by ${orderBy}
-    limit ${page.limit}
+    limit ${pageLimit(sql, page)}
   `;
 }
 
@@ -195,7 +195,7 @@ export async function currentPositionsOfTopicStances(
       where p.topic_id = any(${[...new Set(keys.map((key) => key.topicId))]})
         and p.stance = any(${[...new Set(keys.map((key) => key.stance))]}) ${currentOnly(sql)} ${where}
     ) ranked
-    where parent_id = any(${wanted}) and position <= ${page.limit}
+    where parent_id = any(${wanted}) and position <= ${pageLimit(sql, page)}
     order by parent_id, position
   `;
   return groupByParent(wanted, rows);

@@ -1,7 +1,7 @@
 import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision, Sorted } from './incidents.js';
-import { byIds, groupByParent, keyset, type PageRequest } from './pagination.js';
+import { byIds, groupByParent, keyset, pageLimit, type PageRequest } from './pagination.js';
 import { searchQuery } from './text-search.js';
 
 /**
@@ -62,7 +62,7 @@ export async function listReports(sql: Queryable, filter: ReportFilter, page: Pa
     from reports r
     where true ${filterClause(sql, filter)} ${where}
     order by ${orderBy}
-    limit ${page.limit}
+    limit ${pageLimit(sql, page)}
   `;
 }
 
@@ -99,7 +99,7 @@ export async function reportsOfIncidents(
       from incident_reports l join reports r on r.id = l.report_id
       where l.incident_id = any(${incidentIds}) ${where}
     ) ranked
-    where position <= ${page.limit}
+    where position <= ${pageLimit(sql, page)}
     order by parent_id, position
   `;
   return groupByParent(incidentIds, rows);

@@ -1,7 +1,7 @@
 import type { Fragment } from 'postgres';
 import type { Queryable } from '../db/index.js';
 import type { DatePrecision } from './incidents.js';
-import { sortKeyText, type PageRequest } from './pagination.js';
+import { literalLimit, pageLimit, sortKeyText, type PageRequest } from './pagination.js';
 import { HIGHLIGHT_OPTIONS, highlightHtml, searchQuery } from './text-search.js';
 
 export const SEARCH_TYPES = ['incident', 'report', 'policy_position', 'action', 'actor', 'ai_system'] as const;
@@ -49,7 +49,7 @@ function branches(sql: Queryable, text: string, types: readonly SearchType[]): F
       from (
         select i.id, i.search_vector from incidents i
         where i.merged_into_id is null and i.search_vector @@ ${query}
-        order by i.occurred_sort desc, i.id desc limit ${SEARCH_CANDIDATES}
+        order by i.occurred_sort desc, i.id desc ${literalLimit(sql, SEARCH_CANDIDATES)}
       ) c
     `);
   }
@@ -59,7 +59,7 @@ function branches(sql: Queryable, text: string, types: readonly SearchType[]): F
       from (
         select r.id, r.search_vector from reports r
         where r.search_vector @@ ${query}
-        order by r.published_sort desc, r.id desc limit ${SEARCH_CANDIDATES}
+        order by r.published_sort desc, r.id desc ${literalLimit(sql, SEARCH_CANDIDATES)}
       ) c
     `);
   }
@@ -69,7 +69,7 @@ function branches(sql: Queryable, text: string, types: readonly SearchType[]): F
       from (
         select p.id, p.search_vector from policy_positions p
         where p.search_vector @@ ${query} and p.retracted_at is null
-        order by p.stated_sort desc, p.id desc limit ${SEARCH_CANDIDATES}
+        order by p.stated_sort desc, p.id desc ${literalLimit(sql, SEARCH_CANDIDATES)}
       ) c
     `);
   }
@@ -79,7 +79,7 @@ function branches(sql: Queryable, text: string, types: readonly SearchType[]): F
       from (
         select ac.id, ac.search_vector from actions ac
         where ac.search_vector @@ ${query} and ac.retracted_at is null
-        order by ac.occurred_sort desc, ac.id desc limit ${SEARCH_CANDIDATES}
+        order by ac.occurred_sort desc, ac.id desc ${literalLimit(sql, SEARCH_CANDIDATES)}
       ) c
     `);
   }
@@ -150,7 +150,7 @@ export async function searchAll(
     from (${union}) h
     where true ${bound(page.after, sql`<`)} ${bound(page.before, sql`>`)}
     order by h.score ${order}, h.rank ${order}, h.id ${order}
-    limit ${page.limit}
+    limit ${pageLimit(sql, page)}
   `;
   return rows.map((row) => ({
     type: row.type,
@@ -337,7 +337,7 @@ export async function listTimeline(
         ${range(columns.date)}
         ${bounds('incident', columns)}
       order by ${columns.date} ${order}, ${columns.precision} ${order}, i.id ${order}
-      limit ${page.limit}
+      limit ${pageLimit(sql, page)}
     )`);
   }
   if (types.includes('report')) {
@@ -355,7 +355,7 @@ export async function listTimeline(
         ${range(columns.date)}
         ${bounds('report', columns)}
       order by ${columns.date} ${order}, ${columns.precision} ${order}, r.id ${order}
-      limit ${page.limit}
+      limit ${pageLimit(sql, page)}
     )`);
   }
   if (types.includes('policy_position')) {
@@ -369,7 +369,7 @@ export async function listTimeline(
         ${range(columns.date)}
         ${bounds('policy_position', columns)}
       order by ${columns.date} ${order}, ${columns.precision} ${order}, p.id ${order}
-      limit ${page.limit}
+      limit ${pageLimit(sql, page)}
     )`);
   }
   if (types.includes('action')) {
@@ -382,7 +382,7 @@ export async function listTimeline(
         ${range(columns.date)}
         ${bounds('action', columns)}
       order by ${columns.date} ${order}, ${columns.precision} ${order}, ac.id ${order}
-      limit ${page.limit}
+      limit ${pageLimit(sql, page)}
     )`);
   }
   if (types.includes('deadline')) {
@@ -396,7 +396,7 @@ export async function listTimeline(
         ${range(columns.date)}
         ${bounds('deadline', columns)}
       order by ${columns.date} ${order}, ${columns.precision} ${order}, ac.id ${order}
-      limit ${page.limit}
+      limit ${pageLimit(sql, page)}
     )`);
   }
   if (parts.length === 0) return [];
@@ -408,7 +408,7 @@ export async function listTimeline(
     order by t.date ${order}, t.precision ${order},
       case t.type when 'incident' then 'a' when 'report' then 'b' when 'policy_position' then 'c' when 'action' then 'd' else 'e' end ${order},
       t.id ${order}
-    limit ${page.limit}
+    limit ${pageLimit(sql, page)}
   `;
   return rows.map((row) => ({
     type: row.type,

@@ -39,9 +39,18 @@ function figure(value: string | null, approximate: boolean, citations: CitationR
 }
 
 /** A developer as a record names it; null when the system's developer is unknown. */
-function developer(slug: string | null, name: string | null, kind: ActorKind | null, importedFrom: ImportSource | null): DeveloperRecord | null {
-  return slug === null ? null : { slug, name: name!, kind: kind!, importedFrom };
+function developer(
+  slug: string | null,
+  name: string | null,
+  kind: ActorKind | null,
+  country: string | null,
+  importedFrom: ImportSource | null,
+): DeveloperRecord | null {
+  return slug === null ? null : { slug, name: name!, kind: kind!, country, importedFrom };
 }
+
+/** The database keeps an unknown description as ""; the record says null. */
+const described = (description: string | null): string | null => (description ? description : null);
 
 const sorted = (values: readonly string[]): string[] => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
@@ -73,7 +82,8 @@ export function incidentRecord(item: ExportIncident): IncidentRecord {
       slug: s.slug,
       name: s.name,
       kind: s.kind,
-      developer: developer(s.developer_slug, s.developer_name, s.developer_kind, s.developer_imported_from),
+      description: described(s.description),
+      developer: developer(s.developer_slug, s.developer_name, s.developer_kind, s.developer_country, s.developer_imported_from),
       importedFrom: s.imported_from,
       parent: s.parent_slug === null
         ? null
@@ -81,7 +91,14 @@ export function incidentRecord(item: ExportIncident): IncidentRecord {
             slug: s.parent_slug,
             name: s.parent_name!,
             kind: s.parent_kind!,
-            developer: developer(s.parent_developer_slug, s.parent_developer_name, s.parent_developer_kind, s.parent_developer_imported_from),
+            description: described(s.parent_description),
+            developer: developer(
+              s.parent_developer_slug,
+              s.parent_developer_name,
+              s.parent_developer_kind,
+              s.parent_developer_country,
+              s.parent_developer_imported_from,
+            ),
             importedFrom: s.parent_imported_from,
           },
       role: s.role,

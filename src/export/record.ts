@@ -94,6 +94,11 @@ export interface DeveloperRecord {
   slug: string;
   name: string;
   kind: ActorKind;
+  /**
+   * ISO 3166-1 alpha-2 code of its country; null when unknown. Carried here too because a developer need not
+   * be a party to any exported incident, and then this is the only place the file names it.
+   */
+  country: string | null;
   /** As the actor's own `importedFrom`: "mitre_atlas", or null when an editor created it. */
   importedFrom: ImportSource | null;
 }
@@ -103,6 +108,8 @@ export interface AiSystemRefRecord {
   slug: string;
   name: string;
   kind: AiSystemKind;
+  /** What it is, as the system's own `description`; null when none is recorded. */
+  description: string | null;
   /** Who develops it; null when unknown. */
   developer: DeveloperRecord | null;
   /** As the system's own `importedFrom`. */
@@ -116,6 +123,8 @@ export interface IncidentAiSystemRecord {
   name: string;
   /** product, model or model_version. */
   kind: AiSystemKind;
+  /** What it is (the API's `AiSystem.description`); null when none is recorded (stored as ""). */
+  description: string | null;
   /**
    * Who develops it; null when unknown (ATLAS names targets such as "a malware detection system" without
    * their maker, and none is invented).

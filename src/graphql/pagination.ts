@@ -1,8 +1,6 @@
 import { parseCursorConnectionArgs, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import { isSortKeyText, type KeysetCursor, type PageRequest, type SortKeyType } from '../data/pagination.js';
+import { isSortKeyText, MAX_PAGE_SIZE, type KeysetCursor, type PageRequest, type SortKeyType } from '../data/pagination.js';
 import { badInput } from './errors.js';
-
-export const MAX_PAGE_SIZE = 100;
 
 /** The four Relay connection arguments as Pothos passes them. */
 export interface ConnectionArgs {

@@ -143,7 +143,10 @@ function checkReport(c: Checker, value: unknown, field: string): void {
   if (published) c.partialDate(published.date, published.precision, `${field}.published.date`, `${field}.published.precision`);
 }
 
-/** A system's developer: null when unknown, else an actor named by slug, name, kind and provenance. */
+/**
+ * A system's developer: null when unknown, else an actor named by slug, name, kind, country and provenance.
+ * `country` came later than the rest: a file written before it has no such key, which reads as unknown.
+ */
 function checkDeveloper(c: Checker, value: unknown, field: string): void {
   if (value === null) return;
   const developer = c.object(value, field);
@@ -151,7 +154,18 @@ function checkDeveloper(c: Checker, value: unknown, field: string): void {
   c.slug(developer.slug, `${field}.slug`);
   c.text(developer.name, `${field}.name`, 1, 200);
   c.oneOf(developer.kind, `${field}.kind`, ACTOR_KINDS);
+  if (developer.country !== undefined && developer.country !== null) c.country(developer.country, `${field}.country`);
   c.importSource(developer.importedFrom, `${field}.importedFrom`);
+}
+
+/**
+ * An AI system's description: null when unknown, else up to 2,000 characters (the column's bound; the export
+ * writes what is stored, whitespace and all). "" is refused: an export writes an empty one as null. Absent in
+ * files written before it was exported, which reads as unknown.
+ */
+function checkDescription(c: Checker, value: unknown, field: string): void {
+  if (value === undefined || value === null) return;
+  if (c.text(value, field, 0, 2000) === '') c.fail(field, 'empty', `${field} must be null when there is no description, not ""`);
 }
 
 function checkCitations(c: Checker, value: unknown, field: string): void {
@@ -224,6 +238,7 @@ export function validateRecord(value: unknown, knownTechniques: ReadonlySet<stri
     c.slug(system.slug, `${f}.slug`);
     c.text(system.name, `${f}.name`, 1, 200);
     c.oneOf(system.kind, `${f}.kind`, AI_SYSTEM_KINDS);
+    checkDescription(c, system.description, `${f}.description`);
     checkDeveloper(c, system.developer, `${f}.developer`);
     c.importSource(system.importedFrom, `${f}.importedFrom`);
     if (system.parent !== null) {
@@ -232,6 +247,7 @@ export function validateRecord(value: unknown, knownTechniques: ReadonlySet<stri
         c.slug(parent.slug, `${f}.parent.slug`);
         c.text(parent.name, `${f}.parent.name`, 1, 200);
         c.oneOf(parent.kind, `${f}.parent.kind`, AI_SYSTEM_KINDS);
+        checkDescription(c, parent.description, `${f}.parent.description`);
         checkDeveloper(c, parent.developer, `${f}.parent.developer`);
         c.importSource(parent.importedFrom, `${f}.parent.importedFrom`);
       }
