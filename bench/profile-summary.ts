@@ -56,7 +56,6 @@ const ENTRY_POINTS: Array<[string, (node: ProfileNode) => boolean]> = [
   ['graphql parse', (n) => n.callFrame.functionName === 'parse' && n.callFrame.url.includes('/graphql/language/parser')],
   ['graphql validate', (n) => n.callFrame.functionName === 'validate' && n.callFrame.url.includes('/graphql/validation/validate')],
   ['execute (graphql-tools or graphql-js)', (n) => n.callFrame.functionName === 'execute' && /\/@graphql-tools\/executor\/|\/graphql\/execution\/execute/.test(n.callFrame.url)],
-  ['execute, compiled (graphql-jit, src/graphql/compiled-execution.ts)', (n) => n.callFrame.functionName === 'run' && n.callFrame.url.includes('/src/graphql/compiled-execution')],
   ['JSON.stringify', (n) => n.callFrame.functionName === 'stringify' && n.callFrame.url === ''],
   ['postgres.js data handler', (n) => n.callFrame.functionName === 'data' && n.callFrame.url.includes('/node_modules/postgres/')],
 ];
