@@ -31,6 +31,9 @@ const LAYERS: Array<[string, (url: string, name: string) => boolean]> = [
   ['graphql-js: execute', (url) => url.includes('/node_modules/graphql/execution/')],
   ['@graphql-tools/executor: execute', (url) => url.includes('/@graphql-tools/executor/')],
   ['graphql-js: other (types, utilities)', (url) => url.includes('/node_modules/graphql/')],
+  // Its runtime helpers; the code it compiles per operation is made with `new Function` and has no url, so it
+  // counts under "V8 and native" by its own function names (the operation's, `...ResolverHandler`).
+  ['graphql-jit (runtime of compiled queries)', (url) => url.includes('/node_modules/graphql-jit/')],
   ['Pothos (resolver wrappers, plugins)', (url) => url.includes('/@pothos/')],
   ['DataLoader', (url) => url.includes('/node_modules/dataloader/')],
   [

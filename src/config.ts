@@ -50,6 +50,8 @@ export interface Config {
   introspection: boolean;
   /** Suggest field names in validation errors ("Did you mean ...?"), which reveals the schema. */
   fieldSuggestions: boolean;
+  /** Execute queries compiled by graphql-jit (src/graphql/compiled-execution.ts); false: graphql-js throughout. */
+  graphqlJit: boolean;
   /** One JSON object per log line, or readable lines for a terminal. */
   logFormat: LogFormat;
   /** Serve Prometheus metrics on /metrics. */
@@ -108,6 +110,7 @@ export const CONFIG_VARIABLES = [
   'MAX_SUBSCRIPTIONS_PER_CONNECTION',
   'GRAPHQL_INTROSPECTION',
   'GRAPHQL_FIELD_SUGGESTIONS',
+  'GRAPHQL_JIT',
   'LOG_FORMAT',
   'METRICS',
   'METRICS_REQUIRE_KEY',
@@ -235,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxSubscriptionsPerConnection: integer(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, 1, 10_000),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     fieldSuggestions: boolean(env, 'GRAPHQL_FIELD_SUGGESTIONS', !production),
+    graphqlJit: boolean(env, 'GRAPHQL_JIT', true),
     logFormat: (logFormat as LogFormat | undefined) ?? (production ? 'json' : 'pretty'),
     metrics: boolean(env, 'METRICS', true),
     metricsRequireKey: boolean(env, 'METRICS_REQUIRE_KEY', false),

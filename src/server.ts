@@ -20,6 +20,7 @@ import type { Sql } from './db/index.js';
 import type { EventHub } from './events/hub.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/index.js';
+import { createCompiledExecution, type CompiledExecutionStats } from './graphql/compiled-execution.js';
 import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
 import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
@@ -61,6 +62,7 @@ export type ServerConfig = Pick<Config, 'port' | 'host' | 'requireReadKey' | 'gr
 type TunedSetting =
   | 'introspection'
   | 'fieldSuggestions'
+  | 'graphqlJit'
   | 'maxBodyBytes'
   | 'maxSubscriptionsPerConnection'
   | 'maxConnectionsPerClient'
@@ -80,6 +82,7 @@ type TunedSetting =
 const EMBEDDED_DEFAULTS: Required<Pick<Config, TunedSetting>> = {
   introspection: true,
   fieldSuggestions: true,
+  graphqlJit: true,
   maxBodyBytes: 1_048_576,
   maxSubscriptionsPerConnection: 50,
   maxConnectionsPerClient: Number.MAX_SAFE_INTEGER,
@@ -98,6 +101,8 @@ export interface FaultlineServer {
   port: number;
   httpServer: Server;
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  /** What compiled execution has done (src/graphql/compiled-execution.ts); absent with `graphqlJit` off. */
+  compiledExecution?: () => CompiledExecutionStats;
   /**
    * Stops accepting work, lets requests in flight finish for up to `graceMs` (0 by default), then closes
    * WebSocket connections (1001, going away), SSE streams and whatever is left, and waits for them.
@@ -183,6 +188,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
   const maskResult = (result: ExecutionResult): ExecutionResult =>
     result.errors ? { ...result, errors: result.errors.map((error) => maskUnexpected(error, 'Unexpected error.') as GraphQLError) } : result;
 
+  const compiled = config.graphqlJit ? createCompiledExecution() : undefined;
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -208,6 +214,8 @@ export function buildServer(options: ServerOptions): FaultlineServer {
       useRequestRecord(() => requestScope.getStore()),
       useSharedSubscriptionResults(),
       useSseEventIds(),
+      // Before the response cache, whose plugin wraps the execute function it finds.
+      ...(compiled ? [compiled.plugin] : []),
       ...(options.responseCache && !config.requireReadKey ? [options.responseCache.plugin()] : []),
     ],
     maskedErrors: { maskError: maskUnexpected },
@@ -424,6 +432,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     port: 0,
     httpServer,
     yoga: yoga as unknown as FaultlineServer['yoga'],
+    compiledExecution: compiled?.stats,
     stop: ({ graceMs = 0 } = {}) => {
       stopping ??= (async () => {
         // No new connections (HTTP or WebSocket upgrades); idle keep-alive connections go now, busy ones
