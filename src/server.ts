@@ -24,6 +24,7 @@ import { createCompiledExecution, type CompiledExecutionStats } from './graphql/
 import { checkVariables, operationLimits } from './graphql/limits.js';
 import { tooManyOperations } from './http/connections.js';
 import { logWhenDone, useRequestRecord, type RequestRecord } from './http/access-log.js';
+import { jsonPostHandler } from './http/json-post.js';
 import type { ResponseCache } from './http/response-cache.js';
 import { InFlight } from './http/drain.js';
 import { handleExportRoute, isExportRoute } from './http/export-routes.js';
@@ -47,6 +48,11 @@ export interface ServerOptions {
   usage?: KeyUsage;
   /** Caches anonymous queries' results, attached to `events` (src/http/response-cache.ts); none when absent. */
   responseCache?: ResponseCache;
+  /**
+   * Sends every request through Yoga's whole HTTP pipeline, never src/http/json-post.ts's shorter way in
+   * (tests compare the two answers).
+   */
+  fullYogaPipeline?: boolean;
   config: ServerConfig;
 }
 
@@ -239,6 +245,9 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     },
   });
 
+  // A JSON POST of a query or mutation skips Yoga's Fetch API layer (src/http/json-post.ts).
+  const jsonPost = options.fullYogaPipeline ? undefined : jsonPostHandler(yoga);
+
   /** Ready when the database answers. */
   const ready = async (): Promise<boolean> => {
     try {
@@ -316,8 +325,11 @@ export function buildServer(options: ServerOptions): FaultlineServer {
           return;
         }
         // A cached anonymous answer goes out without Yoga (src/http/response-cache.ts `serve`).
-        if (responseCache?.serve(req, res, (req as IncomingMessage & { body?: Buffer }).body)) return;
-        await yoga.handle(req, res, { requestId, client: admitted.client, res });
+        const body = (req as IncomingMessage & { body?: Buffer }).body;
+        if (responseCache?.serve(req, res, body)) return;
+        const serverContext = { requestId, client: admitted.client, res };
+        const handled = jsonPost?.(req, res, body, serverContext);
+        await (handled ?? yoga.handle(req, res, serverContext));
       } catch (error) {
         // The client went away while its body was read, say.
         logger.debug('request failed before Yoga', { requestId, error: String(error) });

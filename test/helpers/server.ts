@@ -49,6 +49,8 @@ export async function startTestServer(
     retention?: RetentionOptions;
     /** Cache anonymous queries' results (src/http/response-cache.ts) for this long (ms); no cache when absent. */
     responseCacheTtlMs?: number;
+    /** Every request through Yoga's whole HTTP pipeline (src/server.ts `fullYogaPipeline`). */
+    fullYogaPipeline?: boolean;
   } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
@@ -77,6 +79,7 @@ export async function startTestServer(
   }
   const server = buildServer({
     responseCache,
+    fullYogaPipeline: options.fullYogaPipeline,
     sql,
     events,
     logger,
