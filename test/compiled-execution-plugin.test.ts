@@ -137,7 +137,7 @@ async function compare(compiled: CompiledExecution, body: Record<string, unknown
 
 describe('compiled execution on a small schema', () => {
   it('gives resolvers the values graphql-js coerced: enums, custom scalars, defaults, lists, nested input objects', async () => {
-    const compiled = createCompiledExecution();
+    const compiled = createCompiledExecution({ compileAfter: 0 });
     const result = await compare(compiled, {
       query: `query Q($f: Filter, $at: Instant, $levels: [Level], $one: Level!, $when: Instant!) {
         echo(filter: $f, at: $at, levels: $levels) level(value: $one) when(at: $when)
@@ -164,7 +164,7 @@ describe('compiled execution on a small schema', () => {
   });
 
   it('masks unexpected errors, keeps GraphQL errors, and nulls up to the nearest nullable field, as graphql-js does', async () => {
-    const compiled = createCompiledExecution();
+    const compiled = createCompiledExecution({ compileAfter: 0 });
     const cases: Array<[string, number]> = [
       ['{ failing refused broken brokenList empty }', 6],
       ['{ failingNonNull failing }', 2],
@@ -182,7 +182,7 @@ describe('compiled execution on a small schema', () => {
   });
 
   it('resolves interfaces and unions, with fragments, aliases and __typename', async () => {
-    const compiled = createCompiledExecution();
+    const compiled = createCompiledExecution({ compileAfter: 0 });
     const result = await compare(compiled, {
       query: `query Kinds($skip: Boolean!) {
         things { __typename ...Who ... on Robot { model } }
@@ -199,7 +199,7 @@ describe('compiled execution on a small schema', () => {
   });
 
   it('leaves refused variables, a self-containing input, an ambiguous enum, mutations and subscriptions to graphql-js', async () => {
-    const compiled = createCompiledExecution();
+    const compiled = createCompiledExecution({ compileAfter: 0 });
     const refused = [
       { query: 'query Q($v: Level!) { level(value: $v) }', variables: { v: 'low' } },
       { query: 'query Q($f: Filter) { echo(filter: $f) }', variables: { f: { after: 'yesterday' } } },
@@ -224,7 +224,7 @@ describe('compiled execution on a small schema', () => {
   });
 
   it('keeps at most `max` compiled operations, the most recently used', async () => {
-    const compiled = createCompiledExecution({ max: 3 });
+    const compiled = createCompiledExecution({ max: 3, compileAfter: 0 });
     const yoga = yogaWith([compiled.plugin]);
     for (let i = 0; i < 10; i++) {
       const result = await post(yoga, { query: `{ a${i}: level(value: LOW) }` });
@@ -237,5 +237,22 @@ describe('compiled execution on a small schema', () => {
     await post(yoga, { query: two, operationName: 'X' });
     await post(yoga, { query: two, operationName: 'Y' });
     expect(compiled.stats()).toMatchObject({ cached: 3, compiledRuns: 12 });
+  });
+
+  it('compiles an operation only after it has run compileAfter times on graphql-js, and never a one-off', async () => {
+    const compiled = createCompiledExecution({ compileAfter: 3 });
+    const yoga = yogaWith([compiled.plugin]);
+    const query = '{ level(value: HIGH) }';
+    for (let i = 1; i <= 3; i++) {
+      const result = await post(yoga, { query });
+      expect(result.body).toEqual({ data: { level: 'HIGH' } });
+      expect(compiled.stats()).toMatchObject({ warmUpRuns: i, compiledRuns: 0 });
+    }
+    const fourth = await post(yoga, { query });
+    expect(fourth.body).toEqual({ data: { level: 'HIGH' } });
+    expect(compiled.stats()).toMatchObject({ warmUpRuns: 3, compiledRuns: 1 });
+    // Distinct documents, each seen once: all on graphql-js, none compiled.
+    for (let i = 0; i < 5; i++) await post(yoga, { query: `{ once${i}: level(value: LOW) }` });
+    expect(compiled.stats()).toMatchObject({ warmUpRuns: 8, compiledRuns: 1 });
   });
 });

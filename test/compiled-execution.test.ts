@@ -31,7 +31,7 @@ beforeAll(async () => {
   const [incident] = await db.sql<{ id: string; slug: string }[]>`select id, slug from incidents order by id limit 1`;
   ids.incident = globalId('Incident', incident!.id);
   ids.incidentSlug = incident!.slug;
-  compiled = await startTestServer(db.url, { config: { graphqlJit: true } });
+  compiled = await startTestServer(db.url, { config: { graphqlJit: true }, compileAfter: 0 });
   interpreted = await startTestServer(db.url, { config: { graphqlJit: false } });
 });
 

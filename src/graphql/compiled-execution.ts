@@ -30,10 +30,22 @@ import type { Plugin } from 'graphql-yoga';
 /** Compiled operations kept by default: a hostile stream of distinct documents evicts, never grows, the cache. */
 export const DEFAULT_MAX_COMPILED = 500;
 
+/**
+ * Executions of an operation on graphql-js before it is compiled. Compiling costs as much CPU as many executions
+ * (with every operation compiled on first sight the test suite, whose documents mostly run once, took twice as
+ * long), so an operation is compiled only once it has shown it repeats: a dashboard's page after a few loads, never
+ * a stream of one-off (or hostile, made-up) documents, whose cost stays graphql-js's.
+ */
+export const DEFAULT_COMPILE_AFTER = 10;
+
 interface Entry {
   operation: OperationDefinitionNode;
-  /** Undefined when the operation runs on graphql-js (not a query, or not compilable). */
+  /** Set once compiled; undefined while warming up, or for good when `settled` and it runs on graphql-js. */
   compiled?: CompiledQuery;
+  /** True once it is known whether it compiles (not a query, or graphql-jit refused it: graphql-js for good). */
+  settled: boolean;
+  /** Executions on graphql-js so far, while it warms up. */
+  runs: number;
 }
 
 /** What a compiled-execution plugin has done, for tests and benchmarks. */
@@ -44,6 +56,8 @@ export interface CompiledExecutionStats {
   compiledRuns: number;
   /** Query executions handed to graphql-js: a bad variable, or an operation that could not be compiled. */
   fallbacks: number;
+  /** Query executions on graphql-js while their operation had not yet run `compileAfter` times. */
+  warmUpRuns: number;
 }
 
 export interface CompiledExecution {
@@ -57,10 +71,11 @@ export interface CompiledExecution {
  * object for the same text). It replaces the execute function of the plugins before it, so a plugin that wraps
  * execution (the response cache) must come after it.
  */
-export function createCompiledExecution(options: { max?: number } = {}): CompiledExecution {
+export function createCompiledExecution(options: { max?: number; compileAfter?: number } = {}): CompiledExecution {
   const max = options.max ?? DEFAULT_MAX_COMPILED;
+  const compileAfter = options.compileAfter ?? DEFAULT_COMPILE_AFTER;
   const cache = new OperationCache(max);
-  const counters = { compiledRuns: 0, fallbacks: 0 };
+  const counters = { compiledRuns: 0, fallbacks: 0, warmUpRuns: 0 };
 
   const run = (args: ExecutionArgs, fallback: (args: ExecutionArgs) => unknown): unknown => {
     const name = args.operationName ?? '';
@@ -69,12 +84,19 @@ export function createCompiledExecution(options: { max?: number } = {}): Compile
       const operation = getOperationAST(args.document, args.operationName);
       // No such operation: graphql-js's path says so, as it does today.
       if (!operation) return fallback(args);
-      entry = { operation, compiled: operation.operation === 'query' ? compile(args.schema, args.document, args.operationName) : undefined };
+      entry = { operation, settled: operation.operation !== 'query', runs: 0 };
       cache.set(args.schema, args.document, name, entry);
+    }
+    if (!entry.settled && entry.runs >= compileAfter) {
+      entry.compiled = compile(args.schema, args.document, args.operationName);
+      entry.settled = true;
     }
     const { compiled, operation } = entry;
     if (!compiled) {
-      if (operation.operation === 'query') counters.fallbacks += 1;
+      if (!entry.settled) {
+        entry.runs += 1;
+        counters.warmUpRuns += 1;
+      } else if (operation.operation === 'query') counters.fallbacks += 1;
       return fallback(args);
     }
     // graphql-js coerces the variables; when it refuses them the original executor answers, which gives today's

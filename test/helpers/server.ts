@@ -51,6 +51,8 @@ export async function startTestServer(
     responseCacheTtlMs?: number;
     /** Every request through Yoga's whole HTTP pipeline (src/server.ts `fullYogaPipeline`). */
     fullYogaPipeline?: boolean;
+    /** Executions of a query before it is compiled (src/server.ts `compileAfter`). */
+    compileAfter?: number;
   } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
@@ -80,6 +82,7 @@ export async function startTestServer(
   const server = buildServer({
     responseCache,
     fullYogaPipeline: options.fullYogaPipeline,
+    compileAfter: options.compileAfter,
     sql,
     events,
     logger,
