@@ -250,7 +250,7 @@ export function buildServer(options: ServerOptions): FaultlineServer {
     },
   });
 
-  // A JSON POST of a query or mutation skips Yoga's Fetch API layer (src/http/json-post.ts).
+  // A JSON POST of a query skips Yoga's Fetch API layer (src/http/json-post.ts).
   const jsonPost = options.fullYogaPipeline ? undefined : jsonPostHandler(yoga);
 
   /** Ready when the database answers. */
